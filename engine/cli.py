@@ -1,0 +1,156 @@
+"""The `vanishing-point` command line.
+
+    vanishing-point                      open the desktop app
+    vanishing-point run --out DIR ...    train headless and write the run's files
+    vanishing-point presets              list the preset names, one per line
+    vanishing-point --screenshot OUT.png render the app offscreen after N steps and exit
+
+Configuration is resolved in this order, later winning: defaults, --preset, --config, --set,
+then the --steps and --seed shorthands. A bad key, value or file exits with status 2 and one
+line naming the problem and what is allowed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from engine import __version__
+from engine.config import Config, ConfigError, read_settings
+from engine.presets import load_preset, preset_names
+
+EXIT_BAD_INPUT = 2
+
+
+def config_options() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--config", metavar="FILE.toml", help="read a configuration file")
+    p.add_argument("--preset", metavar="NAME", help="start from a named preset (see `vanishing-point presets`)")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], help="set one key; repeatable")
+    p.add_argument("--steps", type=int, metavar="N", help="shorthand for --set steps=N")
+    p.add_argument("--seed", type=int, metavar="S", help="shorthand for --set seed=S")
+    return p
+
+
+def resolve_config(args: argparse.Namespace) -> Config:
+    config = Config()
+    if args.preset:
+        config = load_preset(args.preset).apply(config)
+    if args.config:
+        config = config.replace(**read_settings(args.config))
+    sets = list(args.set)
+    if args.steps is not None:
+        sets.append(f"steps={args.steps}")
+    if args.seed is not None:
+        sets.append(f"seed={args.seed}")
+    return config.with_strings(sets)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = config_options()
+    parser = argparse.ArgumentParser(
+        prog="vanishing-point",
+        description="See why deep networks fail to train. With no command, opens the desktop app.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"vanishing-point {__version__}")
+    parser.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen after --steps steps, save it and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", parents=[common], help="train headless and write the run's files to --out DIR")
+    run.add_argument("--out", required=True, metavar="DIR", help="folder for config.toml, the CSV files and summary.json")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+    sub.add_parser("presets", help="list preset names, one per line")
+    return parser
+
+
+AppOpener = Callable[[Config | None, argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -> int:
+    """`open_app` starts the desktop app; the engine never imports it (desktop_app.launcher
+    passes it in), so `python -m engine` is the headless command line alone."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "presets":
+            print("\n".join(preset_names()))
+            return 0
+        config = resolve_config(args)
+        if args.command == "run":
+            return run_headless(config, Path(args.out), quiet=args.quiet)
+    except ConfigError as exc:
+        print(f"vanishing-point: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if open_app is None:
+        print("vanishing-point: the desktop app is not available here; `vanishing-point run` works headless", file=sys.stderr)
+        return 1
+    explicit = bool(args.preset or args.config or args.set or args.steps is not None or args.seed is not None)
+    return open_app(config if explicit else None, args)
+
+
+def run_headless(config: Config, out: Path, quiet: bool = False) -> int:
+    from engine.record import RunRecorder
+    from engine.trainer import Run
+
+    run = Run(config)
+    try:
+        recorder = RunRecorder(out, config, run.n_layers)
+    except OSError as exc:
+        raise ConfigError(f"cannot write to --out {str(out)!r}: {exc}") from None
+    progress = Progress(config.steps, quiet)
+    try:
+        for record in run:
+            recorder.add(record)
+            progress.update(record)
+    except KeyboardInterrupt:
+        run.message = f"interrupted at step {run.step_count}"
+        print(f"\n{run.message}; files so far are in {out}", file=sys.stderr)
+    finally:
+        recorder.close(run.summary())
+    progress.done(run)
+    return 0
+
+
+class Progress:
+    """One updating line on a terminal; a line every 10% when stderr is not a terminal."""
+
+    def __init__(self, total: int, quiet: bool):
+        self.total = total
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.last_print = 0.0
+        self.next_mark = 0.1
+        self.val_error: float | None = None
+
+    def update(self, record) -> None:
+        if record.evaluation is not None:
+            self.val_error = record.evaluation.val_error
+        if self.quiet:
+            return
+        now = time.perf_counter()
+        frac = record.step / self.total
+        if self.tty and now - self.last_print < 0.1 and record.step < self.total:
+            return
+        if not self.tty and frac < self.next_mark:
+            return
+        self.last_print = now
+        self.next_mark = (int(frac * 10) + 1) / 10
+        rate = record.step / max(now - self.start, 1e-9)
+        err = f"  val error {self.val_error:.4g}" if self.val_error is not None else ""
+        line = f"step {record.step}/{self.total}  {rate:,.0f} steps/s{err}"
+        print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
+
+    def done(self, run) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            print(file=sys.stderr)
+        print(f"{run.status.value}: {run.message}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Synthetic data sets, drawn from a seeded numpy generator and standardized.
+
+Training and validation points come from the same distribution (independent draws). Input jitter
+(`noise`) applies to both; label flips (`label_noise`) only to the training set, so validation
+error measures how well the network found the true rule rather than how well it memorized noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.config import Config, Dataset
+
+
+@dataclass(frozen=True)
+class DataSplit:
+    x_train: np.ndarray  # (n_train, n_inputs) float32, standardized with the training mean/std
+    y_train: np.ndarray  # (n_train,) int64 class, or (n_train, 1) float32 target for regression
+    x_val: np.ndarray  # (n_val, n_inputs)
+    y_val: np.ndarray
+    n_inputs: int
+    n_outputs: int  # classes, or 1 for regression
+    mean: np.ndarray  # (n_inputs,) used to standardize; kept to map the input plane in views
+    std: np.ndarray
+
+    @property
+    def is_regression(self) -> bool:
+        return self.y_train.dtype != np.int64
+
+
+N_CLASSES = {
+    Dataset.SPIRAL: 2,
+    Dataset.MOONS: 2,
+    Dataset.CIRCLES: 2,
+    Dataset.XOR: 2,
+    Dataset.GAUSSIANS: 3,
+}
+
+
+def make_data(config: Config) -> DataSplit:
+    rng = np.random.default_rng([config.seed, 0xDA7A])
+    x_tr, y_tr = _draw(config.dataset, config.n_train, config.noise, rng)
+    x_va, y_va = _draw(config.dataset, config.n_val, config.noise, rng)
+    if config.dataset is Dataset.SINE:
+        n_out = 1
+    else:
+        n_out = N_CLASSES[config.dataset]
+        y_tr = _flip_labels(y_tr, config.label_noise, n_out, rng)
+    mean = x_tr.mean(axis=0)
+    std = x_tr.std(axis=0)
+    std = np.where(std > 1e-12, std, 1.0)  # a single training point has no spread
+    return DataSplit(
+        x_train=((x_tr - mean) / std).astype(np.float32),
+        y_train=y_tr,
+        x_val=((x_va - mean) / std).astype(np.float32),
+        y_val=y_va,
+        n_inputs=x_tr.shape[1],
+        n_outputs=n_out,
+        mean=mean.astype(np.float32),
+        std=std.astype(np.float32),
+    )
+
+
+def _draw(dataset: Dataset, n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    if dataset is Dataset.SINE:
+        x = rng.uniform(-np.pi, np.pi, size=(n, 1))
+        y = np.sin(x) + noise * rng.standard_normal((n, 1))
+        return x, y.astype(np.float32)
+    labels = rng.integers(0, N_CLASSES[dataset], size=n)
+    if dataset is Dataset.SPIRAL:
+        # two interleaved arms, 1.75 turns each, radius growing from 0.05 to 1
+        t = rng.uniform(0.05, 1.0, size=n)
+        angle = 1.75 * 2 * np.pi * t + np.pi * labels
+        x = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1)
+    elif dataset is Dataset.MOONS:
+        angle = rng.uniform(0, np.pi, size=n)
+        upper = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+        lower = np.stack([1 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)
+        x = np.where(labels[:, None] == 0, upper, lower)
+    elif dataset is Dataset.CIRCLES:
+        angle = rng.uniform(0, 2 * np.pi, size=n)
+        radius = np.where(labels == 0, 1.0, 0.5)
+        x = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    elif dataset is Dataset.XOR:
+        x = rng.uniform(-1, 1, size=(n, 2))
+        labels = ((x[:, 0] > 0) ^ (x[:, 1] > 0)).astype(np.int64)
+    elif dataset is Dataset.GAUSSIANS:
+        centers = np.array([[0.0, 1.0], [-0.87, -0.5], [0.87, -0.5]])
+        x = centers[labels] + 0.35 * rng.standard_normal((n, 2))
+    else:  # pragma: no cover - every Dataset member is handled above
+        raise AssertionError(dataset)
+    x = x + noise * rng.standard_normal(x.shape)
+    return x, labels.astype(np.int64)
+
+
+def _flip_labels(y: np.ndarray, fraction: float, n_classes: int, rng: np.random.Generator) -> np.ndarray:
+    """Flip exactly round(fraction * n) labels to a different class."""
+    y = y.copy()
+    n_flip = int(round(fraction * len(y)))
+    if n_flip:
+        idx = rng.choice(len(y), size=n_flip, replace=False)
+        y[idx] = (y[idx] + rng.integers(1, n_classes, size=n_flip)) % n_classes
+    return y

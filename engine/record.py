@@ -1,0 +1,94 @@
+"""Writes a run's files: config.toml, metrics.csv, grad_norms.csv, layer_stats.csv, summary.json.
+
+Rows are written as steps arrive, so a long run needs no memory for its history and an
+interrupted run leaves every finished row on disk. Only finite numbers are written: the step at
+which a run diverges is named in summary.json, not written as a row of infinities; a statistic
+that does not apply to a layer is an empty cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from engine.config import Config
+from engine.stats import STAT_NAMES
+from engine.trainer import StepRecord
+
+METRICS_COLUMNS = ("step", "train_loss", "train_error", "val_loss", "val_error")
+LAYER_STATS_COLUMNS = ("step", "layer", *STAT_NAMES)
+
+
+def grad_norm_columns(n_layers: int) -> list[str]:
+    return ["step"] + [f"layer_{i}" for i in range(1, n_layers + 1)]
+
+
+def _cell(value: float) -> str:
+    return repr(float(value)) if math.isfinite(value) else ""
+
+
+class RunRecorder:
+    """Streams StepRecords into the run's CSV files in `out_dir`."""
+
+    def __init__(self, out_dir: str | Path, config: Config, n_layers: int):
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        config.save(self.out_dir / "config.toml")
+        self._files = []
+        self._metrics = self._open("metrics.csv", METRICS_COLUMNS)
+        self._grads = self._open("grad_norms.csv", grad_norm_columns(n_layers))
+        self._layers = self._open("layer_stats.csv", LAYER_STATS_COLUMNS)
+
+    def _open(self, name: str, header: Iterable[str]) -> Any:
+        f = open(self.out_dir / name, "w", newline="", encoding="utf-8")
+        self._files.append(f)
+        writer = csv.writer(f)
+        writer.writerow(header)
+        return writer
+
+    def add(self, record: StepRecord) -> None:
+        if not record.finite:
+            return  # the diverged step: summary.json names it
+        self._grads.writerow([record.step, *map(_cell, record.grad_norms)])
+        ev = record.evaluation
+        if ev is not None:
+            self._metrics.writerow(
+                [ev.step, *map(_cell, (ev.train_loss, ev.train_error, ev.val_loss, ev.val_error))]
+            )
+            for layer, row in enumerate(ev.layers.rows(), start=1):
+                self._layers.writerow([ev.step, layer, *map(_cell, row)])
+
+    def close(self, summary: dict[str, Any] | None = None) -> None:
+        for f in self._files:
+            f.close()
+        self._files = []
+        if summary is not None:
+            write_json(self.out_dir / "summary.json", summary)
+
+    def __enter__(self) -> RunRecorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Atomic write; non-finite floats become null so the file stays valid JSON."""
+    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in data.items()}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(clean, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def record_run(records: Iterable[StepRecord], out_dir: str | Path, config: Config, n_layers: int, summary: dict[str, Any]) -> None:
+    """Write already collected records (the app's CSV export)."""
+    rec = RunRecorder(out_dir, config, n_layers)
+    try:
+        for r in records:
+            rec.add(r)
+    finally:
+        rec.close(summary)

@@ -1,0 +1,99 @@
+"""Per-layer statistics computed on evaluation steps.
+
+Each array has one entry per layer (layer 1 .. depth+1). An entry that does not apply to a layer
+(dead units of a tanh layer, saturation of the linear output layer) is NaN, written empty in CSV.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from engine.config import Activation
+from engine.model import MLP, RELU_FAMILY, SATURATION_THRESHOLD
+
+STAT_NAMES = ("grad_rms", "signal_rms", "act_mean_abs", "dead_frac", "saturated_frac", "update_ratio")
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    grad_rms: np.ndarray  # (layers,) weight-gradient norm / sqrt(numel), before clipping
+    signal_rms: np.ndarray  # (layers,) RMS of the per-sample dL/ds at the pre-activation
+    act_mean_abs: np.ndarray  # (layers,) mean |activation| over the batch (output layer: |logits|)
+    dead_frac: np.ndarray  # (layers,) units whose slope is zero for every sample of the batch
+    saturated_frac: np.ndarray  # (layers,) share of unit activations in the flat part
+    update_ratio: np.ndarray  # (layers,) ||W_after - W_before|| / ||W_before|| for this step
+
+    def rows(self) -> list[tuple[float, ...]]:
+        """One tuple per layer in STAT_NAMES order."""
+        return list(zip(*(getattr(self, name).tolist() for name in STAT_NAMES)))
+
+
+def _saturation_bounds(activation: Activation) -> tuple[float, float] | None:
+    """(centre, half-width) on the activation's output beyond which a unit counts as saturated."""
+    s = SATURATION_THRESHOLD.get(activation)
+    if s is None:
+        return None
+    if activation is Activation.SIGMOID:
+        return 0.5, 1 / (1 + math.exp(-s)) - 0.5
+    if activation is Activation.TANH:
+        return 0.0, math.tanh(s)
+    return 0.0, s / (1 + s)  # softsign
+
+
+def layer_stats(
+    grad_rms: np.ndarray,
+    signal_rms: np.ndarray,
+    post: list[torch.Tensor],
+    out: torch.Tensor,
+    weights: list[torch.Tensor],
+    before: list[torch.Tensor],
+    model: MLP,
+) -> LayerStats:
+    """`post` are the hidden activations (batch, width) of this step's forward pass, `out` the
+    output (batch, n_outputs), `before` copies of the weights before the optimizer step."""
+    depth = len(post)
+    act = model.activation
+    with torch.no_grad():
+        hidden = torch.stack([a.detach() for a in post])  # (depth, batch, width)
+        rows = [hidden.abs().mean(dim=(1, 2)), out.detach().abs().mean().reshape(1)]
+        dead_applies = act in RELU_FAMILY
+        if dead_applies:
+            # a unit is dead when its activation's slope is zero on every sample: for relu (and a
+            # leaky or parametric relu whose negative slope is exactly 0) that is output <= 0
+            slopes = torch.tensor(_negative_slopes(model, depth), device=hidden.device)
+            dead = (hidden <= 0).all(dim=1).float().mean(dim=1) * (slopes == 0)
+            rows.append(dead)
+        bounds = _saturation_bounds(act)
+        if bounds is not None:
+            centre, half = bounds
+            rows.append(((hidden - centre).abs() > half).float().mean(dim=(1, 2)))
+        current = [w.detach() for w in weights]
+        rows.append(torch.stack(torch._foreach_norm(torch._foreach_sub(current, before))))
+        rows.append(torch.stack(torch._foreach_norm(before)))
+        flat = torch.cat(rows).cpu().numpy().astype(np.float64)  # sync point (evaluation steps only)
+
+    n = depth + 1
+    act_mean_abs, flat = flat[:n], flat[n:]
+    nan_hidden = np.full(n, np.nan)
+    dead = nan_hidden.copy()
+    if dead_applies:
+        dead[:depth], flat = flat[:depth], flat[depth:]
+    saturated = nan_hidden.copy()
+    if bounds is not None:
+        saturated[:depth], flat = flat[:depth], flat[depth:]
+    delta, base = flat[:n], flat[n:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        update_ratio = np.where(base > 0, delta / base, np.nan)
+    return LayerStats(grad_rms, signal_rms, act_mean_abs, dead, saturated, update_ratio)
+
+
+def _negative_slopes(model: MLP, depth: int) -> list[float]:
+    if model.activation is Activation.RELU:
+        return [0.0] * depth
+    if model.activation is Activation.LEAKY_RELU:
+        return [0.01] * depth
+    return torch.cat([p.detach() for p in model.prelu]).cpu().tolist()

@@ -1,0 +1,338 @@
+"""The instrumented training run.
+
+`Run` trains one network one step at a time and hands out plain data (numpy arrays, floats),
+never tensors. It knows nothing of who drives it: the command line iterates it, the desktop app
+steps it from a worker thread and changes its live settings between steps with `set_live`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from engine.config import LIVE_KEYS, Config, ConfigError, Device, Optimizer
+from engine.data import DataSplit, make_data
+from engine.model import MLP
+from engine.stats import LayerStats, layer_stats
+
+
+class RunStatus(enum.StrEnum):
+    READY = "ready"  # built, no step taken yet
+    RUNNING = "running"  # at least one step taken, more to go
+    COMPLETED = "completed"
+    DIVERGED = "diverged"
+    EARLY_STOPPED = "early_stopped"
+
+
+FINISHED = frozenset({RunStatus.COMPLETED, RunStatus.DIVERGED, RunStatus.EARLY_STOPPED})
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Losses and errors on the whole training and validation sets, plus the layer statistics of
+    the training step that preceded them."""
+
+    step: int
+    train_loss: float
+    train_error: float
+    val_loss: float
+    val_error: float
+    layers: LayerStats
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    step: int  # 1-based
+    loss: float  # minibatch data loss (no penalty terms), before this step's update
+    grad_norms: np.ndarray  # (layers,) Frobenius norm of each weight gradient, before clipping
+    # (layers,) RMS of the per-sample dL/ds at each layer's pre-activation; None on steps that
+    # are not evaluation steps unless Run.signal_every_step is set (it costs a few percent)
+    signal_rms: np.ndarray | None
+    total_norm: float  # global gradient norm over all parameters, before clipping
+    clipped_norm: float  # the same after clipping (equal when clipping is off or not triggered)
+    status: RunStatus
+    evaluation: Evaluation | None = None  # on evaluation steps
+    changes: dict[str, Any] = field(default_factory=dict)  # live settings applied at this step
+    message: str = ""  # why the run ended, on its last step
+
+    @property
+    def finite(self) -> bool:
+        return bool(np.isfinite(self.grad_norms).all() and math.isfinite(self.loss))
+
+
+def resolve_device(device: Device) -> torch.device:
+    cuda = torch.cuda.is_available()
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if device is Device.AUTO:
+        return torch.device("cuda" if cuda else "mps" if mps else "cpu")
+    if (device is Device.CUDA and not cuda) or (device is Device.MPS and not mps):
+        raise ConfigError(f"device = {device.value!r} is not available on this machine: use auto or cpu")
+    return torch.device(device.value)
+
+
+def make_optimizer(kind: Optimizer, params: list[torch.Tensor], lr: float) -> torch.optim.Optimizer:
+    if kind is Optimizer.SGD:
+        return torch.optim.SGD(params, lr=lr)
+    if kind is Optimizer.MOMENTUM:
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+    if kind is Optimizer.NESTEROV:
+        return torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True)
+    if kind is Optimizer.RMSPROP:
+        return torch.optim.RMSprop(params, lr=lr)
+    if kind is Optimizer.ADAM:
+        return torch.optim.Adam(params, lr=lr)
+    return torch.optim.AdamW(params, lr=lr)
+
+
+class Run:
+    """One training run. Not thread-safe except `set_live`, which any thread may call."""
+
+    def __init__(self, config: Config):
+        self.config = config  # the current configuration, live changes included
+        self.initial_config = config
+        self.device = resolve_device(config.device)
+        self.data: DataSplit = make_data(config)
+        # weights are drawn on the CPU, so that they do not depend on the device
+        init_gen = torch.Generator().manual_seed(config.seed)
+        dropout_gen = torch.Generator(self.device).manual_seed(config.seed + 1)
+        self.model = MLP(self.data.n_inputs, self.data.n_outputs, config, init_gen, dropout_gen).to(self.device)
+        self._batch_gen = torch.Generator().manual_seed(config.seed + 2)
+
+        d = self.data
+        self.x_train = torch.from_numpy(d.x_train).to(self.device)
+        self.y_train = torch.from_numpy(d.y_train).to(self.device)
+        self.x_val = torch.from_numpy(d.x_val).to(self.device)
+        self.y_val = torch.from_numpy(d.y_val).to(self.device)
+        self.batch_size = min(config.batch_size, d.x_train.shape[0])
+        self._perm = torch.empty(0, dtype=torch.long)
+        self._perm_pos = self.x_train.shape[0]  # forces a shuffle before the first batch
+
+        self.weights = self.model.weights()
+        weight_ids = {id(w) for w in self.weights}
+        # weights first, so that the first `n_layers` norms are the per-layer ones
+        self.params = self.weights + [p for p in self.model.parameters() if id(p) not in weight_ids]
+        self.optimizer = make_optimizer(config.optimizer, self.params, config.lr)
+        self.n_layers = len(self.weights)
+        self.layer_names = [f"layer_{i}" for i in range(1, self.n_layers + 1)]
+        self.layer_sizes = [tuple(w.shape[::-1]) for w in self.weights]  # (fan_in, fan_out)
+        self._numel = np.array([w.numel() for w in self.weights], dtype=np.float64)
+        self._units = np.array([w.shape[0] for w in self.weights], dtype=np.float64)
+
+        self.signal_every_step = False  # trace dL/ds on every step, not only on evaluation steps
+        self.step_count = 0
+        self.status = RunStatus.READY
+        self.message = ""
+        self.diverged_at: int | None = None
+        self.evaluations: list[Evaluation] = []
+        self.best: Evaluation | None = None  # the evaluation with the lowest validation loss
+        self._evals_since_best = 0
+        self._pending: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # --- control ---------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    def set_live(self, **changes: Any) -> None:
+        """Change live settings (lr, l1, l2, dropout, clip_norm, patience); they apply before the
+        next step. Raises ConfigError for a structural key or a bad value, changing nothing."""
+        structural = sorted(set(changes) - LIVE_KEYS)
+        if structural:
+            raise ConfigError(
+                f"{', '.join(structural)} cannot change during a run (only {', '.join(sorted(LIVE_KEYS))} can): "
+                "start a new run with the new value"
+            )
+        with self._lock:
+            self.config.replace(**{**self._pending, **changes})  # validate before accepting
+            self._pending.update(changes)
+
+    def _apply_pending(self) -> dict[str, Any]:
+        if not self._pending:  # the common case, without taking the lock
+            return {}
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        applied = {k: v for k, v in pending.items() if getattr(self.config, k) != v}
+        if applied:
+            self.config = self.config.replace(**applied)
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.config.lr
+            self.model.dropout = self.config.dropout
+        return applied
+
+    def __iter__(self) -> Iterator[StepRecord]:
+        while not self.finished:
+            yield self.step()
+
+    # --- one step --------------------------------------------------------------------------
+    def _next_batch(self) -> torch.Tensor:
+        n = self.x_train.shape[0]
+        if self.batch_size >= n:
+            return torch.arange(n)
+        if self._perm_pos + self.batch_size > n:  # a new epoch; the short remainder is dropped
+            self._perm = torch.randperm(n, generator=self._batch_gen)
+            self._perm_pos = 0
+        idx = self._perm[self._perm_pos : self._perm_pos + self.batch_size]
+        self._perm_pos += self.batch_size
+        return idx
+
+    def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.data.is_regression:
+            return F.mse_loss(out, y)
+        return F.cross_entropy(out, y)
+
+    def step(self) -> StepRecord:
+        if self.finished:
+            raise RuntimeError(f"the run has ended ({self.status.value}); start a new one")
+        changes = self._apply_pending()
+        cfg = self.config
+        t = self.step_count + 1
+        instrument = t == 1 or t % cfg.eval_every == 0 or t == cfg.steps
+        model = self.model
+        if not model.training:  # train() walks every module: not on every step
+            model.train()
+
+        idx = self._next_batch()
+        x, y = self.x_train[idx], self.y_train[idx]
+        trace = instrument or self.signal_every_step
+        pre: list[torch.Tensor] | None = [] if trace else None  # pre-activations, gradient retained
+        post: list[torch.Tensor] | None = [] if instrument else None
+        out = model.forward_traced(x, pre, post)
+        loss = self._loss(out, y)
+        objective = loss
+        if cfg.l1 > 0:
+            objective = objective + cfg.l1 * sum(w.abs().sum() for w in self.weights)
+        if cfg.l2 > 0:
+            objective = objective + cfg.l2 * sum(w.square().sum() for w in self.weights)
+        self.optimizer.zero_grad(set_to_none=True)
+        objective.backward()
+
+        grads = [p.grad for p in self.params]  # every parameter takes part in every forward pass
+        norms = torch._foreach_norm(grads)  # before clipping
+        signal = torch._foreach_norm([s.grad for s in pre]) if trace else []
+        # note: one device-to-host sync point per step, for every number the step reports
+        values = torch.stack([loss.detach(), *norms, *signal]).cpu().numpy().astype(np.float64)
+        loss_v = float(values[0])
+        param_norms = values[1 : 1 + len(self.params)]
+        grad_norms = param_norms[: self.n_layers]
+        signal_rms = None
+        if trace:
+            # dL/ds of a mean loss is 1/batch of the per-sample gradient: report the per-sample RMS
+            signal_rms = values[1 + len(self.params) :] * np.sqrt(x.shape[0] / self._units)
+        total = math.sqrt(float(param_norms @ param_norms))  # inf and nan pass through silently
+        self.step_count = t
+
+        if not (math.isfinite(loss_v) and math.isfinite(total)):
+            what = "the loss" if not math.isfinite(loss_v) else "the gradient of " + self._first_bad(grad_norms)
+            return self._diverge(t, f"{what} became non-finite at step {t}", loss_v, grad_norms, signal_rms, total, changes)
+
+        clipped = total
+        if cfg.clip_norm > 0 and total > cfg.clip_norm:
+            coef = cfg.clip_norm / (total + 1e-6)  # as torch.nn.utils.clip_grad_norm_
+            torch._foreach_mul_(grads, coef)
+            clipped = total * coef
+        before = torch._foreach_mul([w.detach() for w in self.weights], 1.0) if instrument else None  # copies
+        self.optimizer.step()
+
+        evaluation = None
+        if instrument:
+            stats = layer_stats(
+                grad_norms / np.sqrt(self._numel), signal_rms, post, out, self.weights, before, model
+            )
+            evaluation = self._evaluate(t, stats)
+            if evaluation is None:
+                return self._diverge(
+                    t, f"the loss became non-finite after the update at step {t}", loss_v, grad_norms, signal_rms, total, changes
+                )
+        self.status = RunStatus.RUNNING
+        if evaluation is not None:
+            self._track_best(evaluation)
+        if self.status is RunStatus.RUNNING and t >= cfg.steps:
+            self.status = RunStatus.COMPLETED
+            self.message = f"completed {t} steps"
+        return StepRecord(t, loss_v, grad_norms, signal_rms, total, clipped, self.status, evaluation, changes, self.message)
+
+    def _first_bad(self, grad_norms: np.ndarray) -> str:
+        bad = np.flatnonzero(~np.isfinite(grad_norms))
+        return f"layer {bad[0] + 1}" if bad.size else "a bias or normalization parameter"
+
+    def _diverge(self, t, message, loss_v, grad_norms, signal_rms, total, changes) -> StepRecord:
+        self.status = RunStatus.DIVERGED
+        self.diverged_at = t
+        self.message = message
+        return StepRecord(t, loss_v, grad_norms, signal_rms, total, total, self.status, None, changes, message)
+
+    @torch.no_grad()
+    def _evaluate(self, t: int, stats: LayerStats) -> Evaluation | None:
+        self.model.eval()
+        try:
+            tr = self._loss_and_error(self.x_train, self.y_train)
+            va = self._loss_and_error(self.x_val, self.y_val)
+        finally:
+            self.model.train()
+        if not all(math.isfinite(v) for v in (*tr, *va)):
+            return None
+        evaluation = Evaluation(t, tr[0], tr[1], va[0], va[1], stats)
+        self.evaluations.append(evaluation)
+        return evaluation
+
+    def _loss_and_error(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+        out = self.model(x)
+        loss = self._loss(out, y)
+        error = loss if self.data.is_regression else (out.argmax(dim=1) != y).float().mean()
+        values = torch.stack([loss, error]).cpu().tolist()  # sync point
+        return float(values[0]), float(values[1])
+
+    def _track_best(self, evaluation: Evaluation) -> None:
+        if self.best is None or evaluation.val_loss < self.best.val_loss:
+            self.best = evaluation
+            self._evals_since_best = 0
+            return
+        self._evals_since_best += 1
+        patience = self.config.patience
+        if patience and self._evals_since_best >= patience:
+            self.status = RunStatus.EARLY_STOPPED
+            self.message = (
+                f"early stopping at step {evaluation.step}: validation loss has not improved for "
+                f"{patience} evaluations; the best was at step {self.best.step}"
+            )
+
+    # --- results ---------------------------------------------------------------------------
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities (n, classes) or regression outputs (n, 1) for standardized inputs."""
+        with torch.no_grad():
+            self.model.eval()
+            try:
+                out = self.model(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device))
+            finally:
+                self.model.train()
+            if not self.data.is_regression:
+                out = out.softmax(dim=1)
+            return out.cpu().numpy()
+
+    def summary(self) -> dict[str, Any]:
+        last = self.evaluations[-1] if self.evaluations else None
+        return {
+            "status": self.status.value,
+            "message": self.message,
+            "steps_run": self.step_count,
+            "diverged_at": self.diverged_at,
+            "final_train_loss": last.train_loss if last else None,
+            "final_train_error": last.train_error if last else None,
+            "final_val_loss": last.val_loss if last else None,
+            "final_val_error": last.val_error if last else None,
+            "best_val_error": self.best.val_error if self.best else None,
+            "best_val_loss": self.best.val_loss if self.best else None,
+            "best_step": self.best.step if self.best else None,
+            "layers": list(self.layer_names),
+            "layer_sizes": [list(s) for s in self.layer_sizes],
+            "device": str(self.device),
+        }
