@@ -11,9 +11,32 @@ Public API::
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING
+
 from engine.config import LIVE_KEYS, Activation, Config, ConfigError, Dataset, Device, Init, Optimizer  # noqa: E402
-from engine.stats import STAT_NAMES, LayerStats  # noqa: E402
-from engine.trainer import Evaluation, Run, RunStatus, StepRecord  # noqa: E402
+
+if TYPE_CHECKING:
+    from engine.stats import STAT_NAMES, LayerStats
+    from engine.trainer import Evaluation, Run, RunStatus, StepRecord
+
+# The names below import torch; they load on first use, so that `engine.config` (and a window
+# built from it) is ready before torch has finished loading.
+_LAZY = {
+    "STAT_NAMES": "engine.stats",
+    "LayerStats": "engine.stats",
+    "Evaluation": "engine.trainer",
+    "Run": "engine.trainer",
+    "RunStatus": "engine.trainer",
+    "StepRecord": "engine.trainer",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 __all__ = [
     "LIVE_KEYS",

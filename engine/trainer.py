@@ -62,6 +62,7 @@ class StepRecord:
     evaluation: Evaluation | None = None  # on evaluation steps
     changes: dict[str, Any] = field(default_factory=dict)  # live settings applied at this step
     message: str = ""  # why the run ended, on its last step
+    best_step: int | None = None  # the evaluation with the lowest validation loss so far
 
     @property
     def finite(self) -> bool:
@@ -258,7 +259,10 @@ class Run:
         if self.status is RunStatus.RUNNING and t >= cfg.steps:
             self.status = RunStatus.COMPLETED
             self.message = f"completed {t} steps"
-        return StepRecord(t, loss_v, grad_norms, signal_rms, total, clipped, self.status, evaluation, changes, self.message)
+        best_step = self.best.step if self.best else None
+        return StepRecord(
+            t, loss_v, grad_norms, signal_rms, total, clipped, self.status, evaluation, changes, self.message, best_step
+        )
 
     def _first_bad(self, grad_norms: np.ndarray) -> str:
         bad = np.flatnonzero(~np.isfinite(grad_norms))
@@ -268,7 +272,8 @@ class Run:
         self.status = RunStatus.DIVERGED
         self.diverged_at = t
         self.message = message
-        return StepRecord(t, loss_v, grad_norms, signal_rms, total, total, self.status, None, changes, message)
+        best_step = self.best.step if self.best else None
+        return StepRecord(t, loss_v, grad_norms, signal_rms, total, total, self.status, None, changes, message, best_step)
 
     @torch.no_grad()
     def _evaluate(self, t: int, stats: LayerStats) -> Evaluation | None:

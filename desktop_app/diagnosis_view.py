@@ -1,0 +1,86 @@
+"""The status and diagnosis line: the engine's findings in plain words."""
+
+from __future__ import annotations
+
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from desktop_app.style import superscript
+from desktop_app.views.heatmap import format_value
+
+_STYLE = {
+    "error": "background:#fde2e1; color:#8a1c13; border:1px solid #e8a29c;",
+    "warning": "background:#fff4d6; color:#6b4e00; border:1px solid #ebd08a;",
+    "info": "background:#e8f4ea; color:#1e5128; border:1px solid #a9d3b2;",
+}
+
+
+class DiagnosisView(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setObjectName("diagnosis")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        self.findings: list = []
+        self.show_findings([])
+
+    def sentence(self, finding) -> str:
+        p = finding.params
+        code = finding.code
+        if code == "diverged":
+            where = self.tr(" (first in layer {0})").format(p["layer"]) if p.get("layer") else ""
+            return self.tr(
+                "Gradients exploded at step {0}{1}: the loss or a gradient is no longer a finite number. "
+                "Training is paused. Try a lower learning rate, gradient clipping, a smaller init gain, or batch normalization."
+            ).format(p["step"], where)
+        if code == "early_stopped":
+            return self.tr("Early stopping ended the run at step {0}; the best validation error, {1}, was at step {2}.").format(
+                p["step"], format_value(p["best_val_error"]), p["best_step"]
+            )
+        if code == "no_gradient":
+            return self.tr("Layer 1 receives no gradient at all: its units cannot learn (all-zero weights or dead units).")
+        if code in ("vanishing", "exploding", "healthy"):
+            share = "10" + superscript(p["exponent"]) if p.get("exponent") is not None else format_value(p["ratio"])
+            if code == "vanishing":
+                return self.tr("Vanishing gradients: layer 1 receives {0} of the gradient of layer {1}.").format(share, p["last"])
+            if code == "exploding":
+                return self.tr("Exploding gradients: layer 1 receives {0} times the gradient of layer {1}.").format(share, p["last"])
+            return self.tr("Gradients reach every layer: layer 1 receives {0} of the gradient of layer {1}.").format(
+                format_value(p["ratio"]), p["last"]
+            )
+        if code == "dead":
+            return self.tr("{0} of hidden units are dead (layer {1}: {2}); they pass no gradient.").format(
+                _percent(p["share"]), p["layer"], _percent(p["layer_share"])
+            )
+        if code == "saturated":
+            return self.tr("{0} of hidden activations sit in the flat part of the activation (layer {1}: {2}).").format(
+                _percent(p["share"]), p["layer"], _percent(p["layer_share"])
+            )
+        if code == "overfitting":
+            return self.tr("Overfitting: validation error {0} is well above training error {1}.").format(
+                format_value(p["val_error"]), format_value(p["train_error"])
+            )
+        if code == "underfitting":
+            return self.tr("Underfitting: training error is still {0}; the network cannot fit the data yet.").format(
+                format_value(p["train_error"])
+            )
+        return code
+
+    def show_findings(self, findings: list, status: str | None = None) -> None:
+        self.findings = findings
+        if not findings:
+            text = status or self.tr("Press Play (Space) to train; move a slider and watch every layer's gradient.")
+            self.label.setStyleSheet("padding:6px; border-radius:4px; background:#f3f3f3; color:#333;")
+            self.label.setText(text)
+            return
+        worst = findings[0].severity
+        self.label.setStyleSheet(f"padding:6px; border-radius:4px; {_STYLE[worst]}")
+        self.label.setText("<br>".join(self.sentence(f) for f in findings))
+
+
+def _percent(x: float) -> str:
+    return f"{100 * x:.0f}%"

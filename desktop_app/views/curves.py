@@ -1,0 +1,131 @@
+"""Training and validation error (and loss) against step, with markers for live changes, the
+early-stopping best step and divergence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from desktop_app.history import RunHistory
+from desktop_app.style import BEST_COLOR, CHANGE_COLOR, DIVERGED_COLOR, TRAIN_COLOR, VAL_COLOR
+from desktop_app.views.heatmap import format_value
+
+
+class ErrorCurvesView(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.history: RunHistory | None = None
+        self._painted = -1
+        self._markers: list[pg.InfiniteLine] = []
+        self.tabs = QTabWidget()
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
+        for kind, title in (("error", self.tr("Error")), ("loss", self.tr("Loss"))):
+            widget = pg.PlotWidget()
+            plot = widget.getPlotItem()
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setLabel("bottom", self.tr("training step"))
+            plot.setLabel("left", title.lower())
+            plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.addLegend(offset=(-10, 10))
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            for split, color, name in (("train", TRAIN_COLOR, self.tr("training")), ("val", VAL_COLOR, self.tr("validation"))):
+                self.curves[(kind, split)] = plot.plot([], [], pen=pg.mkPen(color, width=2), name=name)
+            self.plots[kind] = plot
+            self.tabs.addTab(widget, title)
+        self.best_line = {k: self._vline(p, BEST_COLOR, Qt.PenStyle.DashLine) for k, p in self.plots.items()}
+        self.diverged_line = {k: self._vline(p, DIVERGED_COLOR, Qt.PenStyle.SolidLine) for k, p in self.plots.items()}
+        self.log_y = QCheckBox(self.tr("log scale"))
+        self.log_y.toggled.connect(self._on_log_y_toggled)
+        self.readout = QLabel(" ")
+        bar = QHBoxLayout()
+        bar.addWidget(self.readout, 1)
+        bar.addWidget(self.log_y)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.tabs, 1)
+
+    @staticmethod
+    def _vline(plot: pg.PlotItem, color: str, style: Qt.PenStyle) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(angle=90, pen=pg.mkPen(color, width=1.5, style=style), label="", labelOpts={"position": 0.9, "color": color})
+        line.hide()
+        plot.addItem(line, ignoreBounds=True)
+        return line
+
+    def set_history(self, history: RunHistory | None) -> None:
+        self.history = history
+        self._painted = -1
+        for line in (*self.best_line.values(), *self.diverged_line.values()):
+            line.hide()
+        for plot in self.plots.values():
+            for m in self._markers:
+                plot.removeItem(m)
+        self._markers = []
+        for curve in self.curves.values():
+            curve.setData([], [])
+        self.readout.setText(" ")
+        self.refresh()
+
+    def _on_log_y_toggled(self, on: bool) -> None:
+        for plot in self.plots.values():
+            plot.setLogMode(y=on)
+        self._painted = -1
+        self.refresh()
+
+    def refresh(self) -> None:
+        h = self.history
+        if h is None or h.version == self._painted:
+            return
+        self._painted = h.version
+        steps = h.eval_series("step")
+        for kind in ("error", "loss"):
+            for split in ("train", "val"):
+                y = h.eval_series(f"{split}_{kind}")
+                if self.log_y.isChecked():  # zero error has no logarithm: leave a gap
+                    y = np.where(y > 0, y, np.nan)
+                self.curves[(kind, split)].setData(steps, y, connect="finite")
+        if not self.log_y.isChecked() and len(steps):
+            # errors and losses are >= 0: keep zero in view so that a small wiggle looks small
+            for kind, plot in self.plots.items():
+                values = np.concatenate([h.eval_series(f"{s}_{kind}") for s in ("train", "val")])
+                top = values[np.isfinite(values)].max(initial=0.0)
+                plot.setYRange(0, max(top * 1.05, 1e-3), padding=0)
+        best = h.best_step
+        for line in self.best_line.values():
+            if best is not None and h.early_stopping:
+                line.setValue(best)
+                line.label.setFormat(self.tr("best step {0}").format(best))
+                line.show()
+            else:
+                line.hide()
+        record = h.last_record
+        for line in self.diverged_line.values():
+            if record is not None and record.status.value == "diverged":
+                line.setValue(record.step)
+                line.label.setFormat(self.tr("diverged"))
+                line.show()
+        self._sync_change_markers()
+        ev = h.last_eval
+        if ev is not None:
+            self.readout.setText(
+                self.tr("step {0}: training error {1}, validation error {2}").format(
+                    ev.step, format_value(ev.train_error), format_value(ev.val_error)
+                )
+            )
+
+    def _sync_change_markers(self) -> None:
+        h = self.history
+        shown = len(self._markers) // max(1, len(self.plots))
+        for change in h.changes[shown:]:
+            text = f"{change.key} → {format_value(float(change.new))}"
+            for plot in self.plots.values():
+                line = pg.InfiniteLine(
+                    pos=change.step, angle=90, pen=pg.mkPen(CHANGE_COLOR, width=1, style=Qt.PenStyle.DotLine),
+                    label=text, labelOpts={"position": 0.75, "color": CHANGE_COLOR, "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]},
+                )
+                plot.addItem(line, ignoreBounds=True)
+                self._markers.append(line)

@@ -1,0 +1,198 @@
+"""The gradient heatmap (layers x steps, colour = log10 magnitude) and the current profile."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from qtpy.QtCore import QPointF, QRectF, Signal
+from qtpy.QtGui import QColor
+from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
+
+from desktop_app.history import RunHistory
+from desktop_app.style import superscript
+
+LEVELS = (-9.0, 3.0)  # fixed log10 range: vanishing and exploding always look different
+WINDOW_STEPS = 2000  # the heatmap scrolls once a run is longer than this
+NOT_FINITE = QColor("#000000")
+COLORMAP = pg.colormap.get("CET-D1A")  # blue (vanishing) - pale (healthy) - red (exploding)
+_LUT = np.vstack([COLORMAP.getLookupTable(nPts=255, alpha=False), [[0, 0, 0]]]).astype(np.uint8)
+
+
+def to_indices(log10: np.ndarray) -> np.ndarray:
+    """Colour-table indices: 0..254 for log10 values clipped to LEVELS (an exact zero, -inf,
+    takes the lowest colour), 255 for +inf and NaN, which the table shows as 'not finite'."""
+    lo, hi = LEVELS
+    with np.errstate(invalid="ignore"):
+        idx = np.clip((log10 - lo) * (254.0 / (hi - lo)), 0, 254)
+    idx[np.isnan(log10) | np.isposinf(log10)] = 255
+    return idx.astype(np.uint8)
+
+
+class GradientHeatmapView(QWidget):
+    layerSelected = Signal(int)  # 1-based layer clicked in the heatmap or the profile
+    modeChanged = Signal(bool)  # True: back-propagated signal; False: weight gradient
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.history: RunHistory | None = None
+        self.signal_mode = False
+        self._painted = (-1, None)
+
+        self.grad_button = QRadioButton(self.tr("Weight gradient ‖∇W‖"))
+        self.signal_button = QRadioButton(self.tr("Back-propagated signal ∂L/∂s"))
+        self.grad_button.setChecked(True)
+        self.grad_button.setToolTip(self.tr("Frobenius norm of each layer's weight gradient, before clipping"))
+        self.signal_button.setToolTip(
+            self.tr("RMS of the per-sample gradient of the loss with respect to each layer's pre-activation")
+        )
+        group = QButtonGroup(self)
+        group.addButton(self.grad_button)
+        group.addButton(self.signal_button)
+        self.signal_button.toggled.connect(self._on_signal_button_toggled)
+        self.hover_label = QLabel(" ")
+        self.hover_label.setObjectName("hoverLabel")
+        top = QHBoxLayout()
+        top.addWidget(self.grad_button)
+        top.addWidget(self.signal_button)
+        top.addStretch(1)
+        top.addWidget(self.hover_label)
+
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.plot = self.canvas.addPlot(row=0, col=0)
+        self.plot.setLabel("bottom", self.tr("training step"))
+        self.plot.setLabel("left", self.tr("layer (input at the bottom)"))
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(_LUT)
+        self.plot.addItem(self.image)
+        self.diverged_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#d62728", width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
+        self.diverged_line.hide()
+        self.plot.addItem(self.diverged_line)
+
+        self.colorbar = pg.ColorBarItem(
+            values=LEVELS, colorMap=COLORMAP, interactive=False, width=14, colorMapMenu=False, label=self._unit()
+        )
+        self.canvas.addItem(self.colorbar, row=0, col=1)
+
+        self.profile = self.canvas.addPlot(row=0, col=2)
+        self.profile.setLabel("bottom", self.tr("now (log10)"))
+        self.profile.setXRange(*LEVELS, padding=0.02)
+        self.profile.setMouseEnabled(x=False, y=False)
+        self.profile.hideButtons()
+        self.profile.setMenuEnabled(False)
+        self.profile.setYLink(self.plot)
+        self.profile.showGrid(x=True, alpha=0.3)
+        self.canvas.ci.layout.setColumnStretchFactor(0, 5)
+        self.canvas.ci.layout.setColumnStretchFactor(2, 1)
+        self.bars = pg.BarGraphItem(x0=[], y=[], height=0.8, width=[])
+        self.profile.addItem(self.bars)
+        self.profile_line = self.profile.plot([], [], pen=pg.mkPen("#333333", width=1.5), symbol="o", symbolSize=4)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.canvas, 1)
+        self.canvas.scene().sigMouseMoved.connect(self._on_scene_mouseMoved)
+        self.canvas.scene().sigMouseClicked.connect(self._on_scene_mouseClicked)
+
+    def _unit(self) -> str:
+        return self.tr("log10 RMS ∂L/∂s") if self.signal_mode else self.tr("log10 ‖∇W‖")
+
+    def set_history(self, history: RunHistory | None) -> None:
+        self.history = history
+        self._painted = (-1, None)
+        self.diverged_line.hide()
+        if history is not None:
+            n = history.n_layers
+            self.plot.setYRange(0.5, n + 0.5, padding=0)
+            step = max(1, math.ceil(n / 12))
+            ticks = [(i, str(i)) for i in range(1, n + 1) if (i - 1) % step == 0 or i == n]
+            for axis in (self.plot.getAxis("left"), self.profile.getAxis("left")):
+                axis.setTicks([ticks])
+            self.plot.setXRange(0.5, min(history.capacity, WINDOW_STEPS) + 0.5, padding=0)
+        self.image.clear()
+        self.bars.setOpts(x0=[], y=[], width=[], height=0.8)
+        self.profile_line.setData([], [])
+        self.refresh()
+
+    def _on_signal_button_toggled(self, on: bool) -> None:
+        self.signal_mode = on
+        self.colorbar.setLabel("right" if self.colorbar.horizontal else "left", self._unit())
+        self._painted = (-1, None)
+        self.modeChanged.emit(on)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Repaint if the history moved since the last paint (called by the window's timer)."""
+        h = self.history
+        if h is None or h.n == 0 or self._painted == (h.version, self.signal_mode):
+            return
+        self._painted = (h.version, self.signal_mode)
+        data = h.signal_log10 if self.signal_mode else h.grad_log10
+        n = min(h.n, h.capacity)
+        first = max(0, n - WINDOW_STEPS)
+        self.image.setImage(to_indices(data[:, first:n]), autoLevels=False, levels=(0, 255))
+        self.image.setRect(QRectF(first + 0.5, 0.5, n - first, h.n_layers))
+        if n > WINDOW_STEPS:
+            self.plot.setXRange(first + 0.5, n + 0.5, padding=0)
+        last = data[:, n - 1]
+        self._set_profile(last)
+        record = h.last_record
+        if record is not None and record.status.value == "diverged":
+            self.diverged_line.setValue(record.step)
+            self.diverged_line.show()
+
+    def _set_profile(self, values: np.ndarray) -> None:
+        lo, hi = LEVELS
+        layers = np.arange(1, len(values) + 1)
+        finite = np.isfinite(values)
+        shown = np.where(finite, np.clip(values, lo, hi), np.where(np.isneginf(values), lo, hi))
+        brushes = [pg.mkBrush(NOT_FINITE) if (np.isnan(v) or np.isposinf(v)) else pg.mkBrush(COLORMAP.map((c - lo) / (hi - lo), mode="qcolor")) for v, c in zip(values, shown)]
+        self.bars.setOpts(x0=np.full(len(values), lo), y=layers, width=shown - lo, height=0.8, brushes=brushes)
+        self.profile_line.setData(shown, layers)
+
+    # --- mouse -------------------------------------------------------------------------------
+    def _cell_at(self, pos: QPointF) -> tuple[int, int] | None:
+        for item in (self.plot, self.profile):
+            if item.sceneBoundingRect().contains(pos):
+                point = item.vb.mapSceneToView(pos)
+                layer = int(round(point.y()))
+                step = int(round(point.x())) if item is self.plot else (self.history.n if self.history else 0)
+                return layer, step
+        return None
+
+    def _on_scene_mouseMoved(self, pos: QPointF) -> None:
+        h = self.history
+        cell = self._cell_at(pos)
+        if h is None or cell is None:
+            return
+        layer, step = cell
+        value = h.value_at(self.signal_mode, layer, step)
+        if value is None:
+            self.hover_label.setText(" ")
+            return
+        name = self.tr("signal") if self.signal_mode else "‖∇W‖"
+        self.hover_label.setText(self.tr("layer {0}, step {1}: {2} = {3}").format(layer, step, name, format_value(value)))
+
+    def _on_scene_mouseClicked(self, event) -> None:
+        cell = self._cell_at(event.scenePos())
+        if cell is not None and self.history is not None and 1 <= cell[0] <= self.history.n_layers:
+            self.layerSelected.emit(cell[0])
+
+
+def format_value(value: float) -> str:
+    """2.3×10⁻⁵ style; 'inf'/'NaN' for non-finite, '0' for an exact zero."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if value == 0:
+        return "0"
+    exponent = math.floor(math.log10(abs(value)))
+    if -2 <= exponent <= 3:
+        return f"{value:.3g}"
+    return f"{value / 10**exponent:.2f}×10{superscript(exponent)}"

@@ -1,0 +1,419 @@
+"""The main window: controls, transport, heatmap, curves and diagnosis, wired to the worker."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from qtpy.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from qtpy.QtGui import QAction, QKeySequence
+from qtpy.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.controls import ControlPanel
+from desktop_app.diagnosis_view import DiagnosisView
+from desktop_app.history import RunHistory
+from desktop_app.views.curves import ErrorCurvesView
+from desktop_app.views.heatmap import GradientHeatmapView
+from desktop_app.worker import Batch, TrainingController
+from engine.config import LIVE_KEYS, Config, ConfigError
+from engine.presets import load_preset, preset_names
+
+PAINT_HZ = 30  # views repaint at this rate, however fast the worker delivers
+DIAGNOSIS_HZ = 4
+RESTART_DEBOUNCE_MS = 300  # a slider drag of structural keys restarts once, after it settles
+SPEEDS = [("max", 0.0), ("1000/s", 1000.0), ("300/s", 300.0), ("100/s", 100.0), ("30/s", 30.0), ("10/s", 10.0)]
+
+
+class MainWindow(QMainWindow):
+    runStarted = Signal()  # a fresh run (after a rebuild or reset) is ready
+    runFinished = Signal(str)  # the run ended: completed, diverged or early_stopped
+
+    def __init__(self, config: Config | None = None, settings: QSettings | None = None):
+        super().__init__()
+        self.setWindowTitle("Vanishing Point")
+        self.settings = settings or QSettings("VanishingPoint", "VanishingPoint")
+        self.config = config or self._saved_config() or Config()
+        self.history: RunHistory | None = None
+        self.restarts = 0  # runs built so far (tests and the status line read it)
+        self._pending: dict[str, Any] = {}  # structural edits waiting for the debounce
+        self._rate_steps = 0
+        self._rate_time = time.perf_counter()
+        self.steps_per_second = 0.0
+
+        self.controller = TrainingController(self)
+        self.controller.set_trace_signal(True)  # the heatmap's signal view wants every step
+        self.controller.batchArrived.connect(self._on_controller_batchArrived)
+        self.controller.runReplaced.connect(self._on_controller_runReplaced)
+        self.controller.runFailed.connect(self._on_controller_runFailed)
+
+        self.controls = ControlPanel()
+        self.controls.set_config(self.config)
+        self.controls.configEdited.connect(self._on_controls_configEdited)
+        self.heatmap = GradientHeatmapView()
+        self.curves = ErrorCurvesView()
+        self.diagnosis = DiagnosisView()
+
+        self._build_transport()
+        self._build_layout()
+        self._build_menus()
+
+        self.restart_timer = QTimer(self, singleShot=True, interval=RESTART_DEBOUNCE_MS)
+        self.restart_timer.timeout.connect(self._on_restart_timer_timeout)
+        self.paint_timer = QTimer(self, interval=1000 // PAINT_HZ)
+        self.paint_timer.timeout.connect(self._on_paint_timer_timeout)
+        self.paint_timer.start()
+        self.diagnosis_timer = QTimer(self, interval=1000 // DIAGNOSIS_HZ)
+        self.diagnosis_timer.timeout.connect(self._on_diagnosis_timer_timeout)
+        self.diagnosis_timer.start()
+        self._restore_geometry()
+        self.start_run(playing=False)
+
+    # --- layout ------------------------------------------------------------------------------
+    def _build_transport(self) -> None:
+        bar = QToolBar(self.tr("Transport"))
+        bar.setObjectName("transport")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.play_action = QAction(self.tr("▶ Play"), self, shortcut=QKeySequence(Qt.Key.Key_Space))
+        self.play_action.setToolTip(self.tr("Play / pause training (Space)"))
+        self.play_action.triggered.connect(self.toggle_play)
+        self.step_action = QAction(self.tr("Step"), self, shortcut=QKeySequence(Qt.Key.Key_S))
+        self.step_action.setToolTip(self.tr("One training step (S)"))
+        self.step_action.triggered.connect(self.step_once)
+        self.reset_action = QAction(self.tr("Reset"), self, shortcut=QKeySequence(Qt.Key.Key_R))
+        self.reset_action.setToolTip(self.tr("Fresh weights, same seed (R)"))
+        self.reset_action.triggered.connect(self.reset)
+        for action in (self.play_action, self.step_action, self.reset_action):
+            bar.addAction(action)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        bar.addSeparator()
+        bar.addWidget(QLabel(self.tr(" Speed ")))
+        self.speed = QComboBox()
+        self.speed.setObjectName("speed")
+        for label, rate in SPEEDS:
+            self.speed.addItem(self.tr(label), rate)
+        self.speed.currentIndexChanged.connect(self._on_speed_currentIndexChanged)
+        bar.addWidget(self.speed)
+        bar.addSeparator()
+        self.readout = QLabel()
+        self.readout.setObjectName("readout")
+        self.readout.setMinimumWidth(380)
+        bar.addWidget(self.readout)
+        self.addToolBar(bar)
+
+    def _build_layout(self) -> None:
+        center = QWidget()
+        column = QVBoxLayout(center)
+        column.setContentsMargins(6, 6, 6, 6)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.heatmap)
+        split.addWidget(self.curves)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        column.addWidget(split, 1)
+        column.addWidget(self.diagnosis)
+        self.setCentralWidget(center)
+        self.controls_dock = QDockWidget(self.tr("Controls"), self)
+        self.controls_dock.setObjectName("controlsDock")
+        self.controls_dock.setWidget(self.controls)
+        self.controls_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.controls.setMinimumWidth(330)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self._add_action(file_menu, self.tr("&Open configuration…"), self.open_config, QKeySequence.StandardKey.Open)
+        self._add_action(file_menu, self.tr("&Save configuration…"), self.save_config, QKeySequence.StandardKey.Save)
+        file_menu.addSeparator()
+        self._add_action(file_menu, self.tr("Export heatmap as PNG…"), lambda: self.export_png(self.heatmap, "heatmap.png"))
+        self._add_action(file_menu, self.tr("Export curves as PNG…"), lambda: self.export_png(self.curves, "curves.png"))
+        self._add_action(file_menu, self.tr("Export run data as CSV…"), self.export_csv, QKeySequence("Ctrl+E"))
+        file_menu.addSeparator()
+        self._add_action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+
+        self.presets_menu = self.menuBar().addMenu(self.tr("&Presets"))
+        for name in preset_names():
+            try:
+                title = load_preset(name).title
+            except ConfigError:
+                title = name
+            self._add_action(self.presets_menu, title, lambda _=False, n=name: self.apply_preset(n))
+
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        view_menu.addAction(self.controls_dock.toggleViewAction())
+        self._add_action(view_menu, self.tr("Full screen"), self._toggle_full_screen, QKeySequence.StandardKey.FullScreen)
+
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self._add_action(help_menu, self.tr("&About Vanishing Point"), self._show_about)
+
+    def _add_action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # --- runs --------------------------------------------------------------------------------
+    def start_run(self, playing: bool | None = None) -> None:
+        """Build a fresh run of the current configuration (same seed: same data and weights)."""
+        self.restart_timer.stop()
+        self._pending.clear()
+        self.history = None
+        self.heatmap.set_history(None)
+        self.curves.set_history(None)
+        self.diagnosis.show_findings([], self.tr("Building the network…"))
+        self.controller.start(self.config, playing=playing)
+        self._update_readout()
+
+    def _on_controller_runReplaced(self, run) -> None:
+        self.restarts += 1
+        self.history = RunHistory(run)
+        self.heatmap.set_history(self.history)
+        self.curves.set_history(self.history)
+        self.diagnosis.show_findings([])
+        self._rate_steps, self._rate_time = 0, time.perf_counter()
+        self._update_readout()
+        self.runStarted.emit()
+
+    def _on_controller_runFailed(self, message: str) -> None:
+        self.controller.playing = False
+        self.diagnosis.show_findings([], self.tr("The network could not be built: {0}").format(message))
+        self._update_readout()
+
+    def _on_controller_batchArrived(self, batch: Batch) -> None:
+        if self.history is None:
+            return
+        self.history.append(batch.records)  # only appends: the timers repaint
+        self._rate_steps += len(batch.records)
+        last = self.history.last_record
+        if last is not None and last.status.value in ("completed", "diverged", "early_stopped") and batch.records:
+            self._on_diagnosis_timer_timeout()
+            self.runFinished.emit(last.status.value)
+        if not batch.playing:
+            self._update_readout()
+
+    def toggle_play(self) -> None:
+        if self.controller.playing:
+            self.controller.pause()
+        elif self.history is not None and self.history.last_record is not None and self.history.last_record.status.value in (
+            "completed",
+            "diverged",
+            "early_stopped",
+        ):
+            self.start_run(playing=True)  # Play on a finished run starts it again
+        else:
+            self.controller.play()
+        self._update_readout()
+
+    def play(self) -> None:
+        if not self.controller.playing:
+            self.toggle_play()
+
+    def pause(self) -> None:
+        self.controller.pause()
+        self._update_readout()
+
+    def step_once(self) -> None:
+        self.controller.step(1)
+
+    def reset(self) -> None:
+        self.start_run()
+
+    def set_config(self, config: Config, playing: bool | None = None) -> None:
+        """Show and start `config` (a preset, a lesson, an opened file)."""
+        self.config = config
+        self.controls.set_config(config)
+        self.start_run(playing=playing)
+
+    def apply_preset(self, name: str) -> None:
+        try:
+            self.set_config(load_preset(name).apply())
+        except ConfigError as exc:
+            self._warn(str(exc))
+
+    # --- edits -------------------------------------------------------------------------------
+    def _on_controls_configEdited(self, key: str, value: Any) -> None:
+        try:
+            candidate = self.config.replace(**{key: value})
+        except ConfigError as exc:
+            self._warn(str(exc))
+            self.controls.set_config(self.config)
+            return
+        if key in LIVE_KEYS:
+            self.config = candidate
+            try:
+                self.controller.set_live(**{key: value})
+            except ConfigError as exc:
+                self._warn(str(exc))
+            return
+        # structural: the network or the data changes; rebuild once the edits settle
+        self.config = candidate
+        self._pending[key] = value
+        self.restart_timer.start()
+
+    def _on_restart_timer_timeout(self) -> None:
+        if self._pending:
+            self.start_run()
+
+    def _on_speed_currentIndexChanged(self, index: int) -> None:
+        self.controller.set_rate(self.speed.itemData(index))
+
+    # --- painting ----------------------------------------------------------------------------
+    def _on_paint_timer_timeout(self) -> None:
+        self.heatmap.refresh()
+        self.curves.refresh()
+        now = time.perf_counter()
+        if now - self._rate_time >= 0.5:
+            self.steps_per_second = self._rate_steps / (now - self._rate_time)
+            self._rate_steps, self._rate_time = 0, now
+            self._update_readout()
+
+    def _on_diagnosis_timer_timeout(self) -> None:
+        h = self.history
+        if h is None or h.last_record is None:
+            return
+        from engine.diagnosis import diagnose  # imports torch: after the window is up
+
+        best = None
+        if h.best_step is not None and h.early_stopping:
+            best = next((r.evaluation for r in reversed(h.records) if r.step == h.best_step and r.evaluation), None)
+        self.diagnosis.show_findings(diagnose(h.last_record, h.last_eval, best))
+
+    def _update_readout(self) -> None:
+        h = self.history
+        step = h.n if h else 0
+        total = self.config.steps
+        if h is None:
+            status = self.tr("building")
+        elif h.last_record is None:
+            status = self.tr("ready")
+        else:
+            status = {
+                "running": self.tr("training") if self.controller.playing else self.tr("paused"),
+                "completed": self.tr("completed"),
+                "diverged": self.tr("diverged"),
+                "early_stopped": self.tr("early stopped"),
+            }.get(h.last_record.status.value, h.last_record.status.value)
+        rate = self.steps_per_second if self.controller.playing else 0.0
+        self.readout.setText(self.tr("  step {0} / {1}    {2} steps/s    {3}").format(step, total, f"{rate:,.0f}", status))
+        self.play_action.setText(self.tr("❚❚ Pause") if self.controller.playing else self.tr("▶ Play"))
+
+    # --- files -------------------------------------------------------------------------------
+    def open_config(self, path: str | None = None) -> None:
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open configuration"), "", self.tr("TOML files (*.toml)"))
+        if not path:
+            return
+        try:
+            config = Config.load(path)
+        except ConfigError as exc:
+            self._warn(str(exc))
+            return
+        self.set_config(config)
+
+    def save_config(self, path: str | None = None) -> None:
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Save configuration"), "config.toml", self.tr("TOML files (*.toml)"))
+        if not path:
+            return
+        try:
+            self.config.save(path)
+        except OSError as exc:
+            self._warn(self.tr("Could not save {0}: {1}").format(path, exc))
+
+    def export_png(self, widget: QWidget, default_name: str, path: str | None = None) -> bool:
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export PNG"), default_name, self.tr("PNG images (*.png)"))
+        if not path:
+            return False
+        ok = widget.grab().save(path, "PNG")
+        if not ok:
+            self._warn(self.tr("Could not write {0}").format(path))
+        return ok
+
+    def export_csv(self, folder: str | None = None) -> bool:
+        """The run's files as `vanishing-point run` writes them (config, metrics, gradients, summary)."""
+        h = self.history
+        if h is None or not h.records:
+            self._warn(self.tr("There is no run data to export yet: press Play or Step first."))
+            return False
+        if not folder:
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Export run data to folder"))
+        if not folder:
+            return False
+        from engine.record import record_run
+
+        try:
+            record_run(h.records, Path(folder), h.run.initial_config, h.n_layers, h.run.summary())
+        except OSError as exc:
+            self._warn(self.tr("Could not export to {0}: {1}").format(folder, exc))
+            return False
+        self.statusBar().showMessage(self.tr("Run data written to {0}").format(folder), 5000)
+        return True
+
+    def _warn(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        if not self.property("quiet"):
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Vanishing Point"), message, parent=self)
+            box.setWindowModality(Qt.WindowModality.WindowModal)
+            box.show()
+
+    def _show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            self.tr("About Vanishing Point"),
+            self.tr(
+                "Vanishing Point trains a real PyTorch network and shows every layer's gradient.\n\n"
+                "Sources: Glorot & Bengio (2010), Understanding the difficulty of training deep feedforward "
+                "neural networks; He et al. (2015), Delving deep into rectifiers; Ioffe & Szegedy (2015), Batch "
+                "normalization; He et al. (2016), Deep residual learning; Pascanu et al. (2013), On the difficulty "
+                "of training recurrent neural networks (gradient clipping)."
+            ),
+        )
+
+    def _toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    # --- persistence -------------------------------------------------------------------------
+    def _saved_config(self) -> Config | None:
+        text = self.settings.value("config")
+        if not text:
+            return None
+        try:
+            return Config.from_toml(str(text), source="the last session's configuration")
+        except ConfigError:
+            return None  # a configuration from another version: start from the defaults
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("windowState")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 860)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.paint_timer.stop()
+        self.diagnosis_timer.stop()
+        self.restart_timer.stop()
+        self.controller.shutdown(1000)
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.settings.setValue("config", self.config.to_toml())
+        self.settings.sync()
+        super().closeEvent(event)

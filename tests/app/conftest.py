@@ -1,0 +1,54 @@
+"""App tests run offscreen and fail when a test leaves a worker thread running."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+from qtpy.QtCore import QSettings, QThreadPool  # noqa: E402
+
+import engine.trainer  # noqa: E402,F401 - load torch once here, not inside the first test's worker
+from desktop_app.style import configure_pyqtgraph  # noqa: E402
+from engine.config import Config  # noqa: E402
+
+configure_pyqtgraph()
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads(qapp):
+    yield
+    pool = QThreadPool.globalInstance()
+    # closing the window waits up to a second for its worker; allow a loaded CI machine twice that
+    assert pool.waitForDone(2000), f"{pool.activeThreadCount()} worker thread(s) still running after the test"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+SMALL = Config(depth=4, width=8, n_train=100, n_val=100, steps=400, eval_every=10, batch_size=16)
+
+
+@pytest.fixture
+def make_window(qtbot, settings):
+    """A window on a small net; closed (worker stopped) at the end of the test."""
+    from desktop_app.window import MainWindow
+
+    windows = []
+
+    def make(config: Config = SMALL, **kwargs):
+        w = MainWindow(config, settings=settings, **kwargs)
+        w.setProperty("quiet", True)  # warnings go to the status bar, not to a message box
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitUntil(lambda: w.history is not None, timeout=20000)
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()
+
