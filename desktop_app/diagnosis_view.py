@@ -41,6 +41,10 @@ class DiagnosisView(QWidget):
             return self.tr("Early stopping ended the run at step {0}; the best validation error, {1}, was at step {2}.").format(
                 p["step"], format_value(p["best_val_error"]), p["best_step"]
             )
+        if code == "huge_gradient":
+            return self.tr("Exploding gradients: the gradient of layer {0} has reached 10{1}.").format(
+                p["layer"], superscript(p["exponent"])
+            )
         if code == "no_gradient":
             return self.tr("Layer 1 receives no gradient at all: its units cannot learn (all-zero weights or dead units).")
         if code in ("vanishing", "exploding", "healthy"):

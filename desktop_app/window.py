@@ -78,7 +78,19 @@ class MainWindow(QMainWindow):
         self.diagnosis_timer.timeout.connect(self._on_diagnosis_timer_timeout)
         self.diagnosis_timer.start()
         self._restore_geometry()
-        self.start_run(playing=False)
+        self._first_show = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._first_show:
+            # the worker imports torch, which holds the interpreter for a second or two: start
+            # it once the window is on screen, so the window is never kept waiting for torch
+            self._first_show = False
+            QTimer.singleShot(30, self._start_first_run)
+
+    def _start_first_run(self) -> None:
+        if self.isVisible() and self.controller.worker is None:
+            self.start_run(playing=False)
 
     # --- layout ------------------------------------------------------------------------------
     def _build_transport(self) -> None:

@@ -118,6 +118,8 @@ class TrainingController(QObject):
         self.run = None
         worker = thread_worker(_train, start_thread=False)(config, self.generation, self.inbox, self.playing)
         worker.yielded.connect(self._on_worker_yielded)
+        generation = self.generation
+        worker.errored.connect(lambda exc: self._on_worker_errored(generation, exc))
         self.worker = worker
         worker.start()
 
@@ -133,6 +135,12 @@ class TrainingController(QObject):
             return
         self.playing = batch.playing
         self.batchArrived.emit(batch)
+
+    def _on_worker_errored(self, generation: int, exc: BaseException) -> None:
+        """An exception inside training (a bug, or memory running out): say so, keep the app."""
+        if generation == self.generation:
+            self.playing = False
+            self.runFailed.emit(f"{type(exc).__name__}: {exc}")
 
     def play(self) -> None:
         self.playing = True

@@ -25,13 +25,17 @@ from engine.presets import load_preset, preset_names
 EXIT_BAD_INPUT = 2
 
 
-def config_options() -> argparse.ArgumentParser:
+def config_options(defaults: bool = True) -> argparse.ArgumentParser:
+    """The options shared by the app and `run`. The `run` copy has no defaults, so that an
+    option given before the command (`--seed 3 run ...`) is not overwritten by the command's."""
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--config", metavar="FILE.toml", help="read a configuration file")
-    p.add_argument("--preset", metavar="NAME", help="start from a named preset (see `vanishing-point presets`)")
-    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], help="set one key; repeatable")
-    p.add_argument("--steps", type=int, metavar="N", help="shorthand for --set steps=N")
-    p.add_argument("--seed", type=int, metavar="S", help="shorthand for --set seed=S")
+    d = {} if defaults else {"default": argparse.SUPPRESS}
+    p.add_argument("--config", metavar="FILE.toml", help="read a configuration file", **d)
+    p.add_argument("--preset", metavar="NAME", help="start from a named preset (see `vanishing-point presets`)", **d)
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", help="set one key; repeatable", **d)
+    # strings, checked like --set, so that a bad value gets the same one-line message
+    p.add_argument("--steps", metavar="N", help="shorthand for --set steps=N", **d)
+    p.add_argument("--seed", metavar="S", help="shorthand for --set seed=S", **d)
     return p
 
 
@@ -41,7 +45,7 @@ def resolve_config(args: argparse.Namespace) -> Config:
         config = load_preset(args.preset).apply(config)
     if args.config:
         config = config.replace(**read_settings(args.config))
-    sets = list(args.set)
+    sets = list(args.set or [])
     if args.steps is not None:
         sets.append(f"steps={args.steps}")
     if args.seed is not None:
@@ -50,12 +54,12 @@ def resolve_config(args: argparse.Namespace) -> Config:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = config_options()
     parser = argparse.ArgumentParser(
         prog="vanishing-point",
         description="See why deep networks fail to train. With no command, opens the desktop app.",
-        parents=[common],
+        parents=[config_options()],
     )
+    common = config_options(defaults=False)
     parser.add_argument("--version", action="version", version=f"vanishing-point {__version__}")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen after --steps steps, save it and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -88,6 +92,8 @@ def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -
         print("vanishing-point: the desktop app is not available here; `vanishing-point run` works headless", file=sys.stderr)
         return 1
     explicit = bool(args.preset or args.config or args.set or args.steps is not None or args.seed is not None)
+    if args.steps is not None:
+        args.steps = config.steps
     return open_app(config if explicit else None, args)
 
 

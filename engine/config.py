@@ -120,6 +120,11 @@ class Config:
         for key, (ok, allowed) in _RULES.items():
             if not ok(getattr(self, key)):
                 raise ConfigError(_message(key, getattr(self, key), allowed))
+        if self.batch_norm and min(self.batch_size, self.n_train) < 2:
+            raise ConfigError(
+                f"batch_norm = true needs at least 2 samples per batch, but batch_size = {self.batch_size} "
+                f"and n_train = {self.n_train}: raise batch_size (and n_train) to 2 or more, or turn batch_norm off"
+            )
 
     # --- convenience ---------------------------------------------------------------------
     @property
@@ -221,6 +226,7 @@ _RULES: dict[str, tuple[Any, str]] = {
     "patience": (lambda v: v >= 0, "an integer >= 0 (0 = off)"),
     "steps": (lambda v: v >= 1, "an integer >= 1"),
     "eval_every": (lambda v: v >= 1, "an integer >= 1"),
+    "seed": (lambda v: 0 <= v < 2**63, "an integer from 0 to 2**63 - 1"),
 }
 
 

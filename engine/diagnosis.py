@@ -16,6 +16,7 @@ from engine.trainer import Evaluation, RunStatus, StepRecord
 
 VANISHING_RATIO = 1e-2  # layer 1 gets less than this share of the output layer's gradient
 EXPLODING_RATIO = 1e2  # or more than this multiple of it
+EXPLODING_NORM = 1e3  # or some layer's gradient norm is above this
 DEAD_SHARE = 0.25  # hidden units dead, averaged over the hidden layers
 SATURATED_SHARE = 0.25
 OVERFIT_GAP = 0.1  # validation minus training error (classification)
@@ -25,7 +26,8 @@ UNDERFIT_AFTER = 500  # ... after this many steps
 
 @dataclass(frozen=True)
 class Finding:
-    code: str  # diverged, early_stopped, vanishing, exploding, no_gradient, healthy, dead, saturated, overfitting, underfitting
+    code: str  # diverged, early_stopped, huge_gradient, vanishing, exploding, no_gradient, healthy, dead,
+    # saturated, overfitting, underfitting
     severity: str  # "error", "warning" or "info"
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -43,7 +45,10 @@ def diagnose(record: StepRecord | None, evaluation: Evaluation | None, best: Eva
 
     g = record.grad_norms
     last = len(g)
-    if np.isfinite(g).all():
+    if np.isfinite(g).all() and g.max() > EXPLODING_NORM:
+        worst = int(np.argmax(g))
+        out.append(Finding("huge_gradient", "warning", {"exponent": math.floor(math.log10(g[worst])), "layer": worst + 1}))
+    elif np.isfinite(g).all() and record.status is not RunStatus.DIVERGED:
         if g[0] == 0 and g[-1] > 0:
             out.append(Finding("no_gradient", "warning", {"layer": 1, "last": last}))
         elif g[-1] > 0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,11 @@ class RunStatus(enum.StrEnum):
     DIVERGED = "diverged"
     EARLY_STOPPED = "early_stopped"
 
+
+#: torch intra-op threads on the CPU. These nets are small: a second thread gains little, and on a
+#: busy machine (the window's own thread, a second run) OpenMP's spinning threads made training
+#: 10-100x slower. VANISHING_POINT_THREADS overrides it.
+CPU_THREADS = int(os.environ.get("VANISHING_POINT_THREADS", "1"))
 
 FINISHED = frozenset({RunStatus.COMPLETED, RunStatus.DIVERGED, RunStatus.EARLY_STOPPED})
 
@@ -100,6 +106,8 @@ class Run:
         self.config = config  # the current configuration, live changes included
         self.initial_config = config
         self.device = resolve_device(config.device)
+        if self.device.type == "cpu" and torch.get_num_threads() != CPU_THREADS:
+            torch.set_num_threads(CPU_THREADS)
         self.data: DataSplit = make_data(config)
         # weights are drawn on the CPU, so that they do not depend on the device
         init_gen = torch.Generator().manual_seed(config.seed)
@@ -146,6 +154,7 @@ class Run:
     def set_live(self, **changes: Any) -> None:
         """Change live settings (lr, l1, l2, dropout, clip_norm, patience); they apply before the
         next step. Raises ConfigError for a structural key or a bad value, changing nothing."""
+        self.config.replace(**{k: v for k, v in changes.items() if k not in LIVE_KEYS})  # unknown keys: ConfigError
         structural = sorted(set(changes) - LIVE_KEYS)
         if structural:
             raise ConfigError(

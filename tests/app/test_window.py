@@ -139,6 +139,7 @@ def test_configuration_and_geometry_persist(qtbot, settings):
     first.close()
     second = MainWindow(None, settings=settings)
     qtbot.addWidget(second)
+    second.show()
     assert second.config.depth == 7
     assert abs(second.width() - size.width()) <= 30 and abs(second.height() - size.height()) <= 30
     qtbot.waitUntil(lambda: second.history is not None, timeout=20000)
