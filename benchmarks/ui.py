@@ -23,7 +23,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from qtpy.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+from qtpy.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa: E402
 from qtpy.QtWidgets import QApplication  # noqa: E402
 
 from desktop_app.style import configure_pyqtgraph  # noqa: E402
@@ -68,8 +68,10 @@ def wait_for(app: QApplication, condition, timeout_s: float) -> None:
 
 
 def run_for(app: QApplication, seconds: float) -> None:
-    QTimer.singleShot(int(seconds * 1000), app.quit)
-    app.exec()
+    """Run the event loop for a while (a local loop: QApplication.quit would close the windows)."""
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
 
 
 def latency_and_rate(app: QApplication, config: Config, seconds: float = 8.0) -> tuple[float, float, float]:
@@ -106,10 +108,8 @@ def paint_time(app: QApplication) -> float:
     for _ in range(60):
         w.history.version += 1  # as if a new batch had arrived
         t = time.perf_counter()
-        w.heatmap.refresh()
-        w.curves.refresh()
-        w.heatmap.canvas.viewport().repaint()
-        w.curves.tabs.currentWidget().viewport().repaint()
+        w._on_paint_timer_timeout()  # what one frame of the window's paint timer does ...
+        app.processEvents()  # ... and the repaint of what it changed
         times.append(time.perf_counter() - t)
     w.close()
     return float(np.median(times) * 1000)

@@ -2,4 +2,5 @@ import sys
 
 from desktop_app.launcher import main
 
-sys.exit(main())
+if __name__ == "__main__":  # the training process (multiprocessing spawn) imports this module too
+    sys.exit(main())

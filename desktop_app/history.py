@@ -26,11 +26,12 @@ class LiveChange:
 
 
 class RunHistory:
-    def __init__(self, run: Any):
-        config = run.config
-        self.run = run
-        self.n_layers = run.n_layers
-        self.layer_names = list(run.layer_names)
+    def __init__(self, info: Any):
+        config = info.config
+        self.info = info  # engine.service.RunInfo: the configuration, layers and data of the run
+        self.n_layers = info.n_layers
+        self.layer_names = list(info.layer_names)
+        self.summary: dict[str, Any] = {}  # the engine's Run.summary() as of the last batch
         self.capacity = min(config.steps, MAX_STEPS)
         # (layers, steps) so that a range of steps is a slice of rows the heatmap can take as is
         self.grad_log10 = np.full((self.n_layers, self.capacity), np.nan, dtype=np.float32)

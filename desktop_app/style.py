@@ -17,5 +17,14 @@ def superscript(n: int) -> str:
     return str(n).translate(_SUPERSCRIPT)
 
 
+def cache_axes(plot: pg.PlotItem) -> None:
+    """Paint each axis into a cached pixmap: axes change rarely, but without the cache their text
+    is redrawn whenever the data beside them repaints (most of a frame's cost)."""
+    from qtpy.QtWidgets import QGraphicsItem
+
+    for name in ("left", "bottom", "right", "top"):
+        plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
 def configure_pyqtgraph() -> None:
     pg.setConfigOptions(background="w", foreground="#222222", antialias=True, )

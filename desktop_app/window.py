@@ -26,9 +26,10 @@ from desktop_app.diagnosis_view import DiagnosisView
 from desktop_app.history import RunHistory
 from desktop_app.views.curves import ErrorCurvesView
 from desktop_app.views.heatmap import GradientHeatmapView
-from desktop_app.worker import Batch, TrainingController
+from desktop_app.worker import TrainingController
 from engine.config import LIVE_KEYS, Config, ConfigError
 from engine.presets import load_preset, preset_names
+from engine.service import Batch
 
 PAINT_HZ = 30  # views repaint at this rate, however fast the worker delivers
 DIAGNOSIS_HZ = 4
@@ -53,7 +54,7 @@ class MainWindow(QMainWindow):
         self.steps_per_second = 0.0
 
         self.controller = TrainingController(self)
-        self.controller.set_trace_signal(True)  # the heatmap's signal view wants every step
+        self.controller.trace_signal = True  # the heatmap's signal view wants every step
         self.controller.batchArrived.connect(self._on_controller_batchArrived)
         self.controller.runReplaced.connect(self._on_controller_runReplaced)
         self.controller.runFailed.connect(self._on_controller_runFailed)
@@ -83,13 +84,13 @@ class MainWindow(QMainWindow):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         if self._first_show:
-            # the worker imports torch, which holds the interpreter for a second or two: start
-            # it once the window is on screen, so the window is never kept waiting for torch
+            # the training process starts once the window is on screen, so that its start-up
+            # (an interpreter and torch) never delays the window
             self._first_show = False
             QTimer.singleShot(30, self._start_first_run)
 
     def _start_first_run(self) -> None:
-        if self.isVisible() and self.controller.worker is None:
+        if self.isVisible() and self.controller.config is None:
             self.start_run(playing=False)
 
     # --- layout ------------------------------------------------------------------------------
@@ -190,9 +191,9 @@ class MainWindow(QMainWindow):
         self.controller.start(self.config, playing=playing)
         self._update_readout()
 
-    def _on_controller_runReplaced(self, run) -> None:
+    def _on_controller_runReplaced(self, info) -> None:
         self.restarts += 1
-        self.history = RunHistory(run)
+        self.history = RunHistory(info)
         self.heatmap.set_history(self.history)
         self.curves.set_history(self.history)
         self.diagnosis.show_findings([])
@@ -209,6 +210,7 @@ class MainWindow(QMainWindow):
         if self.history is None:
             return
         self.history.append(batch.records)  # only appends: the timers repaint
+        self.history.summary = batch.summary
         self._rate_steps += len(batch.records)
         last = self.history.last_record
         if last is not None and last.status.value in ("completed", "diverged", "early_stopped") and batch.records:
@@ -297,7 +299,7 @@ class MainWindow(QMainWindow):
         h = self.history
         if h is None or h.last_record is None:
             return
-        from engine.diagnosis import diagnose  # imports torch: after the window is up
+        from engine.diagnosis import diagnose
 
         best = None
         if h.best_step is not None and h.early_stopping:
@@ -369,7 +371,7 @@ class MainWindow(QMainWindow):
         from engine.record import record_run
 
         try:
-            record_run(h.records, Path(folder), h.run.initial_config, h.n_layers, h.run.summary())
+            record_run(h.records, Path(folder), h.info.config, h.n_layers, h.summary)
         except OSError as exc:
             self._warn(self.tr("Could not export to {0}: {1}").format(folder, exc))
             return False
@@ -423,7 +425,7 @@ class MainWindow(QMainWindow):
         self.paint_timer.stop()
         self.diagnosis_timer.stop()
         self.restart_timer.stop()
-        self.controller.shutdown(1000)
+        self.controller.shutdown(1.0)
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
         self.settings.setValue("config", self.config.to_toml())

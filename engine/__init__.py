@@ -16,18 +16,18 @@ from typing import TYPE_CHECKING
 from engine.config import LIVE_KEYS, Activation, Config, ConfigError, Dataset, Device, Init, Optimizer  # noqa: E402
 
 if TYPE_CHECKING:
-    from engine.stats import STAT_NAMES, LayerStats
-    from engine.trainer import Evaluation, Run, RunStatus, StepRecord
+    from engine.results import STAT_NAMES, Evaluation, LayerStats, RunStatus, StepRecord
+    from engine.trainer import Run
 
 # The names below import torch; they load on first use, so that `engine.config` (and a window
 # built from it) is ready before torch has finished loading.
 _LAZY = {
-    "STAT_NAMES": "engine.stats",
-    "LayerStats": "engine.stats",
-    "Evaluation": "engine.trainer",
+    "STAT_NAMES": "engine.results",
+    "LayerStats": "engine.results",
+    "Evaluation": "engine.results",
     "Run": "engine.trainer",
-    "RunStatus": "engine.trainer",
-    "StepRecord": "engine.trainer",
+    "RunStatus": "engine.results",
+    "StepRecord": "engine.results",
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.trainer import Evaluation, RunStatus, StepRecord
+from engine.results import Evaluation, RunStatus, StepRecord
 
 VANISHING_RATIO = 1e-2  # layer 1 gets less than this share of the output layer's gradient
 EXPLODING_RATIO = 1e2  # or more than this multiple of it

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import Config
-from engine.stats import STAT_NAMES
-from engine.trainer import StepRecord
+from engine.results import STAT_NAMES, StepRecord
 
 METRICS_COLUMNS = ("step", "train_loss", "train_error", "val_loss", "val_error")
 LAYER_STATS_COLUMNS = ("step", "layer", *STAT_NAMES)

@@ -7,29 +7,13 @@ Each array has one entry per layer (layer 1 .. depth+1). An entry that does not 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from engine.config import Activation
 from engine.model import MLP, RELU_FAMILY, SATURATION_THRESHOLD
-
-STAT_NAMES = ("grad_rms", "signal_rms", "act_mean_abs", "dead_frac", "saturated_frac", "update_ratio")
-
-
-@dataclass(frozen=True)
-class LayerStats:
-    grad_rms: np.ndarray  # (layers,) weight-gradient norm / sqrt(numel), before clipping
-    signal_rms: np.ndarray  # (layers,) RMS of the per-sample dL/ds at the pre-activation
-    act_mean_abs: np.ndarray  # (layers,) mean |activation| over the batch (output layer: |logits|)
-    dead_frac: np.ndarray  # (layers,) units whose slope is zero for every sample of the batch
-    saturated_frac: np.ndarray  # (layers,) share of unit activations in the flat part
-    update_ratio: np.ndarray  # (layers,) ||W_after - W_before|| / ||W_before|| for this step
-
-    def rows(self) -> list[tuple[float, ...]]:
-        """One tuple per layer in STAT_NAMES order."""
-        return list(zip(*(getattr(self, name).tolist() for name in STAT_NAMES)))
+from engine.results import STAT_NAMES, LayerStats  # noqa: F401 - re-exported
 
 
 def _saturation_bounds(activation: Activation) -> tuple[float, float] | None:

@@ -7,12 +7,10 @@ steps it from a worker thread and changes its live settings between steps with `
 
 from __future__ import annotations
 
-import enum
 import math
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,57 +20,14 @@ import torch.nn.functional as F
 from engine.config import LIVE_KEYS, Config, ConfigError, Device, Optimizer
 from engine.data import DataSplit, make_data
 from engine.model import MLP
+from engine.results import FINISHED, Evaluation, RunStatus, StepRecord
 from engine.stats import LayerStats, layer_stats
-
-
-class RunStatus(enum.StrEnum):
-    READY = "ready"  # built, no step taken yet
-    RUNNING = "running"  # at least one step taken, more to go
-    COMPLETED = "completed"
-    DIVERGED = "diverged"
-    EARLY_STOPPED = "early_stopped"
-
 
 #: torch intra-op threads on the CPU. These nets are small: a second thread gains little, and on a
 #: busy machine (the window's own thread, a second run) OpenMP's spinning threads made training
 #: 10-100x slower. VANISHING_POINT_THREADS overrides it.
 CPU_THREADS = int(os.environ.get("VANISHING_POINT_THREADS", "1"))
 
-FINISHED = frozenset({RunStatus.COMPLETED, RunStatus.DIVERGED, RunStatus.EARLY_STOPPED})
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Losses and errors on the whole training and validation sets, plus the layer statistics of
-    the training step that preceded them."""
-
-    step: int
-    train_loss: float
-    train_error: float
-    val_loss: float
-    val_error: float
-    layers: LayerStats
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    step: int  # 1-based
-    loss: float  # minibatch data loss (no penalty terms), before this step's update
-    grad_norms: np.ndarray  # (layers,) Frobenius norm of each weight gradient, before clipping
-    # (layers,) RMS of the per-sample dL/ds at each layer's pre-activation; None on steps that
-    # are not evaluation steps unless Run.signal_every_step is set (it costs a few percent)
-    signal_rms: np.ndarray | None
-    total_norm: float  # global gradient norm over all parameters, before clipping
-    clipped_norm: float  # the same after clipping (equal when clipping is off or not triggered)
-    status: RunStatus
-    evaluation: Evaluation | None = None  # on evaluation steps
-    changes: dict[str, Any] = field(default_factory=dict)  # live settings applied at this step
-    message: str = ""  # why the run ended, on its last step
-    best_step: int | None = None  # the evaluation with the lowest validation loss so far
-
-    @property
-    def finite(self) -> bool:
-        return bool(np.isfinite(self.grad_norms).all() and math.isfinite(self.loss))
 
 
 def resolve_device(device: Device) -> torch.device:

@@ -9,7 +9,7 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_app.history import RunHistory
-from desktop_app.style import BEST_COLOR, CHANGE_COLOR, DIVERGED_COLOR, TRAIN_COLOR, VAL_COLOR
+from desktop_app.style import BEST_COLOR, CHANGE_COLOR, DIVERGED_COLOR, TRAIN_COLOR, VAL_COLOR, cache_axes
 from desktop_app.views.heatmap import format_value
 
 
@@ -18,6 +18,7 @@ class ErrorCurvesView(QWidget):
         super().__init__(parent)
         self.history: RunHistory | None = None
         self._painted = -1
+        self._tops: dict[str, float] = {}
         self._markers: list[pg.InfiniteLine] = []
         self.tabs = QTabWidget()
         self.plots: dict[str, pg.PlotItem] = {}
@@ -29,6 +30,7 @@ class ErrorCurvesView(QWidget):
             plot.setLabel("bottom", self.tr("training step"))
             plot.setLabel("left", title.lower())
             plot.getAxis("left").enableAutoSIPrefix(False)
+            cache_axes(plot)
             plot.addLegend(offset=(-10, 10))
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
@@ -59,6 +61,7 @@ class ErrorCurvesView(QWidget):
     def set_history(self, history: RunHistory | None) -> None:
         self.history = history
         self._painted = -1
+        self._tops = {}
         for line in (*self.best_line.values(), *self.diverged_line.values()):
             line.hide()
         for plot in self.plots.values():
@@ -77,10 +80,19 @@ class ErrorCurvesView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Redraw when an evaluation, a live change or the run's status arrived (not on every
+        batch: the curves only move on evaluations)."""
         h = self.history
-        if h is None or h.version == self._painted:
+        if h is None:
             return
-        self._painted = h.version
+        status = h.last_record.status.value if h.last_record is not None else None
+        state = (h.n_evals, len(h.changes), h.best_step, status, self.log_y.isChecked())
+        if state == self._painted:
+            return
+        if self._painted == -1:
+            for plot in self.plots.values():  # the whole run's length: the axis stays put
+                plot.setXRange(0, h.capacity, padding=0.01)
+        self._painted = state
         steps = h.eval_series("step")
         for kind in ("error", "loss"):
             for split in ("train", "val"):
@@ -92,20 +104,23 @@ class ErrorCurvesView(QWidget):
             # errors and losses are >= 0: keep zero in view so that a small wiggle looks small
             for kind, plot in self.plots.items():
                 values = np.concatenate([h.eval_series(f"{s}_{kind}") for s in ("train", "val")])
-                top = values[np.isfinite(values)].max(initial=0.0)
-                plot.setYRange(0, max(top * 1.05, 1e-3), padding=0)
+                top = max(values[np.isfinite(values)].max(initial=0.0) * 1.05, 1e-3)
+                current = self._tops.get(kind)
+                if current is None or top > current or top < current / 1.5:
+                    self._tops[kind] = top * 1.1  # headroom: the axis is not redrawn on every frame
+                    plot.setYRange(0, self._tops[kind], padding=0)
         best = h.best_step
         for line in self.best_line.values():
             if best is not None and h.early_stopping:
-                line.setValue(best)
-                line.label.setFormat(self.tr("best step {0}").format(best))
-                line.show()
+                if line.value() != best or not line.isVisible():
+                    line.setValue(best)
+                    line.label.setFormat(self.tr("best step {0}").format(best))
+                    line.show()
             else:
                 line.hide()
-        record = h.last_record
         for line in self.diverged_line.values():
-            if record is not None and record.status.value == "diverged":
-                line.setValue(record.step)
+            if status == "diverged" and not line.isVisible():
+                line.setValue(h.last_record.step)
                 line.label.setFormat(self.tr("diverged"))
                 line.show()
         self._sync_change_markers()

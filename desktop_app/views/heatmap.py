@@ -7,17 +7,16 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from qtpy.QtCore import QPointF, QRectF, Signal
-from qtpy.QtGui import QColor
 from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
 
 from desktop_app.history import RunHistory
-from desktop_app.style import superscript
+from desktop_app.style import cache_axes, superscript
 
 LEVELS = (-9.0, 3.0)  # fixed log10 range: vanishing and exploding always look different
 WINDOW_STEPS = 2000  # the heatmap scrolls once a run is longer than this
-NOT_FINITE = QColor("#000000")
 COLORMAP = pg.colormap.get("CET-D1A")  # blue (vanishing) - pale (healthy) - red (exploding)
 _LUT = np.vstack([COLORMAP.getLookupTable(nPts=255, alpha=False), [[0, 0, 0]]]).astype(np.uint8)
+_BRUSHES = [pg.mkBrush(*rgb) for rgb in _LUT]  # one per colour-table index, for the profile bars
 
 
 def to_indices(log10: np.ndarray) -> np.ndarray:
@@ -86,6 +85,8 @@ class GradientHeatmapView(QWidget):
         self.profile.setMenuEnabled(False)
         self.profile.setYLink(self.plot)
         self.profile.showGrid(x=True, alpha=0.3)
+        for plot in (self.plot, self.profile):
+            cache_axes(plot)
         self.canvas.ci.layout.setColumnStretchFactor(0, 5)
         self.canvas.ci.layout.setColumnStretchFactor(2, 1)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.8, width=[])
@@ -151,7 +152,7 @@ class GradientHeatmapView(QWidget):
         layers = np.arange(1, len(values) + 1)
         finite = np.isfinite(values)
         shown = np.where(finite, np.clip(values, lo, hi), np.where(np.isneginf(values), lo, hi))
-        brushes = [pg.mkBrush(NOT_FINITE) if (np.isnan(v) or np.isposinf(v)) else pg.mkBrush(COLORMAP.map((c - lo) / (hi - lo), mode="qcolor")) for v, c in zip(values, shown)]
+        brushes = [_BRUSHES[i] for i in to_indices(values)]
         self.bars.setOpts(x0=np.full(len(values), lo), y=layers, width=shown - lo, height=0.8, brushes=brushes)
         self.profile_line.setData(shown, layers)
 

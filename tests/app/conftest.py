@@ -1,10 +1,12 @@
-"""App tests run offscreen and fail when a test leaves a worker thread running."""
+"""App tests run offscreen and fail when a test leaves a thread or a training process running."""
 
 from __future__ import annotations
 
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import multiprocessing  # noqa: E402
 
 import pytest  # noqa: E402
 from qtpy.QtCore import QSettings, QThreadPool  # noqa: E402
@@ -20,8 +22,9 @@ configure_pyqtgraph()
 def no_leaked_threads(qapp):
     yield
     pool = QThreadPool.globalInstance()
-    # closing the window waits up to a second for its worker; allow a loaded CI machine twice that
-    assert pool.waitForDone(2000), f"{pool.activeThreadCount()} worker thread(s) still running after the test"
+    assert pool.waitForDone(2000), f"{pool.activeThreadCount()} thread(s) still running after the test"
+    children = multiprocessing.active_children()  # also reaps the ones that have ended
+    assert not children, f"training process(es) still running after the test: {children}"
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ def test_live_change_applies_without_restart(make_window, qtbot):
     assert w.restarts == restarts
     change = next(c for c in w.history.changes if c.key == "lr")
     assert change.new == pytest.approx(0.001) and change.step > 1
-    assert w.history.run.optimizer.param_groups[0]["lr"] == pytest.approx(0.001)
+    assert w.history.live["lr"] == pytest.approx(0.001)  # as the engine applied it
     assert set(LIVE_KEYS) >= {"lr", "l1", "l2", "dropout", "clip_norm", "patience"}
 
 
@@ -99,7 +99,7 @@ def test_structural_drag_restarts_once(make_window, qtbot):
     qtbot.waitUntil(lambda: w.restarts == restarts + 1 and w.history.n_layers == 15, timeout=10000)
     qtbot.wait(500)
     assert w.restarts == restarts + 1
-    assert w.history.run.config.depth == 14
+    assert w.history.info.config.depth == 14
 
 
 def test_exploding_run_shows_divergence_and_app_still_responds(make_window, qtbot):
@@ -114,7 +114,7 @@ def test_exploding_run_shows_divergence_and_app_still_responds(make_window, qtbo
     assert not w.controller.playing
     # the app keeps working: a fix and a new run train normally
     w.controls.bindings["init_gain"].widget.setValue(1.0)
-    qtbot.waitUntil(lambda: w.history is not None and w.history.run.config.init_gain == 1.0, timeout=10000)
+    qtbot.waitUntil(lambda: w.history is not None and w.history.info.config.init_gain == 1.0, timeout=10000)
     w.play()
     qtbot.waitUntil(lambda: w.history.n >= 30, timeout=20000)
     w.pause()

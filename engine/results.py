@@ -1,0 +1,76 @@
+"""What a run hands out: plain records of numpy arrays and floats, with no torch in sight.
+
+Kept apart from the trainer so that a process that only displays or writes results (the
+window, the CSV writer) never loads torch.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+class RunStatus(enum.StrEnum):
+    READY = "ready"  # built, no step taken yet
+    RUNNING = "running"  # at least one step taken, more to go
+    COMPLETED = "completed"
+    DIVERGED = "diverged"
+    EARLY_STOPPED = "early_stopped"
+
+
+FINISHED = frozenset({RunStatus.COMPLETED, RunStatus.DIVERGED, RunStatus.EARLY_STOPPED})
+
+
+STAT_NAMES = ("grad_rms", "signal_rms", "act_mean_abs", "dead_frac", "saturated_frac", "update_ratio")
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    grad_rms: np.ndarray  # (layers,) weight-gradient norm / sqrt(numel), before clipping
+    signal_rms: np.ndarray  # (layers,) RMS of the per-sample dL/ds at the pre-activation
+    act_mean_abs: np.ndarray  # (layers,) mean |activation| over the batch (output layer: |logits|)
+    dead_frac: np.ndarray  # (layers,) units whose slope is zero for every sample of the batch
+    saturated_frac: np.ndarray  # (layers,) share of unit activations in the flat part
+    update_ratio: np.ndarray  # (layers,) ||W_after - W_before|| / ||W_before|| for this step
+
+    def rows(self) -> list[tuple[float, ...]]:
+        """One tuple per layer in STAT_NAMES order."""
+        return list(zip(*(getattr(self, name).tolist() for name in STAT_NAMES)))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Losses and errors on the whole training and validation sets, plus the layer statistics of
+    the training step that preceded them."""
+
+    step: int
+    train_loss: float
+    train_error: float
+    val_loss: float
+    val_error: float
+    layers: LayerStats
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    step: int  # 1-based
+    loss: float  # minibatch data loss (no penalty terms), before this step's update
+    grad_norms: np.ndarray  # (layers,) Frobenius norm of each weight gradient, before clipping
+    # (layers,) RMS of the per-sample dL/ds at each layer's pre-activation; None on steps that
+    # are not evaluation steps unless Run.signal_every_step is set (it costs a few percent)
+    signal_rms: np.ndarray | None
+    total_norm: float  # global gradient norm over all parameters, before clipping
+    clipped_norm: float  # the same after clipping (equal when clipping is off or not triggered)
+    status: RunStatus
+    evaluation: Evaluation | None = None  # on evaluation steps
+    changes: dict[str, Any] = field(default_factory=dict)  # live settings applied at this step
+    message: str = ""  # why the run ended, on its last step
+    best_step: int | None = None  # the evaluation with the lowest validation loss so far
+
+    @property
+    def finite(self) -> bool:
+        return bool(np.isfinite(self.grad_norms).all() and math.isfinite(self.loss))

@@ -1,0 +1,170 @@
+"""Training in a child process, driven over a multiprocessing pipe.
+
+The window keeps its own interpreter free for painting: a training loop in a thread of the same
+process holds Python's global lock most of the time for small nets, which made the window lag
+(event-loop p99 ~100 ms) and starved training itself. The child process holds one Run at a time;
+"start" replaces it without a new process, so restarting costs no interpreter start-up.
+
+Messages to the child:   ("start", generation, Config, playing), ("play",), ("pause",),
+                         ("step", n), ("rate", steps_per_second), ("trace", bool),
+                         ("live", {key: value}), ("quit",)
+Messages from the child: ("ready", RunInfo), ("batch", Batch), ("failed", generation, text)
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.config import Config, ConfigError
+from engine.data import DataSplit
+from engine.results import StepRecord
+
+BATCH_SECONDS = 1 / 60  # longest a batch of steps is held back before it is sent
+IDLE_POLL = 0.05  # how long an idle child waits for a command at a time
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    generation: int  # which "start" this answers; stale messages of replaced runs are dropped
+    config: Config  # the configuration the run was built from
+    layer_names: list[str]
+    layer_sizes: list[tuple[int, int]]  # (fan_in, fan_out) per layer
+    device: str
+    data: DataSplit  # the standardized data, for views that draw it
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.layer_names)
+
+
+@dataclass
+class Batch:
+    generation: int
+    records: list[StepRecord] = field(default_factory=list)
+    playing: bool = False  # whether the child goes on training after this batch
+    summary: dict[str, Any] = field(default_factory=dict)  # Run.summary() after the last record
+
+
+def serve(conn) -> None:
+    """The child process's loop: one Run at a time, stepped while playing."""
+    from engine.trainer import Run  # torch loads here, in the child only
+
+    run = None
+    generation = 0
+    playing, pending, rate, trace = False, 0, 0.0, True
+    next_time = time.perf_counter()
+    while True:
+        busy = run is not None and not run.finished and (playing or pending)
+        if conn.poll(0 if busy else IDLE_POLL):
+            try:
+                message = conn.recv()
+            except EOFError:  # the window went away
+                return
+            kind = message[0]
+            if kind == "quit":
+                return
+            if kind == "start":
+                _, generation, config, playing = message
+                pending = 0
+                try:
+                    run = Run(config)
+                except Exception as exc:  # a bad device, too little memory: say so, keep serving
+                    run = None
+                    conn.send(("failed", generation, str(exc)))
+                    continue
+                run.signal_every_step = trace
+                d = run.data
+                conn.send(("ready", RunInfo(generation, config, run.layer_names, run.layer_sizes, str(run.device), d)))
+                next_time = time.perf_counter()
+            elif kind == "play":
+                playing, next_time = True, time.perf_counter()
+            elif kind == "pause":
+                playing = False
+            elif kind == "step":
+                pending += message[1]
+            elif kind == "rate":
+                rate = message[1]
+            elif kind == "trace":
+                trace = message[1]
+                if run is not None:
+                    run.signal_every_step = trace
+            elif kind == "live" and run is not None:
+                try:
+                    run.set_live(**message[1])
+                except ConfigError as exc:
+                    conn.send(("failed", generation, str(exc)))
+            continue  # drain every queued command before stepping
+        if not busy:
+            if run is not None and run.finished:
+                playing, pending = False, 0
+            continue
+        batch = Batch(generation)
+        deadline = time.perf_counter() + BATCH_SECONDS
+        try:
+            while not run.finished and (playing or pending):
+                if rate > 0 and not pending:
+                    wait = next_time - time.perf_counter()
+                    if wait > deadline - time.perf_counter():
+                        break
+                    if wait > 0:
+                        time.sleep(wait)
+                    next_time = max(next_time + 1 / rate, time.perf_counter() - 0.1)
+                batch.records.append(run.step())
+                pending = max(0, pending - 1)
+                if time.perf_counter() >= deadline or conn.poll(0):
+                    break
+        except Exception as exc:  # a bug or an exhausted machine: report it, keep serving
+            playing, pending = False, 0
+            conn.send(("failed", generation, f"{type(exc).__name__}: {exc}"))
+            run = None
+            continue
+        if run.finished:
+            playing, pending = False, 0
+        batch.playing = playing
+        batch.summary = run.summary()
+        conn.send(("batch", batch))
+
+
+class TrainingProcess:
+    """The parent's handle on the child. Non-blocking: `receive` returns what has arrived."""
+
+    def __init__(self):
+        ctx = multiprocessing.get_context("spawn")  # no fork: the parent may run Qt threads
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=serve, args=(child,), name="vanishing-point-training", daemon=True)
+        self.process.start()
+        child.close()
+
+    def send(self, *message: Any) -> None:
+        try:
+            self.conn.send(message)
+        except (BrokenPipeError, OSError):
+            pass  # the child has gone: `alive` says so
+
+    def receive(self, limit: int = 1000) -> list[tuple]:
+        out: list[tuple] = []
+        try:
+            while len(out) < limit and self.conn.poll(0):
+                out.append(self.conn.recv())
+        except (EOFError, OSError):
+            pass
+        return out
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def close(self, timeout: float = 1.0) -> bool:
+        """Ask the child to quit; end it if it does not within `timeout` (it may be mid-step of
+        a very large net). True when it quit by itself."""
+        self.send("quit")
+        self.process.join(timeout)
+        clean = not self.process.is_alive()
+        if not clean:
+            self.process.terminate()
+            self.process.join(5)
+        self.conn.close()
+        return clean
