@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from qtpy.QtCore import Qt, Signal
+from qtpy.QtCore import Qt, QTimer, Signal
 from qtpy.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -208,8 +208,18 @@ class ControlPanel(QScrollArea):
             self.labels[key] = text
             binding.signal.connect(lambda *_, k=key: self._on_control_changed(k))
         self.patience_hint = self.tr("0 = off")
+        self.advanced_keys = frozenset(key for group, key, _, _ in spec if group == "advanced")
         self.labels["patience"].setToolTip(f"patience ({self.patience_hint})")
         self._updating = False
+
+    def highlight(self, keys: list[str], ms: int = 4000) -> None:
+        """Light up the labels of `keys` for a while, so that a learner sees what a preset or a
+        lesson's fix moved."""
+        for key in keys:
+            self.labels[key].setStyleSheet("background:#ffe082; border-radius:3px;")
+            if key in self.advanced_keys:
+                self.advanced.expand(animate=False)
+        QTimer.singleShot(ms, self, lambda: [self.labels[k].setStyleSheet("") for k in keys])
 
     def value(self, key: str) -> Any:
         return self.bindings[key].get()

@@ -9,6 +9,7 @@ from typing import Any
 from qtpy.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from qtpy.QtGui import QAction, QKeySequence
 from qtpy.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QFileDialog,
@@ -21,9 +22,11 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from desktop_app import i18n
 from desktop_app.controls import ControlPanel
 from desktop_app.diagnosis_view import DiagnosisView
 from desktop_app.history import RunHistory
+from desktop_app.lessons_view import LessonsPanel
 from desktop_app.views.curves import ErrorCurvesView
 from desktop_app.views.heatmap import GradientHeatmapView
 from desktop_app.worker import TrainingController
@@ -41,10 +44,13 @@ class MainWindow(QMainWindow):
     runStarted = Signal()  # a fresh run (after a rebuild or reset) is ready
     runFinished = Signal(str)  # the run ended: completed, diverged or early_stopped
 
-    def __init__(self, config: Config | None = None, settings: QSettings | None = None):
+    def __init__(self, config: Config | None = None, settings: QSettings | None = None, language: str | None = None):
         super().__init__()
         self.setWindowTitle("Vanishing Point")
         self.settings = settings or QSettings("VanishingPoint", "VanishingPoint")
+        self.language = language or i18n.chosen_language(self.settings)
+        i18n.install(QApplication.instance(), self.language)
+        self.replacement: MainWindow | None = None  # the window that took over on a language switch
         self.config = config or self._saved_config() or Config()
         self.history: RunHistory | None = None
         self.restarts = 0  # runs built so far (tests and the status line read it)
@@ -65,6 +71,9 @@ class MainWindow(QMainWindow):
         self.heatmap = GradientHeatmapView()
         self.curves = ErrorCurvesView()
         self.diagnosis = DiagnosisView()
+        self.lessons = LessonsPanel(i18n.lesson_language(self.language))
+        self.lessons.problemRequested.connect(self._on_lessons_problemRequested)
+        self.lessons.fixRequested.connect(self._on_lessons_fixRequested)
 
         self._build_transport()
         self._build_layout()
@@ -144,6 +153,11 @@ class MainWindow(QMainWindow):
         self.controls_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.controls.setMinimumWidth(330)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
+        self.lessons_dock = QDockWidget(self.tr("Lessons"), self)
+        self.lessons_dock.setObjectName("lessonsDock")
+        self.lessons_dock.setWidget(self.lessons)
+        self.lessons.setMinimumWidth(300)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lessons_dock)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -159,14 +173,22 @@ class MainWindow(QMainWindow):
         self.presets_menu = self.menuBar().addMenu(self.tr("&Presets"))
         for name in preset_names():
             try:
-                title = load_preset(name).title
+                preset = load_preset(name)
+                title = preset.title_zh if self.language.startswith("zh") else preset.title
             except ConfigError:
                 title = name
             self._add_action(self.presets_menu, title, lambda _=False, n=name: self.apply_preset(n))
 
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         view_menu.addAction(self.controls_dock.toggleViewAction())
+        view_menu.addAction(self.lessons_dock.toggleViewAction())
         self._add_action(view_menu, self.tr("Full screen"), self._toggle_full_screen, QKeySequence.StandardKey.FullScreen)
+
+        language_menu = self.menuBar().addMenu(self.tr("&Language"))
+        for code, name in i18n.LANGUAGES.items():
+            action = self._add_action(language_menu, name, lambda _=False, c=code: self.switch_language(c))
+            action.setCheckable(True)
+            action.setChecked(code == self.language)
 
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self._add_action(help_menu, self.tr("&About Vanishing Point"), self._show_about)
@@ -252,11 +274,45 @@ class MainWindow(QMainWindow):
         self.controls.set_config(config)
         self.start_run(playing=playing)
 
-    def apply_preset(self, name: str) -> None:
+    def apply_preset(self, name: str, playing: bool | None = None) -> list[str]:
+        """Load a preset; the controls it changed light up. Returns the changed keys."""
         try:
-            self.set_config(load_preset(name).apply())
+            config = load_preset(name).apply()
         except ConfigError as exc:
             self._warn(str(exc))
+            return []
+        changed = list(self.config.diff(config))
+        self.set_config(config, playing=playing)
+        self.controls.highlight(changed)
+        return changed
+
+    def _on_lessons_problemRequested(self, preset: str) -> None:
+        self.apply_preset(preset, playing=True)
+
+    def _on_lessons_fixRequested(self, preset: str, label: str) -> None:
+        changed = self.apply_preset(preset, playing=True)
+        if changed:
+            names = ", ".join(self.controls.labels[k].text() for k in changed)
+            self.statusBar().showMessage(self.tr("{0}: changed {1}").format(label, names), 8000)
+
+    def switch_language(self, language: str) -> None:
+        """Rebuild the window in `language` with the same configuration, layout and lesson."""
+        if language == self.language:
+            return
+        self.settings.setValue("language", language)
+        lesson = self.lessons.current.id if self.lessons.current else None
+        replacement = MainWindow(self.config, settings=self.settings, language=language)
+        replacement.restoreGeometry(self.saveGeometry())
+        replacement.restoreState(self.saveState())
+        replacement.setProperty("quiet", self.property("quiet"))
+        self.replacement = replacement
+        self.close()
+        replacement.show()
+        if lesson:
+            replacement.lessons.list.blockSignals(True)
+            replacement.lessons.select(lesson)
+            replacement.lessons.list.blockSignals(False)
+            replacement.lessons._show(replacement.lessons.current)
 
     # --- edits -------------------------------------------------------------------------------
     def _on_controls_configEdited(self, key: str, value: Any) -> None:

@@ -31,7 +31,6 @@ class ErrorCurvesView(QWidget):
             plot.setLabel("left", title.lower())
             plot.getAxis("left").enableAutoSIPrefix(False)
             cache_axes(plot)
-            plot.addLegend(offset=(-10, 10))
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             for split, color, name in (("train", TRAIN_COLOR, self.tr("training")), ("val", VAL_COLOR, self.tr("validation"))):
@@ -43,6 +42,7 @@ class ErrorCurvesView(QWidget):
         self.log_y = QCheckBox(self.tr("log scale"))
         self.log_y.toggled.connect(self._on_log_y_toggled)
         self.readout = QLabel(" ")
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
         bar = QHBoxLayout()
         bar.addWidget(self.readout, 1)
         bar.addWidget(self.log_y)
@@ -70,7 +70,7 @@ class ErrorCurvesView(QWidget):
         self._markers = []
         for curve in self.curves.values():
             curve.setData([], [])
-        self.readout.setText(" ")
+        self.readout.setText(self._legend())
         self.refresh()
 
     def _on_log_y_toggled(self, on: bool) -> None:
@@ -127,10 +127,19 @@ class ErrorCurvesView(QWidget):
         ev = h.last_eval
         if ev is not None:
             self.readout.setText(
-                self.tr("step {0}: training error {1}, validation error {2}").format(
+                self._legend()
+                + "&nbsp;&nbsp;"
+                + self.tr("step {0}: training error {1}, validation error {2}").format(
                     ev.step, format_value(ev.train_error), format_value(ev.val_error)
                 )
             )
+
+    def _legend(self) -> str:
+        """The curves' key, in the readout line rather than over the data."""
+        return (
+            f"<span style='color:{TRAIN_COLOR}'>━━ {self.tr('training')}</span>&nbsp;&nbsp;"
+            f"<span style='color:{VAL_COLOR}'>━━ {self.tr('validation')}</span>"
+        )
 
     def _sync_change_markers(self) -> None:
         h = self.history

@@ -12,7 +12,7 @@ from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBo
 from desktop_app.history import RunHistory
 from desktop_app.style import cache_axes, superscript
 
-LEVELS = (-9.0, 3.0)  # fixed log10 range: vanishing and exploding always look different
+LEVELS = (-7.0, 5.0)  # fixed log10 range, pale at 10^-1 (healthy): vanishing is blue, exploding red
 WINDOW_STEPS = 2000  # the heatmap scrolls once a run is longer than this
 COLORMAP = pg.colormap.get("CET-D1A")  # blue (vanishing) - pale (healthy) - red (exploding)
 _LUT = np.vstack([COLORMAP.getLookupTable(nPts=255, alpha=False), [[0, 0, 0]]]).astype(np.uint8)
