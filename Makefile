@@ -6,6 +6,9 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 PY := $(VENV)/bin/python
 
+TS := $(wildcard resources/i18n/*.ts)
+QM := $(TS:.ts=.qm)
+
 .PHONY: install run test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
@@ -14,7 +17,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed
+# compiled translations: built here from the .ts sources, never committed
+resources/i18n/%.qm: resources/i18n/%.ts $(VENV)/.installed
+	$(VENV)/bin/pyside6-lrelease -silent $< -qm $@
+
+install: $(VENV)/.installed $(QM)
 
 run: install
 	$(VENV)/bin/vanishing-point
@@ -31,4 +38,4 @@ bench: install
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/ui.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info $(QM)

@@ -37,7 +37,7 @@ from engine.service import Batch
 PAINT_HZ = 30  # views repaint at this rate, however fast the worker delivers
 DIAGNOSIS_HZ = 4
 RESTART_DEBOUNCE_MS = 300  # a slider drag of structural keys restarts once, after it settles
-SPEEDS = [("max", 0.0), ("1000/s", 1000.0), ("300/s", 300.0), ("100/s", 100.0), ("30/s", 30.0), ("10/s", 10.0)]
+SPEEDS = [1000.0, 300.0, 100.0, 30.0, 10.0]  # steps/s caps offered besides "max"
 
 
 class MainWindow(QMainWindow):
@@ -124,8 +124,9 @@ class MainWindow(QMainWindow):
         bar.addWidget(QLabel(self.tr(" Speed ")))
         self.speed = QComboBox()
         self.speed.setObjectName("speed")
-        for label, rate in SPEEDS:
-            self.speed.addItem(self.tr(label), rate)
+        self.speed.addItem(self.tr("max"), 0.0)
+        for rate in SPEEDS:
+            self.speed.addItem(self.tr("{0}/s").format(f"{rate:g}"), rate)
         self.speed.currentIndexChanged.connect(self._on_speed_currentIndexChanged)
         bar.addWidget(self.speed)
         bar.addSeparator()
