@@ -22,6 +22,7 @@ from engine.data import DataSplit, make_data
 from engine.model import MLP
 from engine.results import FINISHED, Evaluation, RunStatus, StepRecord
 from engine.stats import LayerStats, layer_stats
+from engine.theory import measured_log10_signal_slope, predicted_log10_signal_slope
 
 #: torch intra-op threads on the CPU. These nets are small: a second thread gains little, and on a
 #: busy machine (the window's own thread, a second run) OpenMP's spinning threads made training
@@ -289,6 +290,7 @@ class Run:
 
     def summary(self) -> dict[str, Any]:
         last = self.evaluations[-1] if self.evaluations else None
+        first = self.evaluations[0] if self.evaluations and self.evaluations[0].step == 1 else None
         return {
             "status": self.status.value,
             "message": self.message,
@@ -302,6 +304,9 @@ class Run:
             "best_val_loss": self.best.val_loss if self.best else None,
             "best_step": self.best.step if self.best else None,
             "layers": list(self.layer_names),
+            # mean-field theory against the measurement at the first step (engine.theory)
+            "predicted_log10_signal_slope": predicted_log10_signal_slope(self.initial_config, self.data.n_inputs),
+            "measured_log10_signal_slope": measured_log10_signal_slope(first.layers.signal_rms) if first else None,
             "layer_sizes": [list(s) for s in self.layer_sizes],
             "device": str(self.device),
         }

@@ -6,162 +6,162 @@
     <message>
         <location filename="../../desktop_app/controls.py" line="149"/>
         <source>off</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="152"/>
         <source>Data set</source>
-        <translation type="unfinished"></translation>
+        <translation>数据集</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="153"/>
         <source>Training points</source>
-        <translation type="unfinished"></translation>
+        <translation>训练样本数</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="154"/>
         <source>Noise</source>
-        <translation type="unfinished"></translation>
+        <translation>噪声</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="155"/>
         <source>Flipped labels</source>
-        <translation type="unfinished"></translation>
+        <translation>标签翻转比例</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="156"/>
         <source>Depth (hidden layers)</source>
-        <translation type="unfinished"></translation>
+        <translation>深度（隐藏层数）</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="157"/>
         <source>Width (units)</source>
-        <translation type="unfinished"></translation>
+        <translation>宽度（单元数）</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="158"/>
         <source>Activation</source>
-        <translation type="unfinished"></translation>
+        <translation>激活函数</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="159"/>
         <source>Initialization</source>
-        <translation type="unfinished"></translation>
+        <translation>初始化</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="160"/>
         <source>Init gain</source>
-        <translation type="unfinished"></translation>
+        <translation>初始化增益</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="161"/>
         <source>Batch normalization</source>
-        <translation type="unfinished"></translation>
+        <translation>批标准化</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="162"/>
         <source>Residual connections</source>
-        <translation type="unfinished"></translation>
+        <translation>残差连接</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="163"/>
         <source>Optimizer</source>
-        <translation type="unfinished"></translation>
+        <translation>优化器</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="164"/>
         <source>Learning rate</source>
-        <translation type="unfinished"></translation>
+        <translation>学习率</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="165"/>
         <source>Batch size</source>
-        <translation type="unfinished"></translation>
+        <translation>批大小</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="166"/>
         <source>Seed</source>
-        <translation type="unfinished"></translation>
+        <translation>随机种子</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="167"/>
         <source>L2</source>
-        <translation type="unfinished"></translation>
+        <translation>L2</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="168"/>
         <source>L1</source>
-        <translation type="unfinished"></translation>
+        <translation>L1</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="169"/>
         <source>Dropout</source>
-        <translation type="unfinished"></translation>
+        <translation>Dropout</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="170"/>
         <source>Gradient clipping</source>
-        <translation type="unfinished"></translation>
+        <translation>梯度裁剪</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="171"/>
         <source>Early-stopping patience</source>
-        <translation type="unfinished"></translation>
+        <translation>早停耐心值</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="172"/>
         <source>Validation points</source>
-        <translation type="unfinished"></translation>
+        <translation>验证样本数</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="173"/>
         <source>Initial bias</source>
-        <translation type="unfinished"></translation>
+        <translation>初始偏置</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="174"/>
         <source>Steps</source>
-        <translation type="unfinished"></translation>
+        <translation>训练步数</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="175"/>
         <source>Evaluate every (steps)</source>
-        <translation type="unfinished"></translation>
+        <translation>评估间隔（步）</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="176"/>
         <source>Device</source>
-        <translation type="unfinished"></translation>
+        <translation>计算设备</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="179"/>
         <source>Data</source>
-        <translation type="unfinished"></translation>
+        <translation>数据</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="180"/>
         <source>Network</source>
-        <translation type="unfinished"></translation>
+        <translation>网络</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="181"/>
         <source>Training</source>
-        <translation type="unfinished"></translation>
+        <translation>训练</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="182"/>
         <source>Regularization</source>
-        <translation type="unfinished"></translation>
+        <translation>正则化</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="191"/>
         <source>Advanced</source>
-        <translation type="unfinished"></translation>
+        <translation>高级</translation>
     </message>
     <message>
         <location filename="../../desktop_app/controls.py" line="210"/>
         <source>0 = off</source>
-        <translation type="unfinished"></translation>
+        <translation>0 = 关闭</translation>
     </message>
 </context>
 <context>
@@ -169,67 +169,67 @@
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="35"/>
         <source> (first in layer {0})</source>
-        <translation type="unfinished"></translation>
+        <translation>（最先出现在第 {0} 层）</translation>
     </message>
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="37"/>
         <source>Gradients exploded at step {0}{1}: the loss or a gradient is no longer a finite number. Training is paused. Try a lower learning rate, gradient clipping, a smaller init gain, or batch normalization.</source>
-        <translation type="unfinished"></translation>
+        <translation>梯度在第 {0} 步爆炸{1}：损失或某个梯度已不再是有限数值。训练已暂停。可尝试降低学习率、使用梯度裁剪、减小初始化增益，或加入批标准化。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="41"/>
         <source>Early stopping ended the run at step {0}; the best validation error, {1}, was at step {2}.</source>
-        <translation type="unfinished"></translation>
+        <translation>早停在第 {0} 步结束了本次训练；最佳验证误差为 {1}，出现在第 {2} 步。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="45"/>
         <source>Exploding gradients: the gradient of layer {0} has reached 10{1}.</source>
-        <translation type="unfinished"></translation>
+        <translation>梯度爆炸：第 {0} 层的梯度已达到 10{1}。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="49"/>
         <source>Layer 1 receives no gradient at all: its units cannot learn (all-zero weights or dead units).</source>
-        <translation type="unfinished"></translation>
+        <translation>第 1 层完全收不到梯度：其单元无法学习（权重全为零，或单元已死亡）。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="53"/>
         <source>Vanishing gradients: layer 1 receives {0} of the gradient of layer {1}.</source>
-        <translation type="unfinished"></translation>
+        <translation>梯度消失：第 1 层收到的梯度只有第 {1} 层的 {0}。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="55"/>
         <source>Exploding gradients: layer 1 receives {0} times the gradient of layer {1}.</source>
-        <translation type="unfinished"></translation>
+        <translation>梯度爆炸：第 1 层收到的梯度是第 {1} 层的 {0} 倍。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="56"/>
         <source>Gradients reach every layer: layer 1 receives {0} of the gradient of layer {1}.</source>
-        <translation type="unfinished"></translation>
+        <translation>梯度能传到每一层：第 1 层收到的梯度为第 {1} 层的 {0}。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="60"/>
         <source>{0} of hidden units are dead (layer {1}: {2}); they pass no gradient.</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} 的隐藏单元已死亡（第 {1} 层：{2}）；它们不再传递任何梯度。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="64"/>
         <source>{0} of hidden activations sit in the flat part of the activation (layer {1}: {2}).</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} 的隐藏层激活值落在激活函数平坦的饱和区（第 {1} 层：{2}）。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="68"/>
         <source>Overfitting: validation error {0} is well above training error {1}.</source>
-        <translation type="unfinished"></translation>
+        <translation>过拟合：验证误差 {0} 明显高于训练误差 {1}。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="72"/>
         <source>Underfitting: training error is still {0}; the network cannot fit the data yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>欠拟合：训练误差仍为 {0}；网络尚不能拟合数据。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="80"/>
         <source>Press Play (Space) to train; move a slider and watch every layer&apos;s gradient.</source>
-        <translation type="unfinished"></translation>
+        <translation>按“运行”（空格键）开始训练；拖动滑块，观察每一层的梯度如何变化。</translation>
     </message>
 </context>
 <context>
@@ -237,47 +237,47 @@
     <message>
         <location filename="../../desktop_app/views/curves.py" line="26"/>
         <source>Error</source>
-        <translation type="unfinished"></translation>
+        <translation>误差</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/curves.py" line="26"/>
         <source>Loss</source>
-        <translation type="unfinished"></translation>
+        <translation>损失</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/curves.py" line="30"/>
         <source>training step</source>
-        <translation type="unfinished"></translation>
+        <translation>训练步</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/curves.py" line="36"/>
         <source>training</source>
-        <translation type="unfinished"></translation>
+        <translation>训练</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/curves.py" line="36"/>
         <source>validation</source>
-        <translation type="unfinished"></translation>
+        <translation>验证</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/curves.py" line="42"/>
         <source>log scale</source>
-        <translation type="unfinished"></translation>
+        <translation>对数坐标</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/curves.py" line="117"/>
         <source>best step {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>最佳：第 {0} 步</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/curves.py" line="124"/>
         <source>diverged</source>
-        <translation type="unfinished"></translation>
+        <translation>发散</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/curves.py" line="132"/>
         <source>step {0}: training error {1}, validation error {2}</source>
-        <translation type="unfinished"></translation>
+        <translation>第 {0} 步：训练误差 {1}，验证误差 {2}</translation>
     </message>
 </context>
 <context>
@@ -285,57 +285,57 @@
     <message>
         <location filename="../../desktop_app/views/heatmap.py" line="42"/>
         <source>Weight gradient ‖∇W‖</source>
-        <translation type="unfinished"></translation>
+        <translation>权重梯度 ‖∇W‖</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" line="43"/>
         <source>Back-propagated signal ∂L/∂s</source>
-        <translation type="unfinished"></translation>
+        <translation>反向传播信号 ∂L/∂s</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" line="45"/>
         <source>Frobenius norm of each layer&apos;s weight gradient, before clipping</source>
-        <translation type="unfinished"></translation>
+        <translation>各层权重梯度的 Frobenius 范数（裁剪前）</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" line="47"/>
         <source>RMS of the per-sample gradient of the loss with respect to each layer&apos;s pre-activation</source>
-        <translation type="unfinished"></translation>
+        <translation>损失对各层预激活值的逐样本梯度的均方根（RMS）</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" line="63"/>
         <source>training step</source>
-        <translation type="unfinished"></translation>
+        <translation>训练步</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" line="64"/>
         <source>layer (input at the bottom)</source>
-        <translation type="unfinished"></translation>
+        <translation>层（输入层在底部）</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" line="81"/>
         <source>now (log10)</source>
-        <translation type="unfinished"></translation>
+        <translation>当前（log10）</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" line="104"/>
         <source>log10 RMS ∂L/∂s</source>
-        <translation type="unfinished"></translation>
+        <translation>log10 RMS ∂L/∂s</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" line="104"/>
         <source>log10 ‖∇W‖</source>
-        <translation type="unfinished"></translation>
+        <translation>log10 ‖∇W‖</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" line="179"/>
         <source>signal</source>
-        <translation type="unfinished"></translation>
+        <translation>信号</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" line="180"/>
         <source>layer {0}, step {1}: {2} = {3}</source>
-        <translation type="unfinished"></translation>
+        <translation>第 {0} 层，第 {1} 步：{2} = {3}</translation>
     </message>
 </context>
 <context>
@@ -343,17 +343,17 @@
     <message>
         <location filename="../../desktop_app/lessons_view.py" line="55"/>
         <source>Show the problem again</source>
-        <translation type="unfinished"></translation>
+        <translation>重新演示问题</translation>
     </message>
     <message>
         <location filename="../../desktop_app/lessons_view.py" line="79"/>
         <source>The lessons could not be loaded: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>无法加载课程：{0}</translation>
     </message>
     <message>
         <location filename="../../desktop_app/lessons_view.py" line="81"/>
         <source>Choose a lesson: it loads the problem, tells you what to watch, and offers the fix.</source>
-        <translation type="unfinished"></translation>
+        <translation>选择一节课程：它会载入问题情形，告诉你该观察什么，并给出解决办法。</translation>
     </message>
 </context>
 <context>
@@ -361,261 +361,263 @@
     <message>
         <location filename="../../desktop_app/window.py" line="107"/>
         <source>Transport</source>
-        <translation type="unfinished"></translation>
+        <translation>运行控制</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="111"/>
         <location filename="../../desktop_app/window.py" line="383"/>
         <source>▶ Play</source>
-        <translation type="unfinished"></translation>
+        <translation>▶ 运行</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="112"/>
         <source>Play / pause training (Space)</source>
-        <translation type="unfinished"></translation>
+        <translation>运行/暂停训练（空格键）</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="114"/>
         <source>Step</source>
-        <translation type="unfinished"></translation>
+        <translation>单步</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="115"/>
         <source>One training step (S)</source>
-        <translation type="unfinished"></translation>
+        <translation>执行一个训练步（S）</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="117"/>
         <source>Reset</source>
-        <translation type="unfinished"></translation>
+        <translation>重置</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="118"/>
         <source>Fresh weights, same seed (R)</source>
-        <translation type="unfinished"></translation>
+        <translation>重新初始化权重，随机种子不变（R）</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="124"/>
         <source> Speed </source>
-        <translation type="unfinished"></translation>
+        <translation> 速度 </translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="127"/>
         <source>max</source>
-        <translation type="unfinished"></translation>
+        <translation>最快</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="129"/>
         <source>{0}/s</source>
-        <translation type="unfinished"></translation>
+        <translation>{0}/s</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="151"/>
         <source>Controls</source>
-        <translation type="unfinished"></translation>
+        <translation>控制面板</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="157"/>
         <source>Lessons</source>
-        <translation type="unfinished"></translation>
+        <translation>课程</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="164"/>
         <source>&amp;File</source>
-        <translation type="unfinished"></translation>
+        <translation>文件(&amp;F)</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="165"/>
         <source>&amp;Open configuration…</source>
-        <translation type="unfinished"></translation>
+        <translation>打开配置(&amp;O)…</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="166"/>
         <source>&amp;Save configuration…</source>
-        <translation type="unfinished"></translation>
+        <translation>保存配置(&amp;S)…</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="168"/>
         <source>Export heatmap as PNG…</source>
-        <translation type="unfinished"></translation>
+        <translation>将热力图导出为 PNG…</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="169"/>
         <source>Export curves as PNG…</source>
-        <translation type="unfinished"></translation>
+        <translation>将曲线导出为 PNG…</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="170"/>
         <source>Export run data as CSV…</source>
-        <translation type="unfinished"></translation>
+        <translation>将运行数据导出为 CSV…</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="172"/>
         <source>&amp;Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>退出(&amp;Q)</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="174"/>
         <source>&amp;Presets</source>
-        <translation type="unfinished"></translation>
+        <translation>预设(&amp;P)</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="183"/>
         <source>&amp;View</source>
-        <translation type="unfinished"></translation>
+        <translation>视图(&amp;V)</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="186"/>
         <source>Full screen</source>
-        <translation type="unfinished"></translation>
+        <translation>全屏</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="188"/>
         <source>&amp;Language</source>
-        <translation type="unfinished"></translation>
+        <translation>语言(&amp;L)</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="194"/>
         <source>&amp;Help</source>
-        <translation type="unfinished"></translation>
+        <translation>帮助(&amp;H)</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="195"/>
         <source>&amp;About Vanishing Point</source>
-        <translation type="unfinished"></translation>
+        <translation>关于 Vanishing Point(&amp;A)</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="213"/>
         <source>Building the network…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在构建网络…</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="229"/>
         <source>The network could not be built: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>无法构建网络：{0}</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="297"/>
         <source>{0}: changed {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>{0}：已更改 {1}</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="371"/>
         <source>building</source>
-        <translation type="unfinished"></translation>
+        <translation>构建中</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="373"/>
         <source>ready</source>
-        <translation type="unfinished"></translation>
+        <translation>就绪</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="376"/>
         <source>training</source>
-        <translation type="unfinished"></translation>
+        <translation>训练中</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="376"/>
         <source>paused</source>
-        <translation type="unfinished"></translation>
+        <translation>已暂停</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="377"/>
         <source>completed</source>
-        <translation type="unfinished"></translation>
+        <translation>已完成</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="378"/>
         <source>diverged</source>
-        <translation type="unfinished"></translation>
+        <translation>已发散</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="379"/>
         <source>early stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>已早停</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="382"/>
         <source>  step {0} / {1}    {2} steps/s    {3}</source>
-        <translation type="unfinished"></translation>
+        <translation>  第 {0} / {1} 步    {2} 步/s    {3}</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="383"/>
         <source>❚❚ Pause</source>
-        <translation type="unfinished"></translation>
+        <translation>❚❚ 暂停</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="388"/>
         <source>Open configuration</source>
-        <translation type="unfinished"></translation>
+        <translation>打开配置</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="388"/>
         <location filename="../../desktop_app/window.py" line="400"/>
         <source>TOML files (*.toml)</source>
-        <translation type="unfinished"></translation>
+        <translation>TOML 文件 (*.toml)</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="400"/>
         <source>Save configuration</source>
-        <translation type="unfinished"></translation>
+        <translation>保存配置</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="406"/>
         <source>Could not save {0}: {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>无法保存 {0}：{1}</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="410"/>
         <source>Export PNG</source>
-        <translation type="unfinished"></translation>
+        <translation>导出 PNG</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="410"/>
         <source>PNG images (*.png)</source>
-        <translation type="unfinished"></translation>
+        <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="415"/>
         <source>Could not write {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>无法写入 {0}</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="422"/>
         <source>There is no run data to export yet: press Play or Step first.</source>
-        <translation type="unfinished"></translation>
+        <translation>尚无可导出的运行数据：请先点击“运行”或“单步”。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="425"/>
         <source>Export run data to folder</source>
-        <translation type="unfinished"></translation>
+        <translation>将运行数据导出到文件夹</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="433"/>
         <source>Could not export to {0}: {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>无法导出到 {0}：{1}</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="435"/>
         <source>Run data written to {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>运行数据已写入 {0}</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="441"/>
         <source>Vanishing Point</source>
-        <translation type="unfinished"></translation>
+        <translation>Vanishing Point</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="448"/>
         <source>About Vanishing Point</source>
-        <translation type="unfinished"></translation>
+        <translation>关于 Vanishing Point</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="450"/>
         <source>Vanishing Point trains a real PyTorch network and shows every layer&apos;s gradient.
 
 Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training deep feedforward neural networks; He et al. (2015), Delving deep into rectifiers; Ioffe &amp; Szegedy (2015), Batch normalization; He et al. (2016), Deep residual learning; Pascanu et al. (2013), On the difficulty of training recurrent neural networks (gradient clipping).</source>
-        <translation type="unfinished"></translation>
+        <translation>Vanishing Point 训练一个真实的 PyTorch 网络，并展示每一层的梯度。
+
+参考文献：Glorot &amp; Bengio (2010)，Understanding the difficulty of training deep feedforward neural networks；He et al. (2015)，Delving deep into rectifiers；Ioffe &amp; Szegedy (2015)，Batch normalization；He et al. (2016)，Deep residual learning；Pascanu et al. (2013)，On the difficulty of training recurrent neural networks（梯度裁剪）。</translation>
     </message>
 </context>
 </TS>
