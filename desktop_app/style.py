@@ -26,5 +26,12 @@ def cache_axes(plot: pg.PlotItem) -> None:
         plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
+def without_context_menus(scene, *plots: pg.PlotItem) -> None:
+    """pyqtgraph's right-click menus are in English only; the File menu exports instead."""
+    scene.contextMenu = []
+    for plot in plots:
+        plot.setMenuEnabled(False)
+
+
 def configure_pyqtgraph() -> None:
     pg.setConfigOptions(background="w", foreground="#222222", antialias=True, )

@@ -9,7 +9,15 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_app.history import RunHistory
-from desktop_app.style import BEST_COLOR, CHANGE_COLOR, DIVERGED_COLOR, TRAIN_COLOR, VAL_COLOR, cache_axes
+from desktop_app.style import (
+    BEST_COLOR,
+    CHANGE_COLOR,
+    DIVERGED_COLOR,
+    TRAIN_COLOR,
+    VAL_COLOR,
+    cache_axes,
+    without_context_menus,
+)
 from desktop_app.views.heatmap import format_value
 
 
@@ -31,6 +39,7 @@ class ErrorCurvesView(QWidget):
             plot.setLabel("left", title.lower())
             plot.getAxis("left").enableAutoSIPrefix(False)
             cache_axes(plot)
+            without_context_menus(widget.scene(), plot)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             for split, color, name in (("train", TRAIN_COLOR, self.tr("training")), ("val", VAL_COLOR, self.tr("validation"))):

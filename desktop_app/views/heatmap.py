@@ -10,7 +10,7 @@ from qtpy.QtCore import QPointF, QRectF, Signal
 from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
 
 from desktop_app.history import RunHistory
-from desktop_app.style import cache_axes, superscript
+from desktop_app.style import cache_axes, superscript, without_context_menus
 
 LEVELS = (-7.0, 5.0)  # fixed log10 range, pale at 10^-1 (healthy): vanishing is blue, exploding red
 WINDOW_STEPS = 2000  # the heatmap scrolls once a run is longer than this
@@ -87,6 +87,7 @@ class GradientHeatmapView(QWidget):
         self.profile.showGrid(x=True, alpha=0.3)
         for plot in (self.plot, self.profile):
             cache_axes(plot)
+        without_context_menus(self.canvas.scene(), self.plot, self.profile)
         self.canvas.ci.layout.setColumnStretchFactor(0, 5)
         self.canvas.ci.layout.setColumnStretchFactor(2, 1)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.8, width=[])

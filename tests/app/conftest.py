@@ -27,6 +27,15 @@ def no_leaked_threads(qapp):
     assert not children, f"training process(es) still running after the test: {children}"
 
 
+@pytest.fixture(autouse=True)
+def english_afterwards(qapp):
+    """A test that switches the interface language leaves English for the next one."""
+    yield
+    from desktop_app import i18n
+
+    i18n.install(qapp, "en")
+
+
 @pytest.fixture
 def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
