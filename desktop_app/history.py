@@ -14,6 +14,7 @@ import numpy as np
 from engine.config import LIVE_KEYS
 
 MAX_STEPS = 100_000  # steps kept for the views and CSV export; a longer run trains on unrecorded
+LAYER_SERIES = ("dead_frac", "saturated_frac", "update_ratio", "signal_rms", "act_mean_abs")
 EVAL_FIELDS = ("step", "train_loss", "train_error", "val_loss", "val_error")
 
 
@@ -41,6 +42,12 @@ class RunHistory:
         self.clipped_norm = np.full(self.capacity, np.nan)
         n_evals = self.capacity // config.eval_every + 2
         self.evals = {name: np.full(n_evals, np.nan) for name in EVAL_FIELDS}
+        n = self.n_layers
+        # per evaluation and layer: (evals, layers) statistics, (evals, layers, 5) distributions
+        self.layer_series = {name: np.full((n_evals, n), np.nan) for name in LAYER_SERIES}
+        self.act_quantiles = np.full((n_evals, n, 5), np.nan)
+        self.signal_quantiles = np.full((n_evals, n, 5), np.nan)
+        self.prediction: dict[str, Any] | None = None  # engine.insight.prediction_map, latest
         self.n_evals = 0
         self.n = 0  # steps recorded
         self.records: list[Any] = []  # the StepRecords themselves, for CSV export
@@ -76,8 +83,14 @@ class RunHistory:
                 self.live[key] = new
             ev = r.evaluation
             if ev is not None:
+                j = self.n_evals
                 for name in EVAL_FIELDS:
-                    self.evals[name][self.n_evals] = getattr(ev, name)
+                    self.evals[name][j] = getattr(ev, name)
+                for name in LAYER_SERIES:
+                    self.layer_series[name][j] = getattr(ev.layers, name)
+                if ev.layers.act_quantiles is not None:
+                    self.act_quantiles[j] = ev.layers.act_quantiles
+                    self.signal_quantiles[j] = ev.layers.signal_quantiles
                 self.n_evals += 1
                 self.last_eval = ev
         self.version += 1

@@ -29,10 +29,12 @@ from desktop_app.history import RunHistory
 from desktop_app.lessons_view import LessonsPanel
 from desktop_app.views.curves import ErrorCurvesView
 from desktop_app.views.heatmap import GradientHeatmapView
+from desktop_app.views.insight import InsightView
 from desktop_app.worker import TrainingController
 from engine.config import LIVE_KEYS, Config, ConfigError
 from engine.presets import load_preset, preset_names
 from engine.service import Batch
+from engine.theory import predicted_chi
 
 PAINT_HZ = 30  # views repaint at this rate, however fast the worker delivers
 DIAGNOSIS_HZ = 4
@@ -71,6 +73,8 @@ class MainWindow(QMainWindow):
         self.heatmap = GradientHeatmapView()
         self.curves = ErrorCurvesView()
         self.diagnosis = DiagnosisView()
+        self.insight = InsightView()
+        self.heatmap.layerSelected.connect(self._on_heatmap_layerSelected)
         self.lessons = LessonsPanel(i18n.lesson_language(self.language))
         self.lessons.problemRequested.connect(self._on_lessons_problemRequested)
         self.lessons.fixRequested.connect(self._on_lessons_fixRequested)
@@ -159,6 +163,12 @@ class MainWindow(QMainWindow):
         self.lessons_dock.setWidget(self.lessons)
         self.lessons.setMinimumWidth(300)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lessons_dock)
+        self.insight_dock = QDockWidget(self.tr("Inside the network"), self)
+        self.insight_dock.setObjectName("insightDock")
+        self.insight_dock.setWidget(self.insight)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.insight_dock)
+        self.tabifyDockWidget(self.lessons_dock, self.insight_dock)
+        self.lessons_dock.raise_()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -183,6 +193,7 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         view_menu.addAction(self.controls_dock.toggleViewAction())
         view_menu.addAction(self.lessons_dock.toggleViewAction())
+        view_menu.addAction(self.insight_dock.toggleViewAction())
         self._add_action(view_menu, self.tr("Full screen"), self._toggle_full_screen, QKeySequence.StandardKey.FullScreen)
 
         language_menu = self.menuBar().addMenu(self.tr("&Language"))
@@ -210,6 +221,7 @@ class MainWindow(QMainWindow):
         self.history = None
         self.heatmap.set_history(None)
         self.curves.set_history(None)
+        self.insight.set_history(None)
         self.diagnosis.show_findings([], self.tr("Building the network…"))
         self.controller.start(self.config, playing=playing)
         self._update_readout()
@@ -218,7 +230,9 @@ class MainWindow(QMainWindow):
         self.restarts += 1
         self.history = RunHistory(info)
         self.heatmap.set_history(self.history)
+        self.heatmap.set_theory(predicted_chi(info.config, info.data.n_inputs))
         self.curves.set_history(self.history)
+        self.insight.set_history(self.history)
         self.diagnosis.show_findings([])
         self._rate_steps, self._rate_time = 0, time.perf_counter()
         self._update_readout()
@@ -234,6 +248,8 @@ class MainWindow(QMainWindow):
             return
         self.history.append(batch.records)  # only appends: the timers repaint
         self.history.summary = batch.summary
+        if batch.prediction is not None:
+            self.history.prediction = batch.prediction
         self._rate_steps += len(batch.records)
         last = self.history.last_record
         if last is not None and last.status.value in ("completed", "diverged", "early_stopped") and batch.records:
@@ -286,6 +302,10 @@ class MainWindow(QMainWindow):
         self.set_config(config, playing=playing)
         self.controls.highlight(changed)
         return changed
+
+    def _on_heatmap_layerSelected(self, layer: int) -> None:
+        self.insight.set_layer(layer)
+        self.heatmap.set_focus(layer)
 
     def _on_lessons_problemRequested(self, preset: str) -> None:
         self.apply_preset(preset, playing=True)
@@ -346,6 +366,8 @@ class MainWindow(QMainWindow):
     def _on_paint_timer_timeout(self) -> None:
         self.heatmap.refresh()
         self.curves.refresh()
+        if self.insight_dock.isVisible() and not self.insight_dock.visibleRegion().isEmpty():
+            self.insight.refresh()
         now = time.perf_counter()
         if now - self._rate_time >= 0.5:
             self.steps_per_second = self._rate_steps / (now - self._rate_time)

@@ -25,6 +25,7 @@ class RunStatus(enum.StrEnum):
 FINISHED = frozenset({RunStatus.COMPLETED, RunStatus.DIVERGED, RunStatus.EARLY_STOPPED})
 
 
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # the bands of the distribution views
 STAT_NAMES = ("grad_rms", "signal_rms", "act_mean_abs", "dead_frac", "saturated_frac", "update_ratio")
 
 
@@ -36,6 +37,10 @@ class LayerStats:
     dead_frac: np.ndarray  # (layers,) units whose slope is zero for every sample of the batch
     saturated_frac: np.ndarray  # (layers,) share of unit activations in the flat part
     update_ratio: np.ndarray  # (layers,) ||W_after - W_before|| / ||W_before|| for this step
+    # distributions, as the QUANTILES of each layer's values over the batch: (layers, 5); the
+    # output layer's activation row is NaN (its outputs are the logits)
+    act_quantiles: np.ndarray | None = None  # activations of each hidden layer
+    signal_quantiles: np.ndarray | None = None  # per-sample dL/ds at each layer's pre-activation
 
     def rows(self) -> list[tuple[float, ...]]:
         """One tuple per layer in STAT_NAMES order."""

@@ -24,6 +24,7 @@ from engine.results import StepRecord
 
 BATCH_SECONDS = 1 / 60  # longest a batch of steps is held back before it is sent
 IDLE_POLL = 0.05  # how long an idle child waits for a command at a time
+MAP_SECONDS = 0.25  # the prediction map (what the network has learned) refreshes at ~4 Hz
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,19 @@ class Batch:
     records: list[StepRecord] = field(default_factory=list)
     playing: bool = False  # whether the child goes on training after this batch
     summary: dict[str, Any] = field(default_factory=dict)  # Run.summary() after the last record
+    prediction: dict[str, Any] | None = None  # engine.insight.prediction_map, a few times a second
 
 
 def serve(conn) -> None:
     """The child process's loop: one Run at a time, stepped while playing."""
+    from engine.insight import prediction_map
     from engine.trainer import Run  # torch loads here, in the child only
 
     run = None
     generation = 0
     playing, pending, rate, trace = False, 0, 0.0, True
     next_time = time.perf_counter()
+    next_map = 0.0  # when the next prediction map is due
     while True:
         busy = run is not None and not run.finished and (playing or pending)
         if conn.poll(0 if busy else IDLE_POLL):
@@ -125,6 +129,12 @@ def serve(conn) -> None:
             playing, pending = False, 0
         batch.playing = playing
         batch.summary = run.summary()
+        now = time.perf_counter()
+        if now >= next_map or not playing:
+            batch.prediction = prediction_map(run)
+            cost = time.perf_counter() - now
+            # a few maps a second, but never more than ~10% of the training time of a large net
+            next_map = now + max(MAP_SECONDS, 10 * cost)
         conn.send(("batch", batch))
 
 

@@ -13,7 +13,7 @@ import torch
 
 from engine.config import Activation
 from engine.model import MLP, RELU_FAMILY, SATURATION_THRESHOLD
-from engine.results import STAT_NAMES, LayerStats  # noqa: F401 - re-exported
+from engine.results import QUANTILES, STAT_NAMES, LayerStats  # noqa: F401 - re-exported
 
 
 def _saturation_bounds(activation: Activation) -> tuple[float, float] | None:
@@ -36,9 +36,11 @@ def layer_stats(
     weights: list[torch.Tensor],
     before: list[torch.Tensor],
     model: MLP,
+    pre: list[torch.Tensor],
 ) -> LayerStats:
     """`post` are the hidden activations (batch, width) of this step's forward pass, `out` the
-    output (batch, n_outputs), `before` copies of the weights before the optimizer step."""
+    output (batch, n_outputs), `before` copies of the weights before the optimizer step, `pre`
+    the pre-activations whose gradients (dL/ds) were retained."""
     depth = len(post)
     act = model.activation
     with torch.no_grad():
@@ -58,6 +60,11 @@ def layer_stats(
         current = [w.detach() for w in weights]
         rows.append(torch.stack(torch._foreach_norm(torch._foreach_sub(current, before))))
         rows.append(torch.stack(torch._foreach_norm(before)))
+        q = torch.tensor(QUANTILES, device=hidden.device)
+        act_q = torch.quantile(hidden.flatten(1), q, dim=1).T  # (depth, 5)
+        batch = out.shape[0]
+        sig_q = torch.stack([torch.quantile(s.grad.flatten() * batch, q) for s in pre])  # (layers, 5)
+        rows += [act_q.flatten(), sig_q.flatten()]
         flat = torch.cat(rows).cpu().numpy().astype(np.float64)  # sync point (evaluation steps only)
 
     n = depth + 1
@@ -69,10 +76,13 @@ def layer_stats(
     saturated = nan_hidden.copy()
     if bounds is not None:
         saturated[:depth], flat = flat[:depth], flat[depth:]
-    delta, base = flat[:n], flat[n:]
+    delta, base, flat = flat[:n], flat[n : 2 * n], flat[2 * n :]
+    act_quantiles = np.full((n, len(QUANTILES)), np.nan)
+    act_quantiles[:depth] = flat[: depth * len(QUANTILES)].reshape(depth, -1)
+    signal_quantiles = flat[depth * len(QUANTILES) :].reshape(n, -1)
     with np.errstate(divide="ignore", invalid="ignore"):
         update_ratio = np.where(base > 0, delta / base, np.nan)
-    return LayerStats(grad_rms, signal_rms, act_mean_abs, dead, saturated, update_ratio)
+    return LayerStats(grad_rms, signal_rms, act_mean_abs, dead, saturated, update_ratio, act_quantiles, signal_quantiles)
 
 
 def _negative_slopes(model: MLP, depth: int) -> list[float]:

@@ -211,7 +211,7 @@ class Run:
         evaluation = None
         if instrument:
             stats = layer_stats(
-                grad_norms / np.sqrt(self._numel), signal_rms, post, out, self.weights, before, model
+                grad_norms / np.sqrt(self._numel), signal_rms, post, out, self.weights, before, model, pre
             )
             evaluation = self._evaluate(t, stats)
             if evaluation is None:

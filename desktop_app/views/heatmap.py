@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from qtpy.QtCore import QPointF, QRectF, Signal
-from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget  # noqa: I001
 
 from desktop_app.history import RunHistory
 from desktop_app.style import cache_axes, superscript, without_context_menus
@@ -93,16 +93,50 @@ class GradientHeatmapView(QWidget):
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.8, width=[])
         self.profile.addItem(self.bars)
         self.profile_line = self.profile.plot([], [], pen=pg.mkPen("#333333", width=1.5), symbol="o", symbolSize=4)
+        # mean-field theory at initialization (signal view): its slope, dashed, drawn through
+        # the top hidden layer's current value so that the two slopes can be compared
+        self.theory_line = self.profile.plot([], [], pen=pg.mkPen("#2ca02c", width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
+        self.chi: np.ndarray | None = None
+        self.theory_note = QLabel()
+        self.theory_note.setWordWrap(True)
+        self.theory_note.setObjectName("theoryNote")
+        self.focus = pg.LinearRegionItem(orientation="horizontal", movable=False, brush=(0, 0, 0, 0), pen=pg.mkPen("#222222", width=1.5))
+        self.focus.hide()
+        self.plot.addItem(self.focus, ignoreBounds=True)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.theory_note)
         self.canvas.scene().sigMouseMoved.connect(self._on_scene_mouseMoved)
         self.canvas.scene().sigMouseClicked.connect(self._on_scene_mouseClicked)
 
     def _unit(self) -> str:
         return self.tr("log10 RMS ∂L/∂s") if self.signal_mode else self.tr("log10 ‖∇W‖")
+
+    def set_theory(self, chi: np.ndarray | None) -> None:
+        """χ per step back between hidden layers (engine.theory.predicted_chi), or None."""
+        self.chi = chi
+        self._update_theory_note()
+
+    def _update_theory_note(self) -> None:
+        if not self.signal_mode:
+            self.theory_note.setText(
+                self.tr("A weight gradient is the back-propagated signal times the layer's input (Glorot & Bengio 2010): "
+                        "it can stay level while the signal vanishes. Switch to the signal view to see that, and the theory.")
+            )
+        elif self.chi is None:
+            self.theory_note.setText(self.tr("Mean-field theory does not apply here (batch norm, skip connections, zero weights or one hidden layer)."))
+        else:
+            self.theory_note.setText(
+                self.tr("Dashed green: the mean-field prediction at initialization, each layer multiplying the signal's mean square by "
+                        "χ = σ_w²·E[φ′(h)²] (Poole et al. 2016; Schoenholz et al. 2017).")
+            )
+
+    def set_focus(self, layer: int) -> None:
+        self.focus.setRegion((layer - 0.5, layer + 0.5))
+        self.focus.show()
 
     def set_history(self, history: RunHistory | None) -> None:
         self.history = history
@@ -124,6 +158,7 @@ class GradientHeatmapView(QWidget):
     def _on_signal_button_toggled(self, on: bool) -> None:
         self.signal_mode = on
         self.colorbar.setLabel("right" if self.colorbar.horizontal else "left", self._unit())
+        self._update_theory_note()
         self._painted = (-1, None)
         self.modeChanged.emit(on)
         self.refresh()
@@ -143,6 +178,7 @@ class GradientHeatmapView(QWidget):
             self.plot.setXRange(first + 0.5, n + 0.5, padding=0)
         last = data[:, n - 1]
         self._set_profile(last)
+        self._set_theory_line(h)
         record = h.last_record
         if record is not None and record.status.value == "diverged":
             self.diverged_line.setValue(record.step)
@@ -156,6 +192,19 @@ class GradientHeatmapView(QWidget):
         brushes = [_BRUSHES[i] for i in to_indices(values)]
         self.bars.setOpts(x0=np.full(len(values), lo), y=layers, width=shown - lo, height=0.8, brushes=brushes)
         self.profile_line.setData(shown, layers)
+
+    def _set_theory_line(self, h: RunHistory) -> None:
+        n = min(h.n, h.capacity)
+        top = h.signal_log10[len(self.chi), n - 1] if self.chi is not None else np.nan
+        if not self.signal_mode or not np.isfinite(top):
+            self.theory_line.setData([], [])
+            return
+        depth = len(self.chi) + 1
+        # going down from the top hidden layer, each step adds ½·log10 χ
+        steps = 0.5 * np.log10(np.maximum(self.chi, 1e-300))
+        predicted = top + np.concatenate([np.cumsum(steps[::-1])[::-1], [0.0]])
+        lo, hi = LEVELS
+        self.theory_line.setData(np.clip(predicted, lo, hi), np.arange(1, depth + 1))
 
     # --- mouse -------------------------------------------------------------------------------
     def _cell_at(self, pos: QPointF) -> tuple[int, int] | None:

@@ -1,0 +1,54 @@
+"""Each insight view fills with data from a real run, and a heatmap click focuses a layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .conftest import SMALL
+
+
+def test_insight_views_fill_from_a_real_run(make_window, qtbot):
+    w = make_window(SMALL.replace(dataset="moons", activation="relu", clip_norm=0.5, steps=200))
+    w.insight_dock.raise_()
+    with qtbot.waitSignal(w.runFinished, timeout=60000):
+        w.play()
+    qtbot.waitUntil(lambda: w.history.prediction is not None, timeout=10000)
+    ins = w.insight
+    w._on_heatmap_layerSelected(2)
+    assert ins.layer == 2
+
+    ins.setCurrentIndex(0)
+    ins.refresh(force=True)
+    assert ins.map_image.image is not None and ins.map_image.image.shape[:2] == (64, 64)
+    assert len(ins.train_points.data) == SMALL.n_train
+
+    ins.setCurrentIndex(1)
+    lines, median = ins.act_bands
+    x, y = median.getData()
+    assert len(x) == w.history.n_evals and np.isfinite(y).all()
+
+    ins.setCurrentIndex(2)
+    widths = ins.dead_bars.opts["width"]
+    assert len(widths) == SMALL.depth and np.all((0 <= widths) & (widths <= 1))
+
+    ins.setCurrentIndex(3)
+    drawn = [c for c in ins.ratio_curves if c.getData()[0] is not None and len(c.getData()[0])]
+    assert len(drawn) == SMALL.depth + 1
+
+    ins.setCurrentIndex(4)
+    x, _ = ins.before_curve.getData()
+    assert len(x) == 200 and len(ins.after_curve.getData()[0]) == 200
+    h = w.history
+    assert np.all(h.clipped_norm[:200] <= np.minimum(h.total_norm[:200], 0.5) * (1 + 1e-5))
+    assert ins.threshold.isVisible() and "0.5" in ins.clip_label.text()
+
+
+def test_theory_line_in_the_signal_view(make_window, qtbot):
+    w = make_window(SMALL.replace(activation="sigmoid", init="torch_default", depth=6))
+    w.heatmap.signal_button.setChecked(True)
+    w.step_once()
+    qtbot.waitUntil(lambda: w.history.n == 1, timeout=10000)
+    w._on_paint_timer_timeout()
+    x, y = w.heatmap.theory_line.getData()
+    assert list(y) == list(range(1, 7)) and np.all(np.diff(x) > 0), "the predicted signal fades toward the input"
+    assert "Poole" in w.heatmap.theory_note.text()
