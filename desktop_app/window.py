@@ -163,11 +163,16 @@ class MainWindow(QMainWindow):
         self.lessons_dock.setWidget(self.lessons)
         self.lessons.setMinimumWidth(300)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lessons_dock)
-        self.insight_dock = QDockWidget(self.tr("Inside the network"), self)
-        self.insight_dock.setObjectName("insightDock")
-        self.insight_dock.setWidget(self.insight)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.insight_dock)
-        self.tabifyDockWidget(self.lessons_dock, self.insight_dock)
+        # each insight page is a dock of its own: tabbed beside the lessons at first, and free
+        # to be dragged anywhere; the arrangement persists with the window state
+        self.insight_docks: dict[str, QDockWidget] = {}
+        for name, (title, page) in self.insight.pages.items():
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"{name}Dock")
+            dock.setWidget(page)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.tabifyDockWidget(self.lessons_dock, dock)
+            self.insight_docks[name] = dock
         self.lessons_dock.raise_()
 
     def _build_menus(self) -> None:
@@ -193,7 +198,8 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         view_menu.addAction(self.controls_dock.toggleViewAction())
         view_menu.addAction(self.lessons_dock.toggleViewAction())
-        view_menu.addAction(self.insight_dock.toggleViewAction())
+        for dock in self.insight_docks.values():
+            view_menu.addAction(dock.toggleViewAction())
         self._add_action(view_menu, self.tr("Full screen"), self._toggle_full_screen, QKeySequence.StandardKey.FullScreen)
 
         language_menu = self.menuBar().addMenu(self.tr("&Language"))
@@ -366,8 +372,9 @@ class MainWindow(QMainWindow):
     def _on_paint_timer_timeout(self) -> None:
         self.heatmap.refresh()
         self.curves.refresh()
-        if self.insight_dock.isVisible() and not self.insight_dock.visibleRegion().isEmpty():
-            self.insight.refresh()
+        shown = {name for name, dock in self.insight_docks.items() if dock.isVisible() and not dock.visibleRegion().isEmpty()}
+        if shown:
+            self.insight.refresh(shown)
         now = time.perf_counter()
         if now - self._rate_time >= 0.5:
             self.steps_per_second = self._rate_steps / (now - self._rate_time)
@@ -473,7 +480,9 @@ class MainWindow(QMainWindow):
                 "Sources: Glorot & Bengio (2010), Understanding the difficulty of training deep feedforward "
                 "neural networks; He et al. (2015), Delving deep into rectifiers; Ioffe & Szegedy (2015), Batch "
                 "normalization; He et al. (2016), Deep residual learning; Pascanu et al. (2013), On the difficulty "
-                "of training recurrent neural networks (gradient clipping)."
+                "of training recurrent neural networks (gradient clipping); Poole et al. (2016), Exponential "
+                "expressivity in deep neural networks through transient chaos, and Schoenholz et al. (2017), Deep "
+                "information propagation (the mean-field theory of the signal view)."
             ),
         )
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from qtpy.QtCore import QRectF, Qt
-from qtpy.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from qtpy.QtCore import QObject, QRectF, Qt
+from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_app.history import RunHistory
 from desktop_app.style import TRAIN_COLOR, VAL_COLOR, cache_axes, without_context_menus
@@ -30,12 +30,15 @@ def _plot(title_left: str, title_bottom: str) -> tuple[pg.PlotWidget, pg.PlotIte
     return widget, plot
 
 
-class InsightView(QTabWidget):
-    def __init__(self, parent: QWidget | None = None):
+class InsightView(QObject):
+    """The five insight pages; the window puts each in a dock of its own (`pages`)."""
+
+    def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.history: RunHistory | None = None
         self.layer = 1  # the focused layer (click a heatmap row)
-        self._painted: tuple = ()
+        self._painted: dict[str, tuple] = {}
+        self.pages: dict[str, tuple[str, QWidget]] = {}  # name -> (title, page)
 
         # --- what it learned
         learned = QWidget()
@@ -54,7 +57,7 @@ class InsightView(QTabWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.map_widget, 1)
         col.addWidget(note)
-        self.addTab(learned, self.tr("What it learned"))
+        self.pages["learned"] = (self.tr("What it learned"), learned)
 
         # --- distributions of the focused layer over time
         dist = QWidget()
@@ -68,7 +71,7 @@ class InsightView(QTabWidget):
         col.addWidget(self.dist_label)
         col.addWidget(self.act_widget, 1)
         col.addWidget(self.sig_widget, 1)
-        self.addTab(dist, self.tr("Distributions"))
+        self.pages["distributions"] = (self.tr("Distributions"), dist)
 
         # --- unit health per layer (latest evaluation) and of the focused layer over time
         health = QWidget()
@@ -87,12 +90,15 @@ class InsightView(QTabWidget):
             f"<span style='color:#ff7f0e'>■ {self.tr('saturated (sigmoid/tanh: in the flat part)')}</span>"
         )
         legend.setWordWrap(True)
+        self.health_note = QLabel()
+        self.health_note.setWordWrap(True)
         col = QVBoxLayout(health)
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(legend)
         col.addWidget(self.health_widget, 3)
         col.addWidget(self.health_time_widget, 2)
-        self.addTab(health, self.tr("Unit health"))
+        col.addWidget(self.health_note)
+        self.pages["health"] = (self.tr("Unit health"), health)
 
         # --- update-to-weight ratio
         updates = QWidget()
@@ -101,13 +107,13 @@ class InsightView(QTabWidget):
         band = pg.LinearRegionItem(values=np.log10(GUIDE), orientation="horizontal", movable=False, brush=(44, 160, 44, 40), pen=pg.mkPen(None))
         self.ratio_plot.addItem(band, ignoreBounds=True)
         self.ratio_curves: list[pg.PlotDataItem] = []
-        ratio_note = QLabel(self.tr("One line per layer (darker toward the output), focused layer thick. The green band (10⁻⁴ to 10⁻²) is where updates are usually healthy: far below, a layer hardly learns; far above, the step is too large."))
+        ratio_note = QLabel(self.tr("One line per layer (darker toward the output), focused layer thick, measured every evaluation. The green band (10⁻⁴ to 10⁻²) is where updates are usually healthy: far below, a layer hardly learns; far above, the step is too large."))
         ratio_note.setWordWrap(True)
         col = QVBoxLayout(updates)
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.ratio_widget, 1)
         col.addWidget(ratio_note)
-        self.addTab(updates, self.tr("Update ratio"))
+        self.pages["ratios"] = (self.tr("Update ratio"), updates)
 
         # --- clipping
         clip = QWidget()
@@ -123,8 +129,7 @@ class InsightView(QTabWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.clip_label)
         col.addWidget(self.clip_widget, 1)
-        self.addTab(clip, self.tr("Clipping"))
-        self.currentChanged.connect(lambda _i: self.refresh(force=True))
+        self.pages["clipping"] = (self.tr("Clipping"), clip)
 
     @staticmethod
     def _bands(plot: pg.PlotItem, color: str) -> tuple:
@@ -139,7 +144,7 @@ class InsightView(QTabWidget):
 
     def set_history(self, history: RunHistory | None) -> None:
         self.history = history
-        self._painted = ()
+        self._painted = {}
         for curve in self.ratio_curves:
             self.ratio_plot.removeItem(curve)
         self.ratio_curves = []
@@ -154,17 +159,22 @@ class InsightView(QTabWidget):
         self.layer = layer
         self.refresh(force=True)
 
-    def refresh(self, force: bool = False) -> None:
+    def refresh(self, visible: set[str] | None = None, force: bool = False) -> None:
+        """Redraw the pages in `visible` (all when None) whose data moved."""
         h = self.history
         if h is None or h.last_record is None:
             return
-        state = (h.version if self.currentIndex() in (0, 4) else h.n_evals, self.currentIndex(), self.layer)
-        if state == self._painted and not force:
-            return
-        self._painted = state
-        [self._learned, self._distributions, self._health, self._ratios, self._clipping][self.currentIndex()](h)
+        for name in self.pages:
+            if visible is not None and name not in visible:
+                continue
+            moved = h.version if name in ("learned", "clipping") else h.n_evals
+            state = (moved, self.layer)
+            if state == self._painted.get(name) and not force:
+                continue
+            self._painted[name] = state
+            getattr(self, "_" + name)(h)
 
-    # --- the tabs ------------------------------------------------------------------------------
+    # --- the pages ------------------------------------------------------------------------------
     def _learned(self, h: RunHistory) -> None:
         p = h.prediction
         d = h.info.data
@@ -222,6 +232,7 @@ class InsightView(QTabWidget):
         self.dead_curve.setData(steps, h.layer_series["dead_frac"][:j, i], connect="finite")
         self.sat_curve.setData(steps, h.layer_series["saturated_frac"][:j, i], connect="finite")
         self.health_time.setTitle(self.tr("layer {0} over time").format(i + 1), size="9pt")
+        self.health_note.setText(self.tr("Bars: each hidden layer at step {0}. Measured on the training batch every {1} steps.").format(int(h.eval_series("step")[-1]), h.info.config.eval_every))
 
     def _ratios(self, h: RunHistory) -> None:
         steps = h.eval_series("step")

@@ -9,7 +9,6 @@ from .conftest import SMALL
 
 def test_insight_views_fill_from_a_real_run(make_window, qtbot):
     w = make_window(SMALL.replace(dataset="moons", activation="relu", clip_norm=0.5, steps=200))
-    w.insight_dock.raise_()
     with qtbot.waitSignal(w.runFinished, timeout=60000):
         w.play()
     qtbot.waitUntil(lambda: w.history.prediction is not None, timeout=10000)
@@ -17,25 +16,24 @@ def test_insight_views_fill_from_a_real_run(make_window, qtbot):
     w._on_heatmap_layerSelected(2)
     assert ins.layer == 2
 
-    ins.setCurrentIndex(0)
     ins.refresh(force=True)
     assert ins.map_image.image is not None and ins.map_image.image.shape[:2] == (64, 64)
     assert len(ins.train_points.data) == SMALL.n_train
 
-    ins.setCurrentIndex(1)
+    w.insight_docks["distributions"].raise_()
     lines, median = ins.act_bands
     x, y = median.getData()
     assert len(x) == w.history.n_evals and np.isfinite(y).all()
 
-    ins.setCurrentIndex(2)
+    w.insight_docks["health"].raise_()
     widths = ins.dead_bars.opts["width"]
     assert len(widths) == SMALL.depth and np.all((0 <= widths) & (widths <= 1))
 
-    ins.setCurrentIndex(3)
+    w.insight_docks["ratios"].raise_()
     drawn = [c for c in ins.ratio_curves if c.getData()[0] is not None and len(c.getData()[0])]
     assert len(drawn) == SMALL.depth + 1
 
-    ins.setCurrentIndex(4)
+    w.insight_docks["clipping"].raise_()
     x, _ = ins.before_curve.getData()
     assert len(x) == 200 and len(ins.after_curve.getData()[0]) == 200
     h = w.history
