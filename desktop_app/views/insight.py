@@ -85,10 +85,9 @@ class InsightView(QObject):
         self.health_time.setYRange(0, 1, padding=0.02)
         self.dead_curve = self.health_time.plot([], [], pen=pg.mkPen("#d62728", width=2))
         self.sat_curve = self.health_time.plot([], [], pen=pg.mkPen("#ff7f0e", width=2))
-        legend = QLabel(
-            f"<span style='color:#d62728'>■ {self.tr('dead (ReLU family: zero slope on every sample)')}</span>&nbsp; "
-            f"<span style='color:#ff7f0e'>■ {self.tr('saturated (sigmoid/tanh: in the flat part)')}</span>"
-        )
+        dead = self.tr("dead (ReLU family: zero slope on every sample)")
+        saturated = self.tr("saturated (sigmoid/tanh: in the flat part)")
+        legend = QLabel(f"<span style='color:#d62728'>■ {dead}</span>&nbsp; <span style='color:#ff7f0e'>■ {saturated}</span>")
         legend.setWordWrap(True)
         self.health_note = QLabel()
         self.health_note.setWordWrap(True)

@@ -1,165 +1,164 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>ControlPanel</name>
     <message>
-        <location filename="../../desktop_app/controls.py" line="149"/>
+        <location filename="../../desktop_app/controls.py" line="149" />
         <source>off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="152"/>
+        <location filename="../../desktop_app/controls.py" line="152" />
         <source>Data set</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="153"/>
+        <location filename="../../desktop_app/controls.py" line="153" />
         <source>Training points</source>
         <translation>训练样本数</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="154"/>
+        <location filename="../../desktop_app/controls.py" line="154" />
         <source>Noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="155"/>
+        <location filename="../../desktop_app/controls.py" line="155" />
         <source>Flipped labels</source>
         <translation>标签翻转比例</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="156"/>
+        <location filename="../../desktop_app/controls.py" line="156" />
         <source>Depth (hidden layers)</source>
         <translation>深度（隐藏层数）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="157"/>
+        <location filename="../../desktop_app/controls.py" line="157" />
         <source>Width (units)</source>
         <translation>宽度（单元数）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="158"/>
+        <location filename="../../desktop_app/controls.py" line="158" />
         <source>Activation</source>
         <translation>激活函数</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="159"/>
+        <location filename="../../desktop_app/controls.py" line="159" />
         <source>Initialization</source>
         <translation>初始化</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="160"/>
+        <location filename="../../desktop_app/controls.py" line="160" />
         <source>Init gain</source>
         <translation>初始化增益</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="161"/>
+        <location filename="../../desktop_app/controls.py" line="161" />
         <source>Batch normalization</source>
         <translation>批标准化</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="162"/>
+        <location filename="../../desktop_app/controls.py" line="162" />
         <source>Residual connections</source>
         <translation>残差连接</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="163"/>
+        <location filename="../../desktop_app/controls.py" line="163" />
         <source>Optimizer</source>
         <translation>优化器</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="164"/>
+        <location filename="../../desktop_app/controls.py" line="164" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="165"/>
+        <location filename="../../desktop_app/controls.py" line="165" />
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="166"/>
+        <location filename="../../desktop_app/controls.py" line="166" />
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="167"/>
+        <location filename="../../desktop_app/controls.py" line="167" />
         <source>L2</source>
         <translation>L2</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="168"/>
+        <location filename="../../desktop_app/controls.py" line="168" />
         <source>L1</source>
         <translation>L1</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="169"/>
+        <location filename="../../desktop_app/controls.py" line="169" />
         <source>Dropout</source>
         <translation>Dropout</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="170"/>
+        <location filename="../../desktop_app/controls.py" line="170" />
         <source>Gradient clipping</source>
         <translation>梯度裁剪</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="171"/>
+        <location filename="../../desktop_app/controls.py" line="171" />
         <source>Early-stopping patience</source>
         <translation>早停耐心值</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="172"/>
+        <location filename="../../desktop_app/controls.py" line="172" />
         <source>Validation points</source>
         <translation>验证样本数</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="173"/>
+        <location filename="../../desktop_app/controls.py" line="173" />
         <source>Initial bias</source>
         <translation>初始偏置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="174"/>
+        <location filename="../../desktop_app/controls.py" line="174" />
         <source>Steps</source>
         <translation>训练步数</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="175"/>
+        <location filename="../../desktop_app/controls.py" line="175" />
         <source>Evaluate every (steps)</source>
         <translation>评估间隔（步）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="176"/>
+        <location filename="../../desktop_app/controls.py" line="176" />
         <source>Device</source>
         <translation>计算设备</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="179"/>
+        <location filename="../../desktop_app/controls.py" line="179" />
         <source>Data</source>
         <translation>数据</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="180"/>
+        <location filename="../../desktop_app/controls.py" line="180" />
         <source>Network</source>
         <translation>网络</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="181"/>
+        <location filename="../../desktop_app/controls.py" line="181" />
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="182"/>
+        <location filename="../../desktop_app/controls.py" line="182" />
         <source>Regularization</source>
         <translation>正则化</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="191"/>
+        <location filename="../../desktop_app/controls.py" line="191" />
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="210"/>
+        <location filename="../../desktop_app/controls.py" line="210" />
         <source>0 = off</source>
         <translation>0 = 关闭</translation>
     </message>
@@ -167,115 +166,115 @@
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="35"/>
+        <location filename="../../desktop_app/diagnosis_view.py" line="35" />
         <source> (first in layer {0})</source>
         <translation>（最先出现在第 {0} 层）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="37"/>
+        <location filename="../../desktop_app/diagnosis_view.py" line="37" />
         <source>Gradients exploded at step {0}{1}: the loss or a gradient is no longer a finite number. Training is paused. Try a lower learning rate, gradient clipping, a smaller init gain, or batch normalization.</source>
         <translation>梯度在第 {0} 步爆炸{1}：损失或某个梯度已不再是有限数值。训练已暂停。可尝试降低学习率、使用梯度裁剪、减小初始化增益，或加入批标准化。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="41"/>
+        <location filename="../../desktop_app/diagnosis_view.py" line="41" />
         <source>Early stopping ended the run at step {0}; the best validation error, {1}, was at step {2}.</source>
         <translation>早停在第 {0} 步结束了本次训练；最佳验证误差为 {1}，出现在第 {2} 步。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="45"/>
+        <location filename="../../desktop_app/diagnosis_view.py" line="45" />
         <source>Exploding gradients: the gradient of layer {0} has reached 10{1}.</source>
         <translation>梯度爆炸：第 {0} 层的梯度已达到 10{1}。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="49"/>
+        <location filename="../../desktop_app/diagnosis_view.py" line="49" />
         <source>Layer 1 receives no gradient at all: its units cannot learn (all-zero weights or dead units).</source>
         <translation>第 1 层完全收不到梯度：其单元无法学习（权重全为零，或单元已死亡）。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="53"/>
+        <location filename="../../desktop_app/diagnosis_view.py" line="53" />
         <source>Vanishing gradients: layer 1 receives {0} of the gradient of layer {1}.</source>
         <translation>梯度消失：第 1 层收到的梯度只有第 {1} 层的 {0}。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="55"/>
+        <location filename="../../desktop_app/diagnosis_view.py" line="55" />
         <source>Exploding gradients: layer 1 receives {0} times the gradient of layer {1}.</source>
         <translation>梯度爆炸：第 1 层收到的梯度是第 {1} 层的 {0} 倍。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="56"/>
+        <location filename="../../desktop_app/diagnosis_view.py" line="56" />
         <source>Gradients reach every layer: layer 1 receives {0} of the gradient of layer {1}.</source>
         <translation>梯度能传到每一层：第 1 层收到的梯度为第 {1} 层的 {0}。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="60"/>
+        <location filename="../../desktop_app/diagnosis_view.py" line="60" />
         <source>{0} of hidden units are dead (layer {1}: {2}); they pass no gradient.</source>
         <translation>{0} 的隐藏单元已死亡（第 {1} 层：{2}）；它们不再传递任何梯度。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="64"/>
+        <location filename="../../desktop_app/diagnosis_view.py" line="64" />
         <source>{0} of hidden activations sit in the flat part of the activation (layer {1}: {2}).</source>
         <translation>{0} 的隐藏层激活值落在激活函数平坦的饱和区（第 {1} 层：{2}）。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="68"/>
+        <location filename="../../desktop_app/diagnosis_view.py" line="68" />
         <source>Overfitting: validation error {0} is well above training error {1}.</source>
         <translation>过拟合：验证误差 {0} 明显高于训练误差 {1}。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="72"/>
+        <location filename="../../desktop_app/diagnosis_view.py" line="72" />
         <source>Underfitting: training error is still {0}; the network cannot fit the data yet.</source>
         <translation>欠拟合：训练误差仍为 {0}；网络尚不能拟合数据。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="80"/>
-        <source>Press Play (Space) to train; move a slider and watch every layer&apos;s gradient.</source>
+        <location filename="../../desktop_app/diagnosis_view.py" line="80" />
+        <source>Press Play (Space) to train; move a slider and watch every layer's gradient.</source>
         <translation>按“运行”（空格键）开始训练；拖动滑块，观察每一层的梯度如何变化。</translation>
     </message>
 </context>
 <context>
     <name>ErrorCurvesView</name>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="26"/>
+        <location filename="../../desktop_app/views/curves.py" line="34" />
         <source>Error</source>
         <translation>误差</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="26"/>
+        <location filename="../../desktop_app/views/curves.py" line="34" />
         <source>Loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="30"/>
+        <location filename="../../desktop_app/views/curves.py" line="38" />
         <source>training step</source>
         <translation>训练步</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="36"/>
+        <location filename="../../desktop_app/views/curves.py" line="45" />
         <source>training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="36"/>
+        <location filename="../../desktop_app/views/curves.py" line="45" />
         <source>validation</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="42"/>
+        <location filename="../../desktop_app/views/curves.py" line="51" />
         <source>log scale</source>
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="117"/>
+        <location filename="../../desktop_app/views/curves.py" line="126" />
         <source>best step {0}</source>
         <translation>最佳：第 {0} 步</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="124"/>
+        <location filename="../../desktop_app/views/curves.py" line="133" />
         <source>diverged</source>
         <translation>发散</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="132"/>
+        <location filename="../../desktop_app/views/curves.py" line="141" />
         <source>step {0}: training error {1}, validation error {2}</source>
         <translation>第 {0} 步：训练误差 {1}，验证误差 {2}</translation>
     </message>
@@ -283,75 +282,222 @@
 <context>
     <name>GradientHeatmapView</name>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="42"/>
+        <location filename="../../desktop_app/views/heatmap.py" line="42" />
         <source>Weight gradient ‖∇W‖</source>
         <translation>权重梯度 ‖∇W‖</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="43"/>
+        <location filename="../../desktop_app/views/heatmap.py" line="43" />
         <source>Back-propagated signal ∂L/∂s</source>
         <translation>反向传播信号 ∂L/∂s</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="45"/>
-        <source>Frobenius norm of each layer&apos;s weight gradient, before clipping</source>
+        <location filename="../../desktop_app/views/heatmap.py" line="45" />
+        <source>Frobenius norm of each layer's weight gradient, before clipping</source>
         <translation>各层权重梯度的 Frobenius 范数（裁剪前）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="47"/>
-        <source>RMS of the per-sample gradient of the loss with respect to each layer&apos;s pre-activation</source>
+        <location filename="../../desktop_app/views/heatmap.py" line="47" />
+        <source>RMS of the per-sample gradient of the loss with respect to each layer's pre-activation</source>
         <translation>损失对各层预激活值的逐样本梯度的均方根（RMS）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="63"/>
+        <location filename="../../desktop_app/views/heatmap.py" line="63" />
         <source>training step</source>
         <translation>训练步</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="64"/>
+        <location filename="../../desktop_app/views/heatmap.py" line="64" />
         <source>layer (input at the bottom)</source>
         <translation>层（输入层在底部）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="81"/>
+        <location filename="../../desktop_app/views/heatmap.py" line="81" />
         <source>now (log10)</source>
         <translation>当前（log10）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="104"/>
+        <location filename="../../desktop_app/views/heatmap.py" line="116" />
         <source>log10 RMS ∂L/∂s</source>
         <translation>log10 RMS ∂L/∂s</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="104"/>
+        <location filename="../../desktop_app/views/heatmap.py" line="116" />
         <source>log10 ‖∇W‖</source>
         <translation>log10 ‖∇W‖</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="179"/>
+        <location filename="../../desktop_app/views/heatmap.py" line="126" />
+        <source>A weight gradient is the back-propagated signal times the layer's input (Glorot &amp; Bengio 2010): it can stay level while the signal vanishes. Switch to the signal view to see that, and the theory.</source>
+        <translation>权重梯度等于反向传播信号乘以该层的输入（Glorot &amp; Bengio 2010）：信号消失时，权重梯度仍可能保持平稳。切换到信号视图即可看到这一点以及理论预测。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" line="130" />
+        <source>Mean-field theory does not apply here (batch norm, skip connections, zero weights or one hidden layer).</source>
+        <translation>平均场理论在此不适用（批标准化、残差连接、全零权重或只有一个隐藏层）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" line="133" />
+        <source>Dashed green: the mean-field prediction at initialization, each layer multiplying the signal's mean square by χ = σ_w²·E[φ′(h)²] (Poole et al. 2016; Schoenholz et al. 2017).</source>
+        <translation>绿色虚线：初始化时的平均场理论预测，每一层将信号的均方乘以 χ = σ_w²·E[φ′(h)²]（Poole et al. 2016；Schoenholz et al. 2017）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" line="229" />
         <source>signal</source>
         <translation>信号</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="180"/>
+        <location filename="../../desktop_app/views/heatmap.py" line="230" />
         <source>layer {0}, step {1}: {2} = {3}</source>
         <translation>第 {0} 层，第 {1} 步：{2} = {3}</translation>
     </message>
 </context>
 <context>
+    <name>InsightView</name>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="45" />
+        <source>x₂ (standardized)</source>
+        <translation>x₂（标准化）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="45" />
+        <source>x₁ (standardized)</source>
+        <translation>x₁（标准化）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="54" />
+        <source>Filled: training points. Hollow: validation points. Shading: the class the network predicts, paler where it is unsure.</source>
+        <translation>实心点：训练样本。空心点：验证样本。底色：网络预测的类别，越浅表示越不确定。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="60" />
+        <source>What it learned</source>
+        <translation>学到了什么</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="65" />
+        <source>activation</source>
+        <translation>激活值</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="65" />
+        <location filename="../../desktop_app/views/insight.py" line="66" />
+        <location filename="../../desktop_app/views/insight.py" line="84" />
+        <location filename="../../desktop_app/views/insight.py" line="104" />
+        <location filename="../../desktop_app/views/insight.py" line="119" />
+        <source>training step</source>
+        <translation>训练步</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="66" />
+        <source>∂L/∂s per sample</source>
+        <translation>每个样本的 ∂L/∂s</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="74" />
+        <source>Distributions</source>
+        <translation>分布</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="78" />
+        <source>layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="78" />
+        <source>share of units</source>
+        <translation>单元占比</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="84" />
+        <source>share</source>
+        <translation>占比</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="88" />
+        <source>dead (ReLU family: zero slope on every sample)</source>
+        <translation>死亡（ReLU 类：对每个样本斜率都为零）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="89" />
+        <source>saturated (sigmoid/tanh: in the flat part)</source>
+        <translation>饱和（sigmoid/tanh：处于平坦区）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="100" />
+        <source>Unit health</source>
+        <translation>单元健康</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="104" />
+        <source>‖ΔW‖ / ‖W‖</source>
+        <translation>‖ΔW‖ / ‖W‖</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="109" />
+        <source>One line per layer (darker toward the output), focused layer thick, measured every evaluation. The green band (10⁻⁴ to 10⁻²) is where updates are usually healthy: far below, a layer hardly learns; far above, the step is too large.</source>
+        <translation>每层一条线（越靠近输出颜色越深），选中的层加粗，每次评估时测量。绿色带（10⁻⁴ 到 10⁻²）是更新通常健康的范围：远低于它，该层几乎学不到东西；远高于它，步长过大。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="115" />
+        <source>Update ratio</source>
+        <translation>更新比例</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="119" />
+        <source>global gradient norm</source>
+        <translation>全局梯度范数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="131" />
+        <source>Clipping</source>
+        <translation>梯度裁剪</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="188" />
+        <source>x (standardized)</source>
+        <translation>x（标准化）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="210" />
+        <source>Layer {0}: 5–95% (light), 25–75% (dark) and median of its values over the batch, every {1} steps. Saturated sigmoids pile up near 0 and 1; dead ReLUs make a spike at 0.</source>
+        <translation>第 {0} 层：该层在一个批次上取值的 5–95%（浅色）、25–75%（深色）分位区间和中位数，每 {1} 步一次。饱和的 sigmoid 会堆积在 0 和 1 附近；死亡 ReLU 会在 0 处形成尖峰。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="233" />
+        <source>layer {0} over time</source>
+        <translation>第 {0} 层随时间的变化</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="234" />
+        <source>Bars: each hidden layer at step {0}. Measured on the training batch every {1} steps.</source>
+        <translation>条形：第 {0} 步时的各隐藏层。每 {1} 步在训练批次上测量一次。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="257" />
+        <source>Grey: global gradient norm before clipping; green: after. Red: the threshold {0}; {1} of {2} steps were clipped.</source>
+        <translation>灰色：裁剪前的全局梯度范数；绿色：裁剪后。红色：阈值 {0}；{2} 步中有 {1} 步被裁剪。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" line="260" />
+        <source>Grey: global gradient norm before clipping; green: after. Clipping is off: set Gradient clipping to see the threshold.</source>
+        <translation>灰色：裁剪前的全局梯度范数；绿色：裁剪后。梯度裁剪已关闭：设置“梯度裁剪”即可看到阈值。</translation>
+    </message>
+</context>
+<context>
     <name>LessonsPanel</name>
     <message>
-        <location filename="../../desktop_app/lessons_view.py" line="55"/>
+        <location filename="../../desktop_app/lessons_view.py" line="55" />
         <source>Show the problem again</source>
         <translation>重新演示问题</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/lessons_view.py" line="79"/>
+        <location filename="../../desktop_app/lessons_view.py" line="79" />
         <source>The lessons could not be loaded: {0}</source>
         <translation>无法加载课程：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/lessons_view.py" line="81"/>
+        <location filename="../../desktop_app/lessons_view.py" line="81" />
         <source>Choose a lesson: it loads the problem, tells you what to watch, and offers the fix.</source>
         <translation>选择一节课程：它会载入问题情形，告诉你该观察什么，并给出解决办法。</translation>
     </message>
@@ -359,263 +505,271 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop_app/window.py" line="107"/>
+        <location filename="../../desktop_app/window.py" line="111" />
         <source>Transport</source>
         <translation>运行控制</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="111"/>
-        <location filename="../../desktop_app/window.py" line="383"/>
+        <location filename="../../desktop_app/window.py" line="115" />
+        <location filename="../../desktop_app/window.py" line="412" />
         <source>▶ Play</source>
         <translation>▶ 运行</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="112"/>
+        <location filename="../../desktop_app/window.py" line="116" />
         <source>Play / pause training (Space)</source>
         <translation>运行/暂停训练（空格键）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="114"/>
+        <location filename="../../desktop_app/window.py" line="118" />
         <source>Step</source>
         <translation>单步</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="115"/>
+        <location filename="../../desktop_app/window.py" line="119" />
         <source>One training step (S)</source>
         <translation>执行一个训练步（S）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="117"/>
+        <location filename="../../desktop_app/window.py" line="121" />
         <source>Reset</source>
         <translation>重置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="118"/>
+        <location filename="../../desktop_app/window.py" line="122" />
         <source>Fresh weights, same seed (R)</source>
         <translation>重新初始化权重，随机种子不变（R）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="124"/>
+        <location filename="../../desktop_app/window.py" line="128" />
         <source> Speed </source>
         <translation> 速度 </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="127"/>
+        <location filename="../../desktop_app/window.py" line="131" />
         <source>max</source>
         <translation>最快</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="129"/>
+        <location filename="../../desktop_app/window.py" line="133" />
         <source>{0}/s</source>
         <translation>{0}/s</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="151"/>
+        <location filename="../../desktop_app/window.py" line="155" />
         <source>Controls</source>
         <translation>控制面板</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="157"/>
+        <location filename="../../desktop_app/window.py" line="161" />
         <source>Lessons</source>
         <translation>课程</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="164"/>
+        <location filename="../../desktop_app/window.py" line="179" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="165"/>
+        <location filename="../../desktop_app/window.py" line="180" />
         <source>&amp;Open configuration…</source>
         <translation>打开配置(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="166"/>
+        <location filename="../../desktop_app/window.py" line="181" />
         <source>&amp;Save configuration…</source>
         <translation>保存配置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="168"/>
+        <location filename="../../desktop_app/window.py" line="183" />
         <source>Export heatmap as PNG…</source>
         <translation>将热力图导出为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="169"/>
+        <location filename="../../desktop_app/window.py" line="184" />
         <source>Export curves as PNG…</source>
         <translation>将曲线导出为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="170"/>
+        <location filename="../../desktop_app/window.py" line="185" />
         <source>Export run data as CSV…</source>
         <translation>将运行数据导出为 CSV…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="172"/>
+        <location filename="../../desktop_app/window.py" line="187" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="174"/>
+        <location filename="../../desktop_app/window.py" line="189" />
         <source>&amp;Presets</source>
         <translation>预设(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="183"/>
+        <location filename="../../desktop_app/window.py" line="198" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="186"/>
+        <location filename="../../desktop_app/window.py" line="203" />
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="188"/>
+        <location filename="../../desktop_app/window.py" line="205" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="194"/>
+        <location filename="../../desktop_app/window.py" line="211" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="195"/>
+        <location filename="../../desktop_app/window.py" line="212" />
         <source>&amp;About Vanishing Point</source>
         <translation>关于 Vanishing Point(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="213"/>
+        <location filename="../../desktop_app/window.py" line="231" />
         <source>Building the network…</source>
         <translation>正在构建网络…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="229"/>
+        <location filename="../../desktop_app/window.py" line="249" />
         <source>The network could not be built: {0}</source>
         <translation>无法构建网络：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="297"/>
+        <location filename="../../desktop_app/window.py" line="323" />
         <source>{0}: changed {1}</source>
         <translation>{0}：已更改 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="371"/>
+        <location filename="../../desktop_app/window.py" line="400" />
         <source>building</source>
         <translation>构建中</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="373"/>
+        <location filename="../../desktop_app/window.py" line="402" />
         <source>ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="376"/>
+        <location filename="../../desktop_app/window.py" line="405" />
         <source>training</source>
         <translation>训练中</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="376"/>
+        <location filename="../../desktop_app/window.py" line="405" />
         <source>paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="377"/>
+        <location filename="../../desktop_app/window.py" line="406" />
         <source>completed</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="378"/>
+        <location filename="../../desktop_app/window.py" line="407" />
         <source>diverged</source>
         <translation>已发散</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="379"/>
+        <location filename="../../desktop_app/window.py" line="408" />
         <source>early stopped</source>
         <translation>已早停</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="382"/>
+        <location filename="../../desktop_app/window.py" line="411" />
         <source>  step {0} / {1}    {2} steps/s    {3}</source>
         <translation>  第 {0} / {1} 步    {2} 步/s    {3}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="383"/>
+        <location filename="../../desktop_app/window.py" line="412" />
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="388"/>
+        <location filename="../../desktop_app/window.py" line="417" />
         <source>Open configuration</source>
         <translation>打开配置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="388"/>
-        <location filename="../../desktop_app/window.py" line="400"/>
+        <location filename="../../desktop_app/window.py" line="417" />
+        <location filename="../../desktop_app/window.py" line="429" />
         <source>TOML files (*.toml)</source>
         <translation>TOML 文件 (*.toml)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="400"/>
+        <location filename="../../desktop_app/window.py" line="429" />
         <source>Save configuration</source>
         <translation>保存配置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="406"/>
+        <location filename="../../desktop_app/window.py" line="435" />
         <source>Could not save {0}: {1}</source>
         <translation>无法保存 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="410"/>
+        <location filename="../../desktop_app/window.py" line="439" />
         <source>Export PNG</source>
         <translation>导出 PNG</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="410"/>
+        <location filename="../../desktop_app/window.py" line="439" />
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="415"/>
+        <location filename="../../desktop_app/window.py" line="444" />
         <source>Could not write {0}</source>
         <translation>无法写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="422"/>
+        <location filename="../../desktop_app/window.py" line="451" />
         <source>There is no run data to export yet: press Play or Step first.</source>
         <translation>尚无可导出的运行数据：请先点击“运行”或“单步”。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="425"/>
+        <location filename="../../desktop_app/window.py" line="454" />
         <source>Export run data to folder</source>
         <translation>将运行数据导出到文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="433"/>
+        <location filename="../../desktop_app/window.py" line="462" />
         <source>Could not export to {0}: {1}</source>
         <translation>无法导出到 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="435"/>
+        <location filename="../../desktop_app/window.py" line="464" />
         <source>Run data written to {0}</source>
         <translation>运行数据已写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="441"/>
+        <location filename="../../desktop_app/window.py" line="470" />
         <source>Vanishing Point</source>
         <translation>Vanishing Point</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="448"/>
+        <location filename="../../desktop_app/window.py" line="477" />
         <source>About Vanishing Point</source>
         <translation>关于 Vanishing Point</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="450"/>
-        <source>Vanishing Point trains a real PyTorch network and shows every layer&apos;s gradient.
+        <location filename="../../desktop_app/window.py" line="479" />
+        <source>Vanishing Point trains a real PyTorch network and shows every layer's gradient.
+
+Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training deep feedforward neural networks; He et al. (2015), Delving deep into rectifiers; Ioffe &amp; Szegedy (2015), Batch normalization; He et al. (2016), Deep residual learning; Pascanu et al. (2013), On the difficulty of training recurrent neural networks (gradient clipping); Poole et al. (2016), Exponential expressivity in deep neural networks through transient chaos, and Schoenholz et al. (2017), Deep information propagation (the mean-field theory of the signal view).</source>
+        <translation>Vanishing Point 训练一个真实的 PyTorch 网络，并展示每一层的梯度。
+
+参考文献：Glorot &amp; Bengio (2010), Understanding the difficulty of training deep feedforward neural networks；He et al. (2015), Delving deep into rectifiers；Ioffe &amp; Szegedy (2015), Batch normalization；He et al. (2016), Deep residual learning；Pascanu et al. (2013), On the difficulty of training recurrent neural networks（梯度裁剪）；Poole et al. (2016), Exponential expressivity in deep neural networks through transient chaos，以及 Schoenholz et al. (2017), Deep information propagation（信号视图中的平均场理论）。</translation>
+    </message>
+    <message>
+        <source>Vanishing Point trains a real PyTorch network and shows every layer's gradient.
 
 Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training deep feedforward neural networks; He et al. (2015), Delving deep into rectifiers; Ioffe &amp; Szegedy (2015), Batch normalization; He et al. (2016), Deep residual learning; Pascanu et al. (2013), On the difficulty of training recurrent neural networks (gradient clipping).</source>
-        <translation>Vanishing Point 训练一个真实的 PyTorch 网络，并展示每一层的梯度。
+        <translation type="vanished">Vanishing Point 训练一个真实的 PyTorch 网络，并展示每一层的梯度。
 
 参考文献：Glorot &amp; Bengio (2010)，Understanding the difficulty of training deep feedforward neural networks；He et al. (2015)，Delving deep into rectifiers；Ioffe &amp; Szegedy (2015)，Batch normalization；He et al. (2016)，Deep residual learning；Pascanu et al. (2013)，On the difficulty of training recurrent neural networks（梯度裁剪）。</translation>
     </message>
