@@ -198,12 +198,14 @@ class ControlPanel(QScrollArea):
 
         self.bindings: dict[str, _Binding] = {}
         self.labels: dict[str, QLabel] = {}
+        self.forms: dict[str, QFormLayout] = {}  # key -> the form its row is in
         for group, key, label, binding in spec:
             text = QLabel(label)
             text.setToolTip(key)  # the configuration key, as in TOML files and --set
             binding.widget.setToolTip(key)
             binding.widget.setObjectName(key)
             forms[group].addRow(text, binding.widget)
+            self.forms[key] = forms[group]
             self.bindings[key] = binding
             self.labels[key] = text
             binding.signal.connect(lambda *_, k=key: self._on_control_changed(k))
@@ -211,6 +213,11 @@ class ControlPanel(QScrollArea):
         self.advanced_keys = frozenset(key for group, key, _, _ in spec if group == "advanced")
         self.labels["patience"].setToolTip(f"patience ({self.patience_hint})")
         self._updating = False
+
+    def set_hidden(self, keys: set[str]) -> None:
+        """Classroom mode: hide the rows of `keys` (a teacher shows only the slider that matters)."""
+        for key, form in self.forms.items():
+            form.setRowVisible(self.bindings[key].widget, key not in keys)
 
     def highlight(self, keys: list[str], ms: int = 4000) -> None:
         """Light up the labels of `keys` for a while, so that a learner sees what a preset or a

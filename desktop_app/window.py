@@ -36,6 +36,11 @@ from engine.presets import load_preset, preset_names
 from engine.service import Batch
 from engine.theory import predicted_chi
 
+
+def _plain(value: Any) -> str:
+    return str(getattr(value, "value", value))
+
+
 PAINT_HZ = 30  # views repaint at this rate, however fast the worker delivers
 DIAGNOSIS_HZ = 4
 RESTART_DEBOUNCE_MS = 300  # a slider drag of structural keys restarts once, after it settles
@@ -55,6 +60,7 @@ class MainWindow(QMainWindow):
         self.replacement: MainWindow | None = None  # the window that took over on a language switch
         self.config = config or self._saved_config() or Config()
         self.history: RunHistory | None = None
+        self.reference: RunHistory | None = None  # a pinned run, shown beside the current one
         self.restarts = 0  # runs built so far (tests and the status line read it)
         self._pending: dict[str, Any] = {}  # structural edits waiting for the debounce
         self._rate_steps = 0
@@ -70,6 +76,8 @@ class MainWindow(QMainWindow):
         self.controls = ControlPanel()
         self.controls.set_config(self.config)
         self.controls.configEdited.connect(self._on_controls_configEdited)
+        self.classroom_hidden = set(self.settings.value("classroomHidden", []) or [])
+        self.controls.set_hidden(self.classroom_hidden)
         self.heatmap = GradientHeatmapView()
         self.curves = ErrorCurvesView()
         self.diagnosis = DiagnosisView()
@@ -144,8 +152,24 @@ class MainWindow(QMainWindow):
         center = QWidget()
         column = QVBoxLayout(center)
         column.setContentsMargins(6, 6, 6, 6)
+        self.reference_heatmap = GradientHeatmapView()
+        self.reference_heatmap.setObjectName("referenceHeatmap")
+        self.reference_heatmap.hide()
+        self.heatmap.modeChanged.connect(self.reference_heatmap.signal_button.setChecked)
+        self.reference_label = QLabel()
+        self.reference_label.setObjectName("referenceLabel")
+        self.reference_label.setWordWrap(True)
+        self.reference_label.hide()
+        maps = QSplitter(Qt.Orientation.Horizontal)
+        maps.addWidget(self.heatmap)
+        maps.addWidget(self.reference_heatmap)
+        top = QWidget()
+        top_column = QVBoxLayout(top)
+        top_column.setContentsMargins(0, 0, 0, 0)
+        top_column.addWidget(self.reference_label)
+        top_column.addWidget(maps, 1)
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.heatmap)
+        split.addWidget(top)
         split.addWidget(self.curves)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
@@ -183,8 +207,14 @@ class MainWindow(QMainWindow):
         self._add_action(file_menu, self.tr("Export heatmap as PNG…"), lambda: self.export_png(self.heatmap, "heatmap.png"))
         self._add_action(file_menu, self.tr("Export curves as PNG…"), lambda: self.export_png(self.curves, "curves.png"))
         self._add_action(file_menu, self.tr("Export run data as CSV…"), self.export_csv, QKeySequence("Ctrl+E"))
+        self._add_action(file_menu, self.tr("Export window as PNG…"), lambda: self.export_png(self, "vanishing-point.png"))
+        self._add_action(file_menu, self.tr("Export model as PyTorch code…"), self.export_snippet)
         file_menu.addSeparator()
         self._add_action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+
+        compare_menu = self.menuBar().addMenu(self.tr("&Compare"))
+        self._add_action(compare_menu, self.tr("Pin this run as the reference"), self.pin_reference, QKeySequence("Ctrl+Shift+P"))
+        self._add_action(compare_menu, self.tr("Clear the reference"), self.clear_reference)
 
         self.presets_menu = self.menuBar().addMenu(self.tr("&Presets"))
         for name in preset_names():
@@ -201,6 +231,9 @@ class MainWindow(QMainWindow):
         for dock in self.insight_docks.values():
             view_menu.addAction(dock.toggleViewAction())
         self._add_action(view_menu, self.tr("Full screen"), self._toggle_full_screen, QKeySequence.StandardKey.FullScreen)
+        self.presentation_action = self._add_action(view_menu, self.tr("Presentation mode"), self.toggle_presentation, QKeySequence(Qt.Key.Key_F5))
+        self.presentation_action.setCheckable(True)
+        self._add_action(view_menu, self.tr("Classroom: choose the controls to show…"), self.choose_classroom_controls)
 
         language_menu = self.menuBar().addMenu(self.tr("&Language"))
         for code, name in i18n.LANGUAGES.items():
@@ -239,6 +272,9 @@ class MainWindow(QMainWindow):
         self.heatmap.set_theory(predicted_chi(info.config, info.data.n_inputs))
         self.curves.set_history(self.history)
         self.insight.set_history(self.history)
+        if self.reference is not None:
+            self.reference_heatmap.refresh()
+            self._update_reference()
         self.diagnosis.show_findings([])
         self._rate_steps, self._rate_time = 0, time.perf_counter()
         self._update_readout()
@@ -309,6 +345,38 @@ class MainWindow(QMainWindow):
         self.controls.highlight(changed)
         return changed
 
+    def pin_reference(self) -> None:
+        """Keep the current run beside the next ones: its curves dashed, its heatmap beside."""
+        if self.history is None or self.history.last_record is None:
+            self._warn(self.tr("There is no run to pin yet: press Play or Step first."))
+            return
+        self.reference = self.history
+        self.reference_heatmap.set_history(self.reference)
+        self.reference_heatmap.refresh()
+        self.reference_heatmap.show()
+        self._update_reference()
+
+    def clear_reference(self) -> None:
+        self.reference = None
+        self.reference_heatmap.set_history(None)
+        self.reference_heatmap.hide()
+        self._update_reference()
+
+    def _update_reference(self) -> None:
+        ref = self.reference
+        self.curves.set_reference(ref)
+        if ref is None:
+            self.reference_label.hide()
+            return
+        diff = ref.info.config.diff(self.config)
+        if diff:
+            changes = "; ".join(f"{key} {_plain(old)} → {_plain(new)}" for key, (old, new) in diff.items())
+            text = self.tr("Reference (right, dashed curves) differs in: {0}").format(changes)
+        else:
+            text = self.tr("Reference pinned (right, dashed curves): change a setting to compare.")
+        self.reference_label.setText(text)
+        self.reference_label.show()
+
     def _on_heatmap_layerSelected(self, layer: int) -> None:
         self.insight.set_layer(layer)
         self.heatmap.set_focus(layer)
@@ -372,6 +440,9 @@ class MainWindow(QMainWindow):
     def _on_paint_timer_timeout(self) -> None:
         self.heatmap.refresh()
         self.curves.refresh()
+        if self.reference is not None and self.reference is self.history:  # pinned, still training
+            self.reference_heatmap.refresh()
+            self.curves.set_reference(self.reference)
         shown = {name for name, dock in self.insight_docks.items() if dock.isVisible() and not dock.visibleRegion().isEmpty()}
         if shown:
             self.insight.refresh(shown)
@@ -485,6 +556,50 @@ class MainWindow(QMainWindow):
                 "information propagation (the mean-field theory of the signal view)."
             ),
         )
+
+    def export_snippet(self, path: str | None = None) -> bool:
+        from engine.snippet import pytorch_snippet
+
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export model as PyTorch code"), "model.py", self.tr("Python files (*.py)"))
+        if not path:
+            return False
+        try:
+            Path(path).write_text(pytorch_snippet(self.config), encoding="utf-8")
+        except OSError as exc:
+            self._warn(self.tr("Could not write {0}: {1}").format(path, exc))
+            return False
+        return True
+
+    def toggle_presentation(self) -> None:
+        """Full screen with larger text, for a class watching a projector."""
+        on = not self.property("presenting")
+        self.setProperty("presenting", on)
+        self.presentation_action.setChecked(on)
+        app = QApplication.instance()
+        if on:
+            self._normal_font = app.font()
+            big = app.font()
+            big.setPointSizeF(big.pointSizeF() * 1.5)
+            app.setFont(big)
+            self.showFullScreen()
+        else:
+            app.setFont(self._normal_font)
+            self.showNormal()
+        for view in (self.heatmap, self.curves):
+            view.set_tick_font(app.font())
+
+    def choose_classroom_controls(self) -> None:
+        from desktop_app.classroom import ClassroomDialog
+
+        dialog = ClassroomDialog(self.controls, self.classroom_hidden, self)
+        if dialog.exec():
+            self.set_classroom_hidden(dialog.hidden())
+
+    def set_classroom_hidden(self, keys: set[str]) -> None:
+        self.classroom_hidden = set(keys)
+        self.controls.set_hidden(self.classroom_hidden)
+        self.settings.setValue("classroomHidden", sorted(self.classroom_hidden))
 
     def _toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

@@ -67,6 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, metavar="DIR", help="folder for config.toml, the CSV files and summary.json")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     sub.add_parser("presets", help="list preset names, one per line")
+    cv = sub.add_parser("cv", parents=[common], help="K-fold cross-validation; writes cv.csv and cv_summary.json to --out DIR")
+    cv.add_argument("--folds", required=True, metavar="K", help="number of folds, from 2 to n_train")
+    cv.add_argument("--curve", metavar="SIZES", help="also a learning curve at these training-set sizes (N1,N2,... or auto)")
+    cv.add_argument("--out", required=True, metavar="DIR", help="folder for cv.csv, cv_summary.json and config.toml")
+    cv.add_argument("--quiet", action="store_true", help="no progress output")
+    sweep = sub.add_parser("sweep", parents=[common], help="train a grid of configurations in parallel; writes sweep.csv and sweep.png")
+    sweep.add_argument("--grid", metavar="KEY=V1,V2,...", action="append", help="a key and its values; repeatable")
+    sweep.add_argument("--jobs", metavar="N", help="processes at once (default: the number of CPUs)")
+    sweep.add_argument("--out", required=True, metavar="DIR", help="folder for sweep.csv, sweep.png and cells/<index>/")
+    sweep.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
 
 
@@ -85,6 +95,14 @@ def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -
         config = resolve_config(args)
         if args.command == "run":
             return run_headless(config, Path(args.out), quiet=args.quiet)
+        if args.command == "cv":
+            from engine.crossval import run_cv
+
+            return run_cv(config, args.folds, Path(args.out), curve=args.curve, quiet=args.quiet)
+        if args.command == "sweep":
+            from engine.sweep import run_sweep
+
+            return run_sweep(config, args.grid or [], args.jobs, Path(args.out), quiet=args.quiet)
     except ConfigError as exc:
         print(f"vanishing-point: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -40,6 +40,12 @@ N_CLASSES = {
 
 
 def make_data(config: Config) -> DataSplit:
+    return standardize(*draw_raw(config))
+
+
+def draw_raw(config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """The points make_data uses, before standardization: (x_train, y_train, x_val, y_val,
+    n_outputs), training labels already flipped. Cross-validation splits this training pool."""
     rng = np.random.default_rng([config.seed, 0xDA7A])
     x_tr, y_tr = _draw(config.dataset, config.n_train, config.noise, rng)
     x_va, y_va = _draw(config.dataset, config.n_val, config.noise, rng)
@@ -48,6 +54,11 @@ def make_data(config: Config) -> DataSplit:
     else:
         n_out = N_CLASSES[config.dataset]
         y_tr = _flip_labels(y_tr, config.label_noise, n_out, rng)
+    return x_tr, y_tr, x_va, y_va, n_out
+
+
+def standardize(x_tr: np.ndarray, y_tr: np.ndarray, x_va: np.ndarray, y_va: np.ndarray, n_out: int) -> DataSplit:
+    """A DataSplit whose inputs are standardized with the training points' own mean and std."""
     mean = x_tr.mean(axis=0)
     std = x_tr.std(axis=0)
     std = np.where(std > 1e-12, std, 1.0)  # a single training point has no spread

@@ -46,6 +46,10 @@ class ErrorCurvesView(QWidget):
                 self.curves[(kind, split)] = plot.plot([], [], pen=pg.mkPen(color, width=2), name=name)
             self.plots[kind] = plot
             self.tabs.addTab(widget, title)
+        self.reference_curves = {
+            key: self.plots[key[0]].plot([], [], pen=pg.mkPen(TRAIN_COLOR if key[1] == "train" else VAL_COLOR, width=1.5, style=Qt.PenStyle.DashLine))
+            for key in self.curves
+        }
         self.best_line = {k: self._vline(p, BEST_COLOR, Qt.PenStyle.DashLine) for k, p in self.plots.items()}
         self.diverged_line = {k: self._vline(p, DIVERGED_COLOR, Qt.PenStyle.SolidLine) for k, p in self.plots.items()}
         self.log_y = QCheckBox(self.tr("log scale"))
@@ -67,6 +71,12 @@ class ErrorCurvesView(QWidget):
         plot.addItem(line, ignoreBounds=True)
         return line
 
+    def set_tick_font(self, font) -> None:
+        """Presentation mode: tick labels in the (larger) application font."""
+        for plot in self.plots.values():
+            for side in ("left", "bottom"):
+                plot.getAxis(side).setTickFont(font)
+
     def set_history(self, history: RunHistory | None) -> None:
         self.history = history
         self._painted = -1
@@ -81,6 +91,14 @@ class ErrorCurvesView(QWidget):
             curve.setData([], [])
         self.readout.setText(self._legend())
         self.refresh()
+
+    def set_reference(self, reference: RunHistory | None) -> None:
+        """Overlay a pinned run's curves, dashed."""
+        for (kind, split), curve in self.reference_curves.items():
+            if reference is None:
+                curve.setData([], [])
+            else:
+                curve.setData(reference.eval_series("step"), reference.eval_series(f"{split}_{kind}"), connect="finite")
 
     def _on_log_y_toggled(self, on: bool) -> None:
         for plot in self.plots.values():

@@ -138,6 +138,12 @@ class GradientHeatmapView(QWidget):
         self.focus.setRegion((layer - 0.5, layer + 0.5))
         self.focus.show()
 
+    def set_tick_font(self, font) -> None:
+        """Presentation mode: tick labels in the (larger) application font."""
+        for plot in (self.plot, self.profile):
+            for side in ("left", "bottom"):
+                plot.getAxis(side).setTickFont(font)
+
     def set_history(self, history: RunHistory | None) -> None:
         self.history = history
         self._painted = (-1, None)

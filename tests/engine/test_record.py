@@ -30,6 +30,8 @@ SUMMARY_KEYS = {
     "best_step",
     "layers",
     "layer_sizes",
+    "predicted_log10_signal_slope",
+    "measured_log10_signal_slope",
     "device",
 }
 

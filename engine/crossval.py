@@ -1,0 +1,393 @@
+"""K-fold cross-validation and learning curves: how well a configuration generalizes, and how
+that changes with more data.
+
+Cross-validation splits the configuration's `n_train` training points (the same points `Run`
+would train on) into K disjoint folds that together cover every point. For fold k a fresh run of
+the same configuration and seed trains on the other K-1 folds and is scored on fold k. A
+learning curve trains on growing, nested subsets of those points and scores every run on the
+configuration's own validation set.
+
+Every run here is an ordinary `Run` whose data was swapped for the fold's (`train_on`), so its
+weights, batch order and statistics are what the rest of the engine computes. The iterators
+yield plain data after each run, with how far along they are, so a window can drive them from a
+worker thread and stop between runs; the command line (`vanishing-point cv`) writes their files.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from engine.config import Config, ConfigError
+from engine.data import DataSplit, draw_raw, standardize
+from engine.record import write_json
+from engine.results import RunStatus
+from engine.trainer import Run
+
+CV_COLUMNS = ("fold", "train_error", "val_error")
+CURVE_COLUMNS = ("n_train", "train_error", "val_error")
+_FOLD_STREAM = 0xF01D  # seeds the fold assignment, apart from the data's own stream
+_CURVE_STREAM = 0xC0DE  # seeds the order in which a learning curve adds points
+
+
+# --- training a Run on given arrays -----------------------------------------------------------
+def train_on(config: Config, split: DataSplit) -> Run:
+    """A fresh `Run` of `config` that trains on `split.x_train/y_train` and evaluates on
+    `split.x_val/y_val` instead of the data `make_data(config)` draws.
+
+    `Run` builds its data from the configuration, so this builds it normally and then replaces
+    the tensors it set in `__init__`: the data, the batch size (capped at the new training size)
+    and the batch permutation (so that the first step shuffles the new points). The weights, the
+    batch order's generator and the dropout generator depend on the seed alone, so they are those
+    of `Run(config)`; given the very arrays make_data draws, the run is step for step the same."""
+    run = Run(config)
+    if (split.n_inputs, split.n_outputs) != (run.data.n_inputs, run.data.n_outputs):
+        raise ValueError(
+            f"the split has {split.n_inputs} inputs and {split.n_outputs} outputs, but {config.dataset} "
+            f"needs {run.data.n_inputs} and {run.data.n_outputs}"
+        )
+    n = split.x_train.shape[0]
+    if n < 1:
+        raise ValueError("the split has no training points")
+    run.data = split
+    run.x_train = torch.from_numpy(split.x_train).to(run.device)
+    run.y_train = torch.from_numpy(split.y_train).to(run.device)
+    run.x_val = torch.from_numpy(split.x_val).to(run.device)
+    run.y_val = torch.from_numpy(split.y_val).to(run.device)
+    run.batch_size = min(config.batch_size, n)
+    run._perm = torch.empty(0, dtype=torch.long)
+    run._perm_pos = n  # forces a shuffle before the first batch, as in Run.__init__
+    return run
+
+
+def _train(config: Config, split: DataSplit) -> tuple[dict[str, Any], Run]:
+    run = train_on(config, split)
+    for _ in run:
+        pass
+    return run.summary(), run
+
+
+def _errors(summary: dict[str, Any]) -> tuple[float, float, float, float]:
+    """(train_error, val_error, train_loss, val_loss) at the run's end; NaN for a run that
+    diverged (its last finite evaluation would flatter it) or never evaluated."""
+    if summary["status"] == RunStatus.DIVERGED.value:
+        return (math.nan,) * 4
+    keys = ("final_train_error", "final_val_error", "final_train_loss", "final_val_loss")
+    return tuple(math.nan if summary[k] is None else float(summary[k]) for k in keys)
+
+
+# --- folds ----------------------------------------------------------------------------------
+def check_folds(config: Config, folds: int) -> None:
+    """ConfigError unless 2 <= folds <= n_train (and, with batch norm, every fold's training
+    part has the 2 points a batch needs)."""
+    n = config.n_train
+    if isinstance(folds, bool) or not isinstance(folds, int) or not 2 <= folds <= n:
+        allowed = f"an integer from 2 to n_train = {n}" if n >= 2 else "at least 2, which needs n_train >= 2"
+        raise ConfigError(f"folds = {folds!r} is not allowed: folds must be {allowed}")
+    if config.batch_norm and n - math.ceil(n / folds) < 2:
+        raise ConfigError(
+            f"folds = {folds} leaves {n - math.ceil(n / folds)} training point per fold, and batch_norm = true "
+            "needs at least 2: use fewer folds, more n_train, or turn batch_norm off"
+        )
+
+
+def parse_folds(text: str, config: Config) -> int:
+    """--folds as typed: an integer from 2 to n_train, else ConfigError (one line)."""
+    try:
+        folds = int(text)
+    except ValueError:
+        raise ConfigError(f"folds = {text!r} is not allowed: folds must be an integer from 2 to n_train = {config.n_train}") from None
+    check_folds(config, folds)
+    return folds
+
+
+def fold_indices(n: int, folds: int, seed: int) -> list[np.ndarray]:
+    """K disjoint sorted index arrays that together hold 0..n-1, sizes differing by at most one;
+    points go to folds at random (seeded), so a fold is not a slice of one region."""
+    order = np.random.default_rng([seed, _FOLD_STREAM]).permutation(n)
+    return [np.sort(part) for part in np.array_split(order, folds)]
+
+
+def fold_splits(config: Config, folds: int) -> list[DataSplit]:
+    """One DataSplit per fold: the other folds to train on, this fold to validate on, both
+    standardized with the training folds' own mean and std (as make_data does)."""
+    check_folds(config, folds)
+    x, y, _, _, n_out = draw_raw(config)
+    parts = fold_indices(config.n_train, folds, config.seed)
+    splits = []
+    for k, held in enumerate(parts):
+        train = np.sort(np.concatenate([p for j, p in enumerate(parts) if j != k]))
+        splits.append(standardize(x[train], y[train], x[held], y[held], n_out))
+    return splits
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    """One fold's run, as the cross-validation iterator yields it."""
+
+    fold: int  # 1-based
+    folds: int  # K
+    train_error: float  # at the run's end, on the K-1 folds it trained on; NaN if it diverged
+    val_error: float  # at the run's end, on the held-out fold; NaN if it diverged
+    train_loss: float
+    val_loss: float
+    n_train: int  # points trained on
+    n_val: int  # points held out
+    status: str  # the run's RunStatus value
+    message: str
+    steps_run: int
+    seconds: float  # wall time of this fold's run
+
+    @property
+    def progress(self) -> float:
+        """Share of the folds done, 0..1."""
+        return self.fold / self.folds
+
+
+def iter_folds(config: Config, folds: int) -> Iterator[FoldResult]:
+    """Train and score one fold at a time. A bad K raises ConfigError here, at the call."""
+    return _iter_folds(config, folds, fold_splits(config, folds))
+
+
+def _iter_folds(config: Config, folds: int, splits: list[DataSplit]) -> Iterator[FoldResult]:
+    for k, split in enumerate(splits, start=1):
+        start = time.perf_counter()
+        summary, _ = _train(config, split)
+        tr_err, va_err, tr_loss, va_loss = _errors(summary)
+        yield FoldResult(
+            k, folds, tr_err, va_err, tr_loss, va_loss, split.x_train.shape[0], split.x_val.shape[0],
+            summary["status"], summary["message"], summary["steps_run"], time.perf_counter() - start,
+        )
+
+
+def _mean_std(values: Sequence[float]) -> tuple[float, float]:
+    a = np.asarray(values, dtype=np.float64)
+    if a.size == 0 or not np.isfinite(a).all():
+        return math.nan, math.nan
+    return float(a.mean()), float(a.std(ddof=1)) if a.size > 1 else 0.0
+
+
+@dataclass(frozen=True)
+class CVResult:
+    """K-fold cross-validation of one configuration. Spread is the sample standard deviation
+    over the folds (ddof = 1); mean and spread are NaN when a fold diverged."""
+
+    config: Config
+    folds: tuple[FoldResult, ...] = field(default_factory=tuple)
+
+    @property
+    def val_errors(self) -> list[float]:
+        return [f.val_error for f in self.folds]
+
+    @property
+    def train_errors(self) -> list[float]:
+        return [f.train_error for f in self.folds]
+
+    @property
+    def mean_val_error(self) -> float:
+        return _mean_std(self.val_errors)[0]
+
+    @property
+    def std_val_error(self) -> float:
+        return _mean_std(self.val_errors)[1]
+
+    @property
+    def mean_train_error(self) -> float:
+        return _mean_std(self.train_errors)[0]
+
+    @property
+    def std_train_error(self) -> float:
+        return _mean_std(self.train_errors)[1]
+
+    def summary(self) -> dict[str, Any]:
+        """cv_summary.json: non-finite numbers become null."""
+        return {
+            "folds": len(self.folds),
+            "mean_val_error": _finite(self.mean_val_error),
+            "std_val_error": _finite(self.std_val_error),
+            "mean_train_error": _finite(self.mean_train_error),
+            "std_train_error": _finite(self.std_train_error),
+            "val_errors": [_finite(v) for v in self.val_errors],
+            "train_errors": [_finite(v) for v in self.train_errors],
+            "fold_sizes": [f.n_val for f in self.folds],
+            "statuses": [f.status for f in self.folds],
+            "diverged_folds": sum(f.status == RunStatus.DIVERGED.value for f in self.folds),
+            "n_train": self.config.n_train,
+            "seed": self.config.seed,
+        }
+
+
+def cross_validate(config: Config, folds: int) -> CVResult:
+    return CVResult(config, tuple(iter_folds(config, folds)))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two configurations cross-validated on K folds. When both draw the same training points
+    (same dataset, n_train, noise, label_noise and seed) the folds are the same points, and the
+    per-fold differences b - a are paired: their spread is what decides which is better."""
+
+    a: CVResult
+    b: CVResult
+
+    @property
+    def paired(self) -> bool:
+        keys = ("dataset", "n_train", "noise", "label_noise", "seed")
+        return all(getattr(self.a.config, k) == getattr(self.b.config, k) for k in keys)
+
+    @property
+    def differences(self) -> list[float] | None:
+        """Per-fold val_error of b minus a, when paired."""
+        return [vb - va for va, vb in zip(self.a.val_errors, self.b.val_errors)] if self.paired else None
+
+    @property
+    def mean_difference(self) -> float:
+        return self.b.mean_val_error - self.a.mean_val_error
+
+    @property
+    def std_difference(self) -> float:
+        """Spread of the difference: of the paired differences, else of two independent means' sum."""
+        diffs = self.differences
+        if diffs is not None:
+            return _mean_std(diffs)[1]
+        return math.hypot(self.a.std_val_error, self.b.std_val_error)
+
+
+def compare(a: Config, b: Config, folds: int) -> Comparison:
+    check_folds(a, folds)
+    check_folds(b, folds)
+    return Comparison(cross_validate(a, folds), cross_validate(b, folds))
+
+
+# --- learning curve -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CurvePoint:
+    """One training-set size of a learning curve."""
+
+    n_train: int  # points trained on
+    train_error: float  # at the run's end, on those points; NaN if it diverged
+    val_error: float  # at the run's end, on the configuration's validation set
+    train_loss: float
+    val_loss: float
+    status: str
+    index: int  # 1-based position in the curve
+    total: int  # points in the curve
+
+    @property
+    def progress(self) -> float:
+        return self.index / self.total
+
+
+def default_sizes(n_train: int, points: int = 6) -> list[int]:
+    """Roughly geometric sizes from min(10, n_train) up to n_train."""
+    low = min(10, n_train)
+    return sorted({int(round(s)) for s in np.geomspace(low, n_train, points)})
+
+
+def check_sizes(config: Config, sizes: Sequence[int]) -> list[int]:
+    """Sizes ascending and unique; ConfigError for one outside 1..n_train (2.. with batch norm)."""
+    low = 2 if config.batch_norm else 1
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, int | np.integer) or not low <= s <= config.n_train:
+            raise ConfigError(
+                f"training-set size {s!r} is not allowed: sizes must be integers from {low} to n_train = {config.n_train}"
+            )
+    if not sizes:
+        raise ConfigError("a learning curve needs at least one training-set size")
+    return sorted({int(s) for s in sizes})
+
+
+def parse_sizes(text: str, config: Config) -> list[int]:
+    """--curve as typed: comma-separated sizes, or `auto`."""
+    if text.strip() == "auto":
+        return default_sizes(config.n_train)
+    try:
+        sizes = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise ConfigError(f"--curve {text!r}: expected comma-separated training-set sizes, for example --curve 25,50,100,200") from None
+    return check_sizes(config, sizes)
+
+
+def iter_learning_curve(config: Config, sizes: Sequence[int] | None = None) -> Iterator[CurvePoint]:
+    """Train on nested subsets of the configuration's training points, smallest first, and
+    score each run on its validation set. A subset is standardized with its own mean and std;
+    the full size trains on exactly the data of `Run(config)`. Bad sizes raise ConfigError here,
+    at the call."""
+    return _iter_curve(config, check_sizes(config, default_sizes(config.n_train) if sizes is None else sizes))
+
+
+def _iter_curve(config: Config, sizes: list[int]) -> Iterator[CurvePoint]:
+    x, y, x_val, y_val, n_out = draw_raw(config)
+    order = np.random.default_rng([config.seed, _CURVE_STREAM]).permutation(config.n_train)
+    for i, size in enumerate(sizes, start=1):
+        chosen = np.sort(order[:size])  # sorted: the full size keeps make_data's order
+        summary, _ = _train(config, standardize(x[chosen], y[chosen], x_val, y_val, n_out))
+        tr_err, va_err, tr_loss, va_loss = _errors(summary)
+        yield CurvePoint(size, tr_err, va_err, tr_loss, va_loss, summary["status"], i, len(sizes))
+
+
+def learning_curve(config: Config, sizes: Sequence[int] | None = None) -> list[CurvePoint]:
+    """Training-set sizes (ascending) with their training and validation errors."""
+    return list(iter_learning_curve(config, sizes))
+
+
+# --- the `cv` command -----------------------------------------------------------------------
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _cell(value: float) -> str:
+    return repr(float(value)) if math.isfinite(value) else ""
+
+
+def run_cv(config: Config, folds_text: str, out: Path, curve: str | None = None, quiet: bool = False) -> int:
+    """`vanishing-point cv`: cv.csv, cv_summary.json, config.toml (and learning_curve.csv)."""
+    folds = parse_folds(folds_text, config)
+    sizes = parse_sizes(curve, config) if curve is not None else None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        config.save(out / "config.toml")
+    except OSError as exc:
+        raise ConfigError(f"cannot write to --out {str(out)!r}: {exc}") from None
+
+    def say(line: str) -> None:
+        if not quiet:
+            print(line, file=sys.stderr, flush=True)
+
+    say(f"cross-validation: {folds} folds of {config.n_train} training points, {config.steps} steps each")
+    results = []
+    with open(out / "cv.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(CV_COLUMNS)
+        for r in iter_folds(config, folds):
+            results.append(r)
+            writer.writerow([r.fold, _cell(r.train_error), _cell(r.val_error)])
+            f.flush()
+            say(
+                f"fold {r.fold}/{folds}: train error {r.train_error:.4g}  val error {r.val_error:.4g}  "
+                f"({r.status}, {r.seconds:.1f} s)"
+            )
+    result = CVResult(config, tuple(results))
+    write_json(out / "cv_summary.json", result.summary())
+    say(
+        f"val error {result.mean_val_error:.4g} ± {result.std_val_error:.4g}, "
+        f"train error {result.mean_train_error:.4g} ± {result.std_train_error:.4g} over {folds} folds"
+    )
+    if sizes is not None:
+        with open(out / "learning_curve.csv", "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(CURVE_COLUMNS)
+            for p in iter_learning_curve(config, sizes):
+                writer.writerow([p.n_train, _cell(p.train_error), _cell(p.val_error)])
+                f.flush()
+                say(f"learning curve {p.index}/{p.total}: n_train {p.n_train}: train error {p.train_error:.4g}  val error {p.val_error:.4g}")
+    return 0

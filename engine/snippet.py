@@ -1,0 +1,143 @@
+"""The current model as a short, runnable PyTorch script: the same layers, initialization,
+optimizer and loss, training on the same kind of data, for a learner to take away."""
+
+from __future__ import annotations
+
+from engine.config import Activation, Config, Dataset, Init, Optimizer
+from engine.data import N_CLASSES
+
+_ACT = {
+    Activation.LINEAR: "nn.Identity()",
+    Activation.SIGMOID: "nn.Sigmoid()",
+    Activation.TANH: "nn.Tanh()",
+    Activation.SOFTSIGN: "nn.Softsign()",
+    Activation.RELU: "nn.ReLU()",
+    Activation.LEAKY_RELU: "nn.LeakyReLU(0.01)",
+    Activation.PRELU: "nn.PReLU(init=0.25)",
+    Activation.ELU: "nn.ELU()",
+    Activation.SELU: "nn.SELU()",
+    Activation.GELU: "nn.GELU()",
+    Activation.SILU: "nn.SiLU()",
+}
+
+_OPT = {
+    Optimizer.SGD: "torch.optim.SGD(model.parameters(), lr={lr})",
+    Optimizer.MOMENTUM: "torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9)",
+    Optimizer.NESTEROV: "torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9, nesterov=True)",
+    Optimizer.RMSPROP: "torch.optim.RMSprop(model.parameters(), lr={lr})",
+    Optimizer.ADAM: "torch.optim.Adam(model.parameters(), lr={lr})",
+    Optimizer.ADAMW: "torch.optim.AdamW(model.parameters(), lr={lr})",
+}
+
+
+# the app's data sets (engine.data), written in torch
+_DATA = {
+    Dataset.SPIRAL: (
+        "y = torch.randint(0, 2, (n,))\nt = torch.rand(n) * 0.95 + 0.05\nangle = 3.5 * math.pi * t + math.pi * y\n"
+        "x = torch.stack([t * torch.cos(angle), t * torch.sin(angle)], 1)"
+    ),
+    Dataset.MOONS: (
+        "y = torch.randint(0, 2, (n,))\na = torch.rand(n) * math.pi\n"
+        "x = torch.where((y == 0)[:, None], torch.stack([a.cos(), a.sin()], 1), torch.stack([1 - a.cos(), 0.5 - a.sin()], 1))"
+    ),
+    Dataset.CIRCLES: (
+        "y = torch.randint(0, 2, (n,))\na = torch.rand(n) * 2 * math.pi\n"
+        "x = torch.where(y == 0, 1.0, 0.5)[:, None] * torch.stack([a.cos(), a.sin()], 1)"
+    ),
+    Dataset.XOR: "x = torch.rand(n, 2) * 2 - 1\ny = ((x[:, 0] > 0) ^ (x[:, 1] > 0)).long()",
+    Dataset.GAUSSIANS: (
+        "y = torch.randint(0, 3, (n,))\ncenters = torch.tensor([[0.0, 1.0], [-0.87, -0.5], [0.87, -0.5]])\n"
+        "x = centers[y] + 0.35 * torch.randn(n, 2)"
+    ),
+}
+
+
+def _init_line(init: Init, gain: float) -> str:
+    """A statement that initializes `w` (fan_out, fan_in) as engine.model.init_weight does."""
+    g = repr(gain)
+    return {
+        Init.TORCH_DEFAULT: f"nn.init.uniform_(w, -{g} / fan_in**0.5, {g} / fan_in**0.5)",
+        Init.NORMAL: f"nn.init.normal_(w, 0.0, {g} / fan_in**0.5)",
+        Init.UNIFORM: f"nn.init.uniform_(w, -{g} * (3 / fan_in) ** 0.5, {g} * (3 / fan_in) ** 0.5)",
+        Init.XAVIER_UNIFORM: f"nn.init.xavier_uniform_(w, gain={g})",
+        Init.XAVIER_NORMAL: f"nn.init.xavier_normal_(w, gain={g})",
+        Init.HE_UNIFORM: f"nn.init.uniform_(w, -{g} * (6 / fan_in) ** 0.5, {g} * (6 / fan_in) ** 0.5)",
+        Init.HE_NORMAL: f"nn.init.normal_(w, 0.0, {g} * (2 / fan_in) ** 0.5)",
+        Init.LECUN_NORMAL: f"std = {g} / fan_in**0.5 / 0.8796; nn.init.trunc_normal_(w, 0.0, std, -2 * std, 2 * std)",
+        Init.ORTHOGONAL: f"nn.init.orthogonal_(w, gain={g})",
+        Init.ZEROS: "nn.init.zeros_(w)",
+    }[init]
+
+
+def pytorch_snippet(config: Config) -> str:
+    c = config
+    n_in = 1 if c.is_regression else 2
+    n_out = 1 if c.is_regression else N_CLASSES[c.dataset]
+    block_parts = [f"nn.Linear(w_in, {c.width})"]
+    if c.batch_norm:
+        block_parts.append(f"nn.BatchNorm1d({c.width})")
+    block_parts.append(_ACT[c.activation])
+    if c.dropout > 0:
+        block_parts.append(f"nn.Dropout({c.dropout!r})")
+    if c.is_regression:
+        data = (
+            f"x = torch.rand({c.n_train}, 1) * 2 * math.pi - math.pi\n"
+            f"y = torch.sin(x) + {c.noise!r} * torch.randn_like(x)\n"
+            "x = (x - x.mean(0)) / x.std(0)  # standardized, as the app does\n"
+            "loss_fn = nn.MSELoss()"
+        )
+    else:
+        data = (
+            f"n = {c.n_train}\n"
+            + _DATA[c.dataset]
+            + f"\nx = x + {c.noise!r} * torch.randn_like(x)\n"
+            "x = (x - x.mean(0)) / x.std(0)  # standardized, as the app does\n"
+            "loss_fn = nn.CrossEntropyLoss()"
+        )
+    penalty = ""
+    if c.l1 > 0:
+        penalty += f" + {c.l1!r} * sum(m.weight.abs().sum() for m in linears)"
+    if c.l2 > 0:
+        penalty += f" + {c.l2!r} * sum(m.weight.square().sum() for m in linears)"
+    clip = f"    nn.utils.clip_grad_norm_(model.parameters(), {c.clip_norm!r})\n" if c.clip_norm > 0 else ""
+    return f'''"""Vanishing Point model: depth {c.depth}, width {c.width}, {c.activation.value}, {c.init.value} (gain {c.init_gain:g}),
+{c.optimizer.value} at lr {c.lr:g}. Exported by Vanishing Point; runs with any torch >= 2.2."""
+import math
+
+import torch
+from torch import nn
+
+torch.manual_seed({c.seed})
+
+
+class Block(nn.Module):
+    """One hidden layer: linear -> {"batch norm -> " if c.batch_norm else ""}activation{" -> dropout" if c.dropout else ""}{", with a skip connection" if c.residual else ""}."""
+
+    def __init__(self, w_in):
+        super().__init__()
+        self.skip = {c.residual!r} and w_in == {c.width}
+        self.body = nn.Sequential({", ".join(block_parts)})
+
+    def forward(self, h):
+        return h + self.body(h) if self.skip else self.body(h)
+
+
+model = nn.Sequential(*[Block({n_in} if i == 0 else {c.width}) for i in range({c.depth})], nn.Linear({c.width}, {n_out}))
+linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+with torch.no_grad():
+    for layer in linears:
+        w, fan_in = layer.weight, layer.weight.shape[1]
+        {_init_line(c.init, c.init_gain)}
+        nn.init.constant_(layer.bias, {c.bias_init!r})
+
+{data}
+optimizer = {_OPT[c.optimizer].format(lr=repr(c.lr))}
+for step in range({min(c.steps, 200)}):
+    batch = torch.randint(0, len(x), ({min(c.batch_size, c.n_train)},))
+    loss = loss_fn(model(x[batch]), y[batch]){penalty}
+    optimizer.zero_grad()
+    loss.backward()
+{clip}    optimizer.step()
+print("loss after training:", loss.item())
+'''
+
