@@ -27,6 +27,7 @@ from desktop_app.controls import ControlPanel
 from desktop_app.diagnosis_view import DiagnosisView
 from desktop_app.history import RunHistory
 from desktop_app.lessons_view import LessonsPanel
+from desktop_app.timeline import ReplayTimeline
 from desktop_app.views.curves import ErrorCurvesView
 from desktop_app.views.heatmap import GradientHeatmapView
 from desktop_app.views.insight import InsightView
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         self.config = config or self._saved_config() or Config()
         self.history: RunHistory | None = None
         self.reference: RunHistory | None = None  # a pinned run, shown beside the current one
+        self.replay = None  # (Session, RunInfo) while a saved session is shown
         self.restarts = 0  # runs built so far (tests and the status line read it)
         self._pending: dict[str, Any] = {}  # structural edits waiting for the debounce
         self._rate_steps = 0
@@ -174,6 +176,10 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         column.addWidget(split, 1)
+        self.timeline = ReplayTimeline()
+        self.timeline.stepChosen.connect(self._on_timeline_stepChosen)
+        self.timeline.hide()
+        column.addWidget(self.timeline)
         column.addWidget(self.diagnosis)
         self.setCentralWidget(center)
         self.controls_dock = QDockWidget(self.tr("Controls"), self)
@@ -203,6 +209,9 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         self._add_action(file_menu, self.tr("&Open configuration…"), self.open_config, QKeySequence.StandardKey.Open)
         self._add_action(file_menu, self.tr("&Save configuration…"), self.save_config, QKeySequence.StandardKey.Save)
+        file_menu.addSeparator()
+        self._add_action(file_menu, self.tr("Save session (the run's whole history)…"), self.save_session, QKeySequence("Ctrl+Shift+S"))
+        self._add_action(file_menu, self.tr("Open session to replay…"), self.open_session, QKeySequence("Ctrl+Shift+O"))
         file_menu.addSeparator()
         self._add_action(file_menu, self.tr("Export heatmap as PNG…"), lambda: self.export_png(self.heatmap, "heatmap.png"))
         self._add_action(file_menu, self.tr("Export curves as PNG…"), lambda: self.export_png(self.curves, "curves.png"))
@@ -255,6 +264,8 @@ class MainWindow(QMainWindow):
     # --- runs --------------------------------------------------------------------------------
     def start_run(self, playing: bool | None = None) -> None:
         """Build a fresh run of the current configuration (same seed: same data and weights)."""
+        self.replay = None
+        self.timeline.hide()
         self.restart_timer.stop()
         self._pending.clear()
         self.history = None
@@ -286,7 +297,7 @@ class MainWindow(QMainWindow):
         self._update_readout()
 
     def _on_controller_batchArrived(self, batch: Batch) -> None:
-        if self.history is None:
+        if self.history is None or self.replay is not None:
             return
         self.history.append(batch.records)  # only appends: the timers repaint
         self.history.summary = batch.summary
@@ -301,6 +312,9 @@ class MainWindow(QMainWindow):
             self._update_readout()
 
     def toggle_play(self) -> None:
+        if self.replay is not None:
+            self.timeline.toggle_play()
+            return
         if self.controller.playing:
             self.controller.pause()
         elif self.history is not None and self.history.last_record is not None and self.history.last_record.status.value in (
@@ -344,6 +358,66 @@ class MainWindow(QMainWindow):
         self.set_config(config, playing=playing)
         self.controls.highlight(changed)
         return changed
+
+    # --- record and replay -----------------------------------------------------------------------
+    def save_session(self, path: str | None = None) -> bool:
+        h = self.history
+        if h is None or not h.records:
+            self._warn(self.tr("There is no run to save yet: press Play or Step first."))
+            return False
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Save session"), "run.vpsession", self.tr("Sessions (*.vpsession)"))
+        if not path:
+            return False
+        from engine.session import SessionError, save_session
+
+        try:
+            save_session(path, h.records, h.info.config, layer_names=h.layer_names, layer_sizes=h.info.layer_sizes, summary=h.summary)
+        except (SessionError, OSError) as exc:
+            self._warn(str(exc))
+            return False
+        self.statusBar().showMessage(self.tr("Session saved to {0}").format(path), 5000)
+        return True
+
+    def open_session(self, path: str | None = None) -> bool:
+        """Replay a saved run: no training, every view shows the step chosen on the timeline."""
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open session"), "", self.tr("Sessions (*.vpsession)"))
+        if not path:
+            return False
+        from engine.data import make_data
+        from engine.service import RunInfo
+        from engine.session import SessionError, load_session
+
+        try:
+            session = load_session(path)
+        except SessionError as exc:
+            self._warn(str(exc))
+            return False
+        self.controller.pause()
+        self.restart_timer.stop()
+        self.config = session.config
+        self.controls.set_config(session.config)
+        info = RunInfo(-1, session.config, session.layer_names, session.layer_sizes, "replay", make_data(session.config))
+        self.replay = (session, info)
+        self.timeline.set_steps(len(session.records), Path(path).name)
+        self.timeline.show()
+        self._on_timeline_stepChosen(len(session.records))
+        return True
+
+    def _on_timeline_stepChosen(self, step: int) -> None:
+        if self.replay is None:
+            return
+        session, info = self.replay
+        history = RunHistory(info)
+        history.append(session.records[:step])
+        history.summary = session.summary
+        self.history = history
+        for view in (self.heatmap, self.curves, self.insight):
+            view.set_history(history)
+        self._on_paint_timer_timeout()
+        self._on_diagnosis_timer_timeout()
+        self._update_readout()
 
     def pin_reference(self) -> None:
         """Keep the current run beside the next ones: its curves dashed, its heatmap beside."""
