@@ -224,6 +224,8 @@ class MainWindow(QMainWindow):
         compare_menu = self.menuBar().addMenu(self.tr("&Compare"))
         self._add_action(compare_menu, self.tr("Pin this run as the reference"), self.pin_reference, QKeySequence("Ctrl+Shift+P"))
         self._add_action(compare_menu, self.tr("Clear the reference"), self.clear_reference)
+        compare_menu.addSeparator()
+        self._add_action(compare_menu, self.tr("Cross-validation and learning curve…"), self.open_study, QKeySequence("Ctrl+K"))
 
         self.presets_menu = self.menuBar().addMenu(self.tr("&Presets"))
         for name in preset_names():
@@ -418,6 +420,15 @@ class MainWindow(QMainWindow):
         self._on_paint_timer_timeout()
         self._on_diagnosis_timer_timeout()
         self._update_readout()
+
+    def open_study(self) -> None:
+        from desktop_app.study_dialog import StudyDialog
+
+        configs = [(self.tr("current"), self.config)]
+        if self.reference is not None:
+            configs.append((self.tr("reference"), self.reference.info.config))
+        self.study = StudyDialog(configs, self)
+        self.study.show()
 
     def pin_reference(self) -> None:
         """Keep the current run beside the next ones: its curves dashed, its heatmap beside."""
@@ -702,6 +713,8 @@ class MainWindow(QMainWindow):
         self.paint_timer.stop()
         self.diagnosis_timer.stop()
         self.restart_timer.stop()
+        if getattr(self, "study", None) is not None:
+            self.study.close()
         self.controller.shutdown(1.0)
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())

@@ -178,3 +178,29 @@ class TrainingProcess:
             self.process.join(5)
         self.conn.close()
         return clean
+
+
+def _job(conn, kind: str, configs: list[Config], folds: int) -> None:
+    """A background study in its own process: sends ("item", index, result) per fold or curve
+    point of configs[index], then ("done",), or ("failed", text)."""
+    from engine.crossval import iter_folds, iter_learning_curve
+
+    try:
+        for index, config in enumerate(configs):
+            items = iter_folds(config, folds) if kind == "cv" else iter_learning_curve(config)
+            for item in items:
+                conn.send(("item", index, item))
+        conn.send(("done",))
+    except Exception as exc:  # a bad K or size, or an exhausted machine: report it
+        conn.send(("failed", f"{exc}"))
+
+
+class JobProcess(TrainingProcess):
+    """Cross-validation ("cv") or a learning curve ("curve") of one or two configurations."""
+
+    def __init__(self, kind: str, configs: list[Config], folds: int = 5):
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_job, args=(child, kind, configs, folds), name="vanishing-point-study", daemon=True)
+        self.process.start()
+        child.close()
