@@ -1,6 +1,19 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ClassroomDialog</name>
+    <message>
+        <location filename="../../desktop_app/classroom.py" line="13" />
+        <source>Classroom: controls to show</source>
+        <translation>课堂模式：要显示的控件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/classroom.py" line="15" />
+        <source>Untick the controls to hide; training is unchanged. Show all again here.</source>
+        <translation>取消勾选要隐藏的控件；训练不受影响。在这里可重新全部显示。</translation>
+    </message>
+</context>
+<context>
     <name>ControlPanel</name>
     <message>
         <location filename="../../desktop_app/controls.py" line="149" />
@@ -158,7 +171,7 @@
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="210" />
+        <location filename="../../desktop_app/controls.py" line="212" />
         <source>0 = off</source>
         <translation>0 = 关闭</translation>
     </message>
@@ -259,22 +272,22 @@
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="51" />
+        <location filename="../../desktop_app/views/curves.py" line="55" />
         <source>log scale</source>
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="126" />
+        <location filename="../../desktop_app/views/curves.py" line="144" />
         <source>best step {0}</source>
         <translation>最佳：第 {0} 步</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="133" />
+        <location filename="../../desktop_app/views/curves.py" line="151" />
         <source>diverged</source>
         <translation>发散</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="141" />
+        <location filename="../../desktop_app/views/curves.py" line="159" />
         <source>step {0}: training error {1}, validation error {2}</source>
         <translation>第 {0} 步：训练误差 {1}，验证误差 {2}</translation>
     </message>
@@ -342,12 +355,12 @@
         <translation>绿色虚线：初始化时的平均场理论预测，每一层将信号的均方乘以 χ = σ_w²·E[φ′(h)²]（Poole et al. 2016；Schoenholz et al. 2017）。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="229" />
+        <location filename="../../desktop_app/views/heatmap.py" line="235" />
         <source>signal</source>
         <translation>信号</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="230" />
+        <location filename="../../desktop_app/views/heatmap.py" line="236" />
         <source>layer {0}, step {1}: {2} = {3}</source>
         <translation>第 {0} 层，第 {1} 步：{2} = {3}</translation>
     </message>
@@ -505,259 +518,360 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop_app/window.py" line="111" />
+        <location filename="../../desktop_app/window.py" line="121" />
         <source>Transport</source>
         <translation>运行控制</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="115" />
-        <location filename="../../desktop_app/window.py" line="412" />
+        <location filename="../../desktop_app/window.py" line="125" />
+        <location filename="../../desktop_app/window.py" line="568" />
         <source>▶ Play</source>
         <translation>▶ 运行</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="116" />
+        <location filename="../../desktop_app/window.py" line="126" />
         <source>Play / pause training (Space)</source>
         <translation>运行/暂停训练（空格键）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="118" />
+        <location filename="../../desktop_app/window.py" line="128" />
         <source>Step</source>
         <translation>单步</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="119" />
+        <location filename="../../desktop_app/window.py" line="129" />
         <source>One training step (S)</source>
         <translation>执行一个训练步（S）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="121" />
+        <location filename="../../desktop_app/window.py" line="131" />
         <source>Reset</source>
         <translation>重置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="122" />
+        <location filename="../../desktop_app/window.py" line="132" />
         <source>Fresh weights, same seed (R)</source>
         <translation>重新初始化权重，随机种子不变（R）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="128" />
+        <location filename="../../desktop_app/window.py" line="138" />
         <source> Speed </source>
         <translation> 速度 </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="131" />
+        <location filename="../../desktop_app/window.py" line="141" />
         <source>max</source>
         <translation>最快</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="133" />
+        <location filename="../../desktop_app/window.py" line="143" />
         <source>{0}/s</source>
         <translation>{0}/s</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="155" />
+        <location filename="../../desktop_app/window.py" line="185" />
         <source>Controls</source>
         <translation>控制面板</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="161" />
+        <location filename="../../desktop_app/window.py" line="191" />
         <source>Lessons</source>
         <translation>课程</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="179" />
+        <location filename="../../desktop_app/window.py" line="209" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="180" />
+        <location filename="../../desktop_app/window.py" line="210" />
         <source>&amp;Open configuration…</source>
         <translation>打开配置(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="181" />
+        <location filename="../../desktop_app/window.py" line="211" />
         <source>&amp;Save configuration…</source>
         <translation>保存配置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="183" />
+        <location filename="../../desktop_app/window.py" line="213" />
+        <source>Save session (the run's whole history)…</source>
+        <translation>保存会话（本次训练的完整历史）…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="214" />
+        <source>Open session to replay…</source>
+        <translation>打开会话以回放…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="216" />
         <source>Export heatmap as PNG…</source>
         <translation>将热力图导出为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="184" />
+        <location filename="../../desktop_app/window.py" line="217" />
         <source>Export curves as PNG…</source>
         <translation>将曲线导出为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="185" />
+        <location filename="../../desktop_app/window.py" line="218" />
         <source>Export run data as CSV…</source>
         <translation>将运行数据导出为 CSV…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="187" />
+        <location filename="../../desktop_app/window.py" line="219" />
+        <source>Export window as PNG…</source>
+        <translation>将窗口导出为 PNG…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="220" />
+        <source>Export model as PyTorch code…</source>
+        <translation>将模型导出为 PyTorch 代码…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="222" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="189" />
+        <location filename="../../desktop_app/window.py" line="224" />
+        <source>&amp;Compare</source>
+        <translation>对比(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="225" />
+        <source>Pin this run as the reference</source>
+        <translation>将本次训练固定为参照</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="226" />
+        <source>Clear the reference</source>
+        <translation>清除参照</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="228" />
+        <source>Cross-validation and learning curve…</source>
+        <translation>交叉验证与学习曲线…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="230" />
         <source>&amp;Presets</source>
         <translation>预设(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="198" />
+        <location filename="../../desktop_app/window.py" line="239" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="203" />
+        <location filename="../../desktop_app/window.py" line="244" />
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="205" />
+        <location filename="../../desktop_app/window.py" line="245" />
+        <source>Presentation mode</source>
+        <translation>演示模式</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="247" />
+        <source>Classroom: choose the controls to show…</source>
+        <translation>课堂模式：选择要显示的控件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="249" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="211" />
+        <location filename="../../desktop_app/window.py" line="255" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="212" />
+        <location filename="../../desktop_app/window.py" line="256" />
         <source>&amp;About Vanishing Point</source>
         <translation>关于 Vanishing Point(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="231" />
+        <location filename="../../desktop_app/window.py" line="277" />
         <source>Building the network…</source>
         <translation>正在构建网络…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="249" />
+        <location filename="../../desktop_app/window.py" line="298" />
         <source>The network could not be built: {0}</source>
         <translation>无法构建网络：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="323" />
+        <location filename="../../desktop_app/window.py" line="368" />
+        <source>There is no run to save yet: press Play or Step first.</source>
+        <translation>还没有可保存的训练：请先按“运行”或“单步”。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="371" />
+        <source>Save session</source>
+        <translation>保存会话</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="371" />
+        <location filename="../../desktop_app/window.py" line="387" />
+        <source>Sessions (*.vpsession)</source>
+        <translation>会话文件 (*.vpsession)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="381" />
+        <source>Session saved to {0}</source>
+        <translation>会话已保存到 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="387" />
+        <source>Open session</source>
+        <translation>打开会话</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="427" />
+        <source>current</source>
+        <translation>当前</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="429" />
+        <source>reference</source>
+        <translation>参照</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="436" />
+        <source>There is no run to pin yet: press Play or Step first.</source>
+        <translation>还没有可固定的训练：请先按“运行”或“单步”。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="459" />
+        <source>Reference (right, dashed curves) differs in: {0}</source>
+        <translation>参照（右侧热图，虚线曲线）的不同之处：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="461" />
+        <source>Reference pinned (right, dashed curves): change a setting to compare.</source>
+        <translation>已固定参照（右侧热图，虚线曲线）：修改一项设置即可对比。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="476" />
         <source>{0}: changed {1}</source>
         <translation>{0}：已更改 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="400" />
+        <location filename="../../desktop_app/window.py" line="556" />
         <source>building</source>
         <translation>构建中</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="402" />
+        <location filename="../../desktop_app/window.py" line="558" />
         <source>ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="405" />
+        <location filename="../../desktop_app/window.py" line="561" />
         <source>training</source>
         <translation>训练中</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="405" />
+        <location filename="../../desktop_app/window.py" line="561" />
         <source>paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="406" />
+        <location filename="../../desktop_app/window.py" line="562" />
         <source>completed</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="407" />
+        <location filename="../../desktop_app/window.py" line="563" />
         <source>diverged</source>
         <translation>已发散</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="408" />
+        <location filename="../../desktop_app/window.py" line="564" />
         <source>early stopped</source>
         <translation>已早停</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="411" />
+        <location filename="../../desktop_app/window.py" line="567" />
         <source>  step {0} / {1}    {2} steps/s    {3}</source>
         <translation>  第 {0} / {1} 步    {2} 步/s    {3}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="412" />
+        <location filename="../../desktop_app/window.py" line="568" />
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="417" />
+        <location filename="../../desktop_app/window.py" line="573" />
         <source>Open configuration</source>
         <translation>打开配置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="417" />
-        <location filename="../../desktop_app/window.py" line="429" />
+        <location filename="../../desktop_app/window.py" line="573" />
+        <location filename="../../desktop_app/window.py" line="585" />
         <source>TOML files (*.toml)</source>
         <translation>TOML 文件 (*.toml)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="429" />
+        <location filename="../../desktop_app/window.py" line="585" />
         <source>Save configuration</source>
         <translation>保存配置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="435" />
+        <location filename="../../desktop_app/window.py" line="591" />
         <source>Could not save {0}: {1}</source>
         <translation>无法保存 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="439" />
+        <location filename="../../desktop_app/window.py" line="595" />
         <source>Export PNG</source>
         <translation>导出 PNG</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="439" />
+        <location filename="../../desktop_app/window.py" line="595" />
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="444" />
+        <location filename="../../desktop_app/window.py" line="600" />
         <source>Could not write {0}</source>
         <translation>无法写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="451" />
+        <location filename="../../desktop_app/window.py" line="607" />
         <source>There is no run data to export yet: press Play or Step first.</source>
         <translation>尚无可导出的运行数据：请先点击“运行”或“单步”。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="454" />
+        <location filename="../../desktop_app/window.py" line="610" />
         <source>Export run data to folder</source>
         <translation>将运行数据导出到文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="462" />
+        <location filename="../../desktop_app/window.py" line="618" />
         <source>Could not export to {0}: {1}</source>
         <translation>无法导出到 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="464" />
+        <location filename="../../desktop_app/window.py" line="620" />
         <source>Run data written to {0}</source>
         <translation>运行数据已写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="470" />
+        <location filename="../../desktop_app/window.py" line="626" />
         <source>Vanishing Point</source>
         <translation>Vanishing Point</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="477" />
+        <location filename="../../desktop_app/window.py" line="633" />
         <source>About Vanishing Point</source>
         <translation>关于 Vanishing Point</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="479" />
+        <location filename="../../desktop_app/window.py" line="635" />
         <source>Vanishing Point trains a real PyTorch network and shows every layer's gradient.
 
 Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training deep feedforward neural networks; He et al. (2015), Delving deep into rectifiers; Ioffe &amp; Szegedy (2015), Batch normalization; He et al. (2016), Deep residual learning; Pascanu et al. (2013), On the difficulty of training recurrent neural networks (gradient clipping); Poole et al. (2016), Exponential expressivity in deep neural networks through transient chaos, and Schoenholz et al. (2017), Deep information propagation (the mean-field theory of the signal view).</source>
@@ -766,12 +880,144 @@ Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training de
 参考文献：Glorot &amp; Bengio (2010), Understanding the difficulty of training deep feedforward neural networks；He et al. (2015), Delving deep into rectifiers；Ioffe &amp; Szegedy (2015), Batch normalization；He et al. (2016), Deep residual learning；Pascanu et al. (2013), On the difficulty of training recurrent neural networks（梯度裁剪）；Poole et al. (2016), Exponential expressivity in deep neural networks through transient chaos，以及 Schoenholz et al. (2017), Deep information propagation（信号视图中的平均场理论）。</translation>
     </message>
     <message>
+        <location filename="../../desktop_app/window.py" line="649" />
+        <source>Export model as PyTorch code</source>
+        <translation>将模型导出为 PyTorch 代码</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="649" />
+        <source>Python files (*.py)</source>
+        <translation>Python 文件 (*.py)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="655" />
+        <source>Could not write {0}: {1}</source>
+        <translation>无法写入 {0}：{1}</translation>
+    </message>
+    <message>
         <source>Vanishing Point trains a real PyTorch network and shows every layer's gradient.
 
 Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training deep feedforward neural networks; He et al. (2015), Delving deep into rectifiers; Ioffe &amp; Szegedy (2015), Batch normalization; He et al. (2016), Deep residual learning; Pascanu et al. (2013), On the difficulty of training recurrent neural networks (gradient clipping).</source>
         <translation type="vanished">Vanishing Point 训练一个真实的 PyTorch 网络，并展示每一层的梯度。
 
 参考文献：Glorot &amp; Bengio (2010)，Understanding the difficulty of training deep feedforward neural networks；He et al. (2015)，Delving deep into rectifiers；Ioffe &amp; Szegedy (2015)，Batch normalization；He et al. (2016)，Deep residual learning；Pascanu et al. (2013)，On the difficulty of training recurrent neural networks（梯度裁剪）。</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayTimeline</name>
+    <message>
+        <location filename="../../desktop_app/timeline.py" line="20" />
+        <location filename="../../desktop_app/timeline.py" line="47" />
+        <source>▶ Replay</source>
+        <translation>▶ 回放</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/timeline.py" line="37" />
+        <source>Replaying {0} (no training):</source>
+        <translation>正在回放 {0}（不训练）：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/timeline.py" line="52" />
+        <source>❚❚ Pause</source>
+        <translation>❚❚ 暂停</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/timeline.py" line="61" />
+        <source>step {0} / {1}</source>
+        <translation>第 {0} / {1} 步</translation>
+    </message>
+</context>
+<context>
+    <name>StudyDialog</name>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="34" />
+        <source>Cross-validation and learning curve</source>
+        <translation>交叉验证与学习曲线</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="44" />
+        <source>Run K-fold cross-validation</source>
+        <translation>运行 K 折交叉验证</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="46" />
+        <source>Run learning curve</source>
+        <translation>运行学习曲线</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="48" />
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="52" />
+        <source>Each fold trains a fresh network on the other K−1 folds and is scored on the one held out.</source>
+        <translation>每一折都在其余 K−1 折上训练一个全新的网络，并在留出的那一折上评估。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="55" />
+        <source>configuration</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="55" />
+        <source>fold / points</source>
+        <translation>折 / 样本数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="55" />
+        <source>training error</source>
+        <translation>训练误差</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="55" />
+        <source>validation error</source>
+        <translation>验证误差</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="60" />
+        <source>error</source>
+        <translation>误差</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="64" />
+        <source>Folds K</source>
+        <translation>折数 K</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="72" />
+        <source>Configurations: {0}</source>
+        <translation>配置：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="100" />
+        <source>Training in the background…</source>
+        <translation>正在后台训练…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="121" />
+        <source>The study stopped: {0}</source>
+        <translation>实验已停止：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="150" />
+        <source>{0}: validation error {1} ± {2} over {3} folds</source>
+        <translation>{0}：{3} 折的验证误差为 {1} ± {2}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="154" />
+        <source>fold</source>
+        <translation>折</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="159" />
+        <source>training points</source>
+        <translation>训练样本数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" line="160" />
+        <source>{0}: validation error {1} with {2} training points</source>
+        <translation>{0}：使用 {2} 个训练样本时验证误差为 {1}</translation>
     </message>
 </context>
 </TS>
