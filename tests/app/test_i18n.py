@@ -44,7 +44,7 @@ def visible_texts(window) -> list[str]:
 def untranslated(texts: list[str]) -> list[str]:
     bad = []
     for text in texts:
-        plain = re.sub(r"<[^>]+>", " ", text)
+        plain = re.sub(r"&\w+;", " ", re.sub(r"<[^>]+>", " ", text))  # no tags, no entities
         words = [w for w in ENGLISH_WORD.findall(plain) if w not in TECHNICAL and w.lower() not in TECHNICAL]
         if words:
             bad.append(text)
