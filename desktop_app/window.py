@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from qtpy.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
@@ -12,7 +11,6 @@ from qtpy.QtWidgets import (
     QApplication,
     QComboBox,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -31,15 +29,13 @@ from desktop_app.timeline import ReplayTimeline
 from desktop_app.views.curves import ErrorCurvesView
 from desktop_app.views.heatmap import GradientHeatmapView
 from desktop_app.views.insight import InsightView
+from desktop_app.window_files import FilesMixin
+from desktop_app.window_teaching import TeachingMixin
 from desktop_app.worker import TrainingController
 from engine.config import LIVE_KEYS, Config, ConfigError
 from engine.presets import load_preset, preset_names
 from engine.service import Batch
 from engine.theory import predicted_chi
-
-
-def _plain(value: Any) -> str:
-    return str(getattr(value, "value", value))
 
 
 PAINT_HZ = 30  # views repaint at this rate, however fast the worker delivers
@@ -48,7 +44,7 @@ RESTART_DEBOUNCE_MS = 300  # a slider drag of structural keys restarts once, aft
 SPEEDS = [1000.0, 300.0, 100.0, 30.0, 10.0]  # steps/s caps offered besides "max"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
     runStarted = Signal()  # a fresh run (after a rebuild or reset) is ready
     runFinished = Signal(str)  # the run ended: completed, diverged or early_stopped
 
@@ -361,107 +357,6 @@ class MainWindow(QMainWindow):
         self.controls.highlight(changed)
         return changed
 
-    # --- record and replay -----------------------------------------------------------------------
-    def save_session(self, path: str | None = None) -> bool:
-        h = self.history
-        if h is None or not h.records:
-            self._warn(self.tr("There is no run to save yet: press Play or Step first."))
-            return False
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr("Save session"), "run.vpsession", self.tr("Sessions (*.vpsession)"))
-        if not path:
-            return False
-        from engine.session import SessionError, save_session
-
-        try:
-            save_session(path, h.records, h.info.config, layer_names=h.layer_names, layer_sizes=h.info.layer_sizes, summary=h.summary)
-        except (SessionError, OSError) as exc:
-            self._warn(str(exc))
-            return False
-        self.statusBar().showMessage(self.tr("Session saved to {0}").format(path), 5000)
-        return True
-
-    def open_session(self, path: str | None = None) -> bool:
-        """Replay a saved run: no training, every view shows the step chosen on the timeline."""
-        if not path:
-            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open session"), "", self.tr("Sessions (*.vpsession)"))
-        if not path:
-            return False
-        from engine.data import make_data
-        from engine.service import RunInfo
-        from engine.session import SessionError, load_session
-
-        try:
-            session = load_session(path)
-        except SessionError as exc:
-            self._warn(str(exc))
-            return False
-        self.controller.pause()
-        self.restart_timer.stop()
-        self.config = session.config
-        self.controls.set_config(session.config)
-        info = RunInfo(-1, session.config, session.layer_names, session.layer_sizes, "replay", make_data(session.config))
-        self.replay = (session, info)
-        self.timeline.set_steps(len(session.records), Path(path).name)
-        self.timeline.show()
-        self._on_timeline_stepChosen(len(session.records))
-        return True
-
-    def _on_timeline_stepChosen(self, step: int) -> None:
-        if self.replay is None:
-            return
-        session, info = self.replay
-        history = RunHistory(info)
-        history.append(session.records[:step])
-        history.summary = session.summary
-        self.history = history
-        for view in (self.heatmap, self.curves, self.insight):
-            view.set_history(history)
-        self._on_paint_timer_timeout()
-        self._on_diagnosis_timer_timeout()
-        self._update_readout()
-
-    def open_study(self) -> None:
-        from desktop_app.study_dialog import StudyDialog
-
-        configs = [(self.tr("current"), self.config)]
-        if self.reference is not None:
-            configs.append((self.tr("reference"), self.reference.info.config))
-        self.study = StudyDialog(configs, self)
-        self.study.show()
-
-    def pin_reference(self) -> None:
-        """Keep the current run beside the next ones: its curves dashed, its heatmap beside."""
-        if self.history is None or self.history.last_record is None:
-            self._warn(self.tr("There is no run to pin yet: press Play or Step first."))
-            return
-        self.reference = self.history
-        self.reference_heatmap.set_history(self.reference)
-        self.reference_heatmap.refresh()
-        self.reference_heatmap.show()
-        self._update_reference()
-
-    def clear_reference(self) -> None:
-        self.reference = None
-        self.reference_heatmap.set_history(None)
-        self.reference_heatmap.hide()
-        self._update_reference()
-
-    def _update_reference(self) -> None:
-        ref = self.reference
-        self.curves.set_reference(ref)
-        if ref is None:
-            self.reference_label.hide()
-            return
-        diff = ref.info.config.diff(self.config)
-        if diff:
-            changes = "; ".join(f"{key} {_plain(old)} → {_plain(new)}" for key, (old, new) in diff.items())
-            text = self.tr("Reference (right, dashed curves) differs in: {0}").format(changes)
-        else:
-            text = self.tr("Reference pinned (right, dashed curves): change a setting to compare.")
-        self.reference_label.setText(text)
-        self.reference_label.show()
-
     def _on_heatmap_layerSelected(self, layer: int) -> None:
         self.insight.set_layer(layer)
         self.heatmap.set_focus(layer)
@@ -567,59 +462,6 @@ class MainWindow(QMainWindow):
         self.readout.setText(self.tr("  step {0} / {1}    {2} steps/s    {3}").format(step, total, f"{rate:,.0f}", status))
         self.play_action.setText(self.tr("❚❚ Pause") if self.controller.playing else self.tr("▶ Play"))
 
-    # --- files -------------------------------------------------------------------------------
-    def open_config(self, path: str | None = None) -> None:
-        if not path:
-            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open configuration"), "", self.tr("TOML files (*.toml)"))
-        if not path:
-            return
-        try:
-            config = Config.load(path)
-        except ConfigError as exc:
-            self._warn(str(exc))
-            return
-        self.set_config(config)
-
-    def save_config(self, path: str | None = None) -> None:
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr("Save configuration"), "config.toml", self.tr("TOML files (*.toml)"))
-        if not path:
-            return
-        try:
-            self.config.save(path)
-        except OSError as exc:
-            self._warn(self.tr("Could not save {0}: {1}").format(path, exc))
-
-    def export_png(self, widget: QWidget, default_name: str, path: str | None = None) -> bool:
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export PNG"), default_name, self.tr("PNG images (*.png)"))
-        if not path:
-            return False
-        ok = widget.grab().save(path, "PNG")
-        if not ok:
-            self._warn(self.tr("Could not write {0}").format(path))
-        return ok
-
-    def export_csv(self, folder: str | None = None) -> bool:
-        """The run's files as `vanishing-point run` writes them (config, metrics, gradients, summary)."""
-        h = self.history
-        if h is None or not h.records:
-            self._warn(self.tr("There is no run data to export yet: press Play or Step first."))
-            return False
-        if not folder:
-            folder = QFileDialog.getExistingDirectory(self, self.tr("Export run data to folder"))
-        if not folder:
-            return False
-        from engine.record import record_run
-
-        try:
-            record_run(h.records, Path(folder), h.info.config, h.n_layers, h.summary)
-        except OSError as exc:
-            self._warn(self.tr("Could not export to {0}: {1}").format(folder, exc))
-            return False
-        self.statusBar().showMessage(self.tr("Run data written to {0}").format(folder), 5000)
-        return True
-
     def _warn(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
         if not self.property("quiet"):
@@ -641,50 +483,6 @@ class MainWindow(QMainWindow):
                 "information propagation (the mean-field theory of the signal view)."
             ),
         )
-
-    def export_snippet(self, path: str | None = None) -> bool:
-        from engine.snippet import pytorch_snippet
-
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export model as PyTorch code"), "model.py", self.tr("Python files (*.py)"))
-        if not path:
-            return False
-        try:
-            Path(path).write_text(pytorch_snippet(self.config), encoding="utf-8")
-        except OSError as exc:
-            self._warn(self.tr("Could not write {0}: {1}").format(path, exc))
-            return False
-        return True
-
-    def toggle_presentation(self) -> None:
-        """Full screen with larger text, for a class watching a projector."""
-        on = not self.property("presenting")
-        self.setProperty("presenting", on)
-        self.presentation_action.setChecked(on)
-        app = QApplication.instance()
-        if on:
-            self._normal_font = app.font()
-            big = app.font()
-            big.setPointSizeF(big.pointSizeF() * 1.5)
-            app.setFont(big)
-            self.showFullScreen()
-        else:
-            app.setFont(self._normal_font)
-            self.showNormal()
-        for view in (self.heatmap, self.curves):
-            view.set_tick_font(app.font())
-
-    def choose_classroom_controls(self) -> None:
-        from desktop_app.classroom import ClassroomDialog
-
-        dialog = ClassroomDialog(self.controls, self.classroom_hidden, self)
-        if dialog.exec():
-            self.set_classroom_hidden(dialog.hidden())
-
-    def set_classroom_hidden(self, keys: set[str]) -> None:
-        self.classroom_hidden = set(keys)
-        self.controls.set_hidden(self.classroom_hidden)
-        self.settings.setValue("classroomHidden", sorted(self.classroom_hidden))
 
     def _toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
