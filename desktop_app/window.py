@@ -37,7 +37,6 @@ from engine.presets import load_preset, preset_names
 from engine.service import Batch
 from engine.theory import predicted_chi
 
-
 PAINT_HZ = 30  # views repaint at this rate, however fast the worker delivers
 DIAGNOSIS_HZ = 4
 RESTART_DEBOUNCE_MS = 300  # a slider drag of structural keys restarts once, after it settles
