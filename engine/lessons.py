@@ -39,6 +39,7 @@ _FILE_NAME = re.compile(r"^(\d{2})_([a-z0-9_]+)\.toml$")
 _TEXT_FIELDS = ("title", "look", "text")
 _LESSON_KEYS = frozenset({"id", "problem", "fixes", *_TEXT_FIELDS})
 _FIX_KEYS = frozenset({"preset", "label", "text"})
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")  # CJK ideographs and full-width punctuation
 
 
 def language_code(lang: str) -> str:
@@ -77,14 +78,27 @@ class Lesson:
         return pick(getattr(self, field), lang)
 
     def paragraphs(self, lang: str = FALLBACK) -> list[str]:
-        """The text as paragraphs, each with its line breaks joined into one line."""
+        """The text as paragraphs (split at blank lines), each wrapped paragraph joined into one line."""
         blocks = re.split(r"\n\s*\n", self.t("text", lang).strip())
-        return [" ".join(line.strip() for line in block.splitlines()) for block in blocks if block.strip()]
+        return [_join_lines(block.splitlines()) for block in blocks if block.strip()]
 
     @property
     def presets(self) -> tuple[str, ...]:
         """The problem preset, then each fix's preset."""
         return (self.problem, *(fix.preset for fix in self.fixes))
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Join wrapped lines with a space, or with nothing between Chinese characters, which are
+    written without spaces."""
+    text = ""
+    for line in (line.strip() for line in lines):
+        if not line:
+            continue
+        if text and not (_CJK.match(text[-1]) or _CJK.match(line[0])):
+            text += " "
+        text += line
+    return text
 
 
 def lesson_files(directory: Path | None = None) -> list[Path]:
@@ -173,7 +187,7 @@ def _texts(data: dict[str, Any], key: str, where: str) -> dict[str, str]:
     """A {language: text} table with a non-empty English entry."""
     table = data.get(key)
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [{key}] must be a table of texts by language, for example {key}.en = \"...\"")
+        raise ConfigError(f'{where}: [{key}] must be a table of texts by language, for example {key}.en = "..."')
     texts: dict[str, str] = {}
     for lang, value in table.items():
         if not isinstance(value, str) or not value.strip():
