@@ -98,7 +98,7 @@ class LessonsPanel(QWidget):
         """Show a lesson's text and fix buttons (without loading its problem)."""
         lang = self.language
         self.title.setText(lesson.t("title", lang))
-        self.look.setText("👁 " + lesson.t("look", lang))
+        self.look.setText(lesson.t("look", lang))
         self.look.show()
         self.text.setHtml("".join(f"<p>{html.escape(p)}</p>" for p in lesson.paragraphs(lang)))
         for button in self.fix_buttons:
