@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import math
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ import torch
 
 from engine.config import Config, ConfigError
 from engine.data import DataSplit, draw_raw, standardize
-from engine.record import write_json
+from engine.record import prepare_out_dir, stderr_printer, write_json
 from engine.results import RunStatus
 from engine.trainer import Run
 
@@ -353,15 +352,8 @@ def run_cv(config: Config, folds_text: str, out: Path, curve: str | None = None,
     """`vanishing-point cv`: cv.csv, cv_summary.json, config.toml (and learning_curve.csv)."""
     folds = parse_folds(folds_text, config)
     sizes = parse_sizes(curve, config) if curve is not None else None
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        config.save(out / "config.toml")
-    except OSError as exc:
-        raise ConfigError(f"cannot write to --out {str(out)!r}: {exc}") from None
-
-    def say(line: str) -> None:
-        if not quiet:
-            print(line, file=sys.stderr, flush=True)
+    prepare_out_dir(out, config)
+    say = stderr_printer(quiet)
 
     say(f"cross-validation: {folds} folds of {config.n_train} training points, {config.steps} steps each")
     results = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,28 @@ class RunRecorder:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def prepare_out_dir(out: Path, config: Config, *subdirs: str) -> None:
+    """Create --out (and `subdirs` in it) and write config.toml there; ConfigError if it cannot."""
+    try:
+        for sub in subdirs or ("",):
+            (out / sub).mkdir(parents=True, exist_ok=True)
+        config.save(out / "config.toml")
+    except OSError as exc:
+        from engine.config import ConfigError
+
+        raise ConfigError(f"cannot write to --out {str(out)!r}: {exc}") from None
+
+
+def stderr_printer(quiet: bool):
+    """A function that prints a progress line to stderr, or nothing when `quiet`."""
+
+    def say(line: str) -> None:
+        if not quiet:
+            print(line, file=sys.stderr, flush=True)
+
+    return say
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from engine.config import Config, ConfigError
+from engine.record import prepare_out_dir, stderr_printer
 
 GRAD_COLUMNS = ("grad_first_step1", "grad_last_step1")
 
@@ -285,15 +286,8 @@ def run_sweep(base: Config, grid_items: Sequence[str], jobs_text: str | None, ou
     jobs = parse_jobs(jobs_text)
     for device in {c.device for c in cells}:
         resolve_device(device)  # ConfigError for a device this machine lacks, before any cell runs
-    try:
-        (out / "cells").mkdir(parents=True, exist_ok=True)
-        base.save(out / "config.toml")
-    except OSError as exc:
-        raise ConfigError(f"cannot write to --out {str(out)!r}: {exc}") from None
-
-    def say(line: str) -> None:
-        if not quiet:
-            print(line, file=sys.stderr, flush=True)
+    prepare_out_dir(out, base, "cells")
+    say = stderr_printer(quiet)
 
     settings = grid.settings()
     workers = max(1, min(jobs, len(cells)))
