@@ -210,6 +210,9 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         file_menu.addSeparator()
         self._add_action(file_menu, self.tr("Export heatmap as PNG…"), lambda: self.export_png(self.heatmap, "heatmap.png"))
         self._add_action(file_menu, self.tr("Export curves as PNG…"), lambda: self.export_png(self.curves, "curves.png"))
+        views_menu = file_menu.addMenu(self.tr("Export a view as PNG"))
+        for name, (title, page) in self.insight.pages.items():
+            self._add_action(views_menu, title, lambda _=False, p=page, n=name: self.export_png(p, f"{n}.png"))
         self._add_action(file_menu, self.tr("Export run data as CSV…"), self.export_csv, QKeySequence("Ctrl+E"))
         self._add_action(file_menu, self.tr("Export window as PNG…"), lambda: self.export_png(self, "vanishing-point.png"))
         self._add_action(file_menu, self.tr("Export model as PyTorch code…"), self.export_snippet)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qtpy.QtCore import QCoreApplication
 from qtpy.QtWidgets import QFileDialog, QWidget
 
 from desktop_app.history import RunHistory
@@ -13,13 +14,14 @@ from engine.config import Config, ConfigError
 
 
 class FilesMixin:
+    # mixins translate in MainWindow's context: Qt looks texts up under the instance's class
     def save_session(self, path: str | None = None) -> bool:
         h = self.history
         if h is None or not h.records:
-            self._warn(self.tr("There is no run to save yet: press Play or Step first."))
+            self._warn(QCoreApplication.translate("MainWindow", "There is no run to save yet: press Play or Step first."))
             return False
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr("Save session"), "run.vpsession", self.tr("Sessions (*.vpsession)"))
+            path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("MainWindow", "Save session"), "run.vpsession", QCoreApplication.translate("MainWindow", "Sessions (*.vpsession)"))
         if not path:
             return False
         from engine.session import SessionError, save_session
@@ -29,13 +31,13 @@ class FilesMixin:
         except (SessionError, OSError) as exc:
             self._warn(str(exc))
             return False
-        self.statusBar().showMessage(self.tr("Session saved to {0}").format(path), 5000)
+        self.statusBar().showMessage(QCoreApplication.translate("MainWindow", "Session saved to {0}").format(path), 5000)
         return True
 
     def open_session(self, path: str | None = None) -> bool:
         """Replay a saved run: no training, every view shows the step chosen on the timeline."""
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open session"), "", self.tr("Sessions (*.vpsession)"))
+            path, _ = QFileDialog.getOpenFileName(self, QCoreApplication.translate("MainWindow", "Open session"), "", QCoreApplication.translate("MainWindow", "Sessions (*.vpsession)"))
         if not path:
             return False
         from engine.data import make_data
@@ -74,7 +76,7 @@ class FilesMixin:
 
     def open_config(self, path: str | None = None) -> None:
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open configuration"), "", self.tr("TOML files (*.toml)"))
+            path, _ = QFileDialog.getOpenFileName(self, QCoreApplication.translate("MainWindow", "Open configuration"), "", QCoreApplication.translate("MainWindow", "TOML files (*.toml)"))
         if not path:
             return
         try:
@@ -86,32 +88,32 @@ class FilesMixin:
 
     def save_config(self, path: str | None = None) -> None:
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr("Save configuration"), "config.toml", self.tr("TOML files (*.toml)"))
+            path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("MainWindow", "Save configuration"), "config.toml", QCoreApplication.translate("MainWindow", "TOML files (*.toml)"))
         if not path:
             return
         try:
             self.config.save(path)
         except OSError as exc:
-            self._warn(self.tr("Could not save {0}: {1}").format(path, exc))
+            self._warn(QCoreApplication.translate("MainWindow", "Could not save {0}: {1}").format(path, exc))
 
     def export_png(self, widget: QWidget, default_name: str, path: str | None = None) -> bool:
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export PNG"), default_name, self.tr("PNG images (*.png)"))
+            path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("MainWindow", "Export PNG"), default_name, QCoreApplication.translate("MainWindow", "PNG images (*.png)"))
         if not path:
             return False
         ok = widget.grab().save(path, "PNG")
         if not ok:
-            self._warn(self.tr("Could not write {0}").format(path))
+            self._warn(QCoreApplication.translate("MainWindow", "Could not write {0}").format(path))
         return ok
 
     def export_csv(self, folder: str | None = None) -> bool:
         """The run's files as `vanishing-point run` writes them (config, metrics, gradients, summary)."""
         h = self.history
         if h is None or not h.records:
-            self._warn(self.tr("There is no run data to export yet: press Play or Step first."))
+            self._warn(QCoreApplication.translate("MainWindow", "There is no run data to export yet: press Play or Step first."))
             return False
         if not folder:
-            folder = QFileDialog.getExistingDirectory(self, self.tr("Export run data to folder"))
+            folder = QFileDialog.getExistingDirectory(self, QCoreApplication.translate("MainWindow", "Export run data to folder"))
         if not folder:
             return False
         from engine.record import record_run
@@ -119,21 +121,21 @@ class FilesMixin:
         try:
             record_run(h.records, Path(folder), h.info.config, h.n_layers, h.summary)
         except OSError as exc:
-            self._warn(self.tr("Could not export to {0}: {1}").format(folder, exc))
+            self._warn(QCoreApplication.translate("MainWindow", "Could not export to {0}: {1}").format(folder, exc))
             return False
-        self.statusBar().showMessage(self.tr("Run data written to {0}").format(folder), 5000)
+        self.statusBar().showMessage(QCoreApplication.translate("MainWindow", "Run data written to {0}").format(folder), 5000)
         return True
 
     def export_snippet(self, path: str | None = None) -> bool:
         from engine.snippet import pytorch_snippet
 
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export model as PyTorch code"), "model.py", self.tr("Python files (*.py)"))
+            path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("MainWindow", "Export model as PyTorch code"), "model.py", QCoreApplication.translate("MainWindow", "Python files (*.py)"))
         if not path:
             return False
         try:
             Path(path).write_text(pytorch_snippet(self.config), encoding="utf-8")
         except OSError as exc:
-            self._warn(self.tr("Could not write {0}: {1}").format(path, exc))
+            self._warn(QCoreApplication.translate("MainWindow", "Could not write {0}: {1}").format(path, exc))
             return False
         return True

@@ -3,6 +3,7 @@ curves, presentation mode and the classroom option. A mixin of MainWindow."""
 
 from __future__ import annotations
 
+from qtpy.QtCore import QCoreApplication
 from qtpy.QtWidgets import QApplication
 
 
@@ -11,19 +12,20 @@ def _plain(value) -> str:
 
 
 class TeachingMixin:
+    # mixins translate in MainWindow's context: Qt looks texts up under the instance's class
     def open_study(self) -> None:
         from desktop_app.study_dialog import StudyDialog
 
-        configs = [(self.tr("current"), self.config)]
+        configs = [(QCoreApplication.translate("MainWindow", "current"), self.config)]
         if self.reference is not None:
-            configs.append((self.tr("reference"), self.reference.info.config))
+            configs.append((QCoreApplication.translate("MainWindow", "reference"), self.reference.info.config))
         self.study = StudyDialog(configs, self)
         self.study.show()
 
     def pin_reference(self) -> None:
         """Keep the current run beside the next ones: its curves dashed, its heatmap beside."""
         if self.history is None or self.history.last_record is None:
-            self._warn(self.tr("There is no run to pin yet: press Play or Step first."))
+            self._warn(QCoreApplication.translate("MainWindow", "There is no run to pin yet: press Play or Step first."))
             return
         self.reference = self.history
         self.reference_heatmap.set_history(self.reference)
@@ -46,9 +48,9 @@ class TeachingMixin:
         diff = ref.info.config.diff(self.config)
         if diff:
             changes = "; ".join(f"{key} {_plain(old)} → {_plain(new)}" for key, (old, new) in diff.items())
-            text = self.tr("Reference (right, dashed curves) differs in: {0}").format(changes)
+            text = QCoreApplication.translate("MainWindow", "Reference (right, dashed curves) differs in: {0}").format(changes)
         else:
-            text = self.tr("Reference pinned (right, dashed curves): change a setting to compare.")
+            text = QCoreApplication.translate("MainWindow", "Reference pinned (right, dashed curves): change a setting to compare.")
         self.reference_label.setText(text)
         self.reference_label.show()
 

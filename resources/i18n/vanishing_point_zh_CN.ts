@@ -518,360 +518,365 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop_app/window.py" line="121" />
+        <location filename="../../desktop_app/window.py" line="116" />
         <source>Transport</source>
         <translation>运行控制</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="125" />
-        <location filename="../../desktop_app/window.py" line="568" />
+        <location filename="../../desktop_app/window.py" line="120" />
+        <location filename="../../desktop_app/window.py" line="465" />
         <source>▶ Play</source>
         <translation>▶ 运行</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="126" />
+        <location filename="../../desktop_app/window.py" line="121" />
         <source>Play / pause training (Space)</source>
         <translation>运行/暂停训练（空格键）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="128" />
+        <location filename="../../desktop_app/window.py" line="123" />
         <source>Step</source>
         <translation>单步</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="129" />
+        <location filename="../../desktop_app/window.py" line="124" />
         <source>One training step (S)</source>
         <translation>执行一个训练步（S）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="131" />
+        <location filename="../../desktop_app/window.py" line="126" />
         <source>Reset</source>
         <translation>重置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="132" />
+        <location filename="../../desktop_app/window.py" line="127" />
         <source>Fresh weights, same seed (R)</source>
         <translation>重新初始化权重，随机种子不变（R）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="138" />
+        <location filename="../../desktop_app/window.py" line="133" />
         <source> Speed </source>
         <translation> 速度 </translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="141" />
+        <location filename="../../desktop_app/window.py" line="136" />
         <source>max</source>
         <translation>最快</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="143" />
+        <location filename="../../desktop_app/window.py" line="138" />
         <source>{0}/s</source>
         <translation>{0}/s</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="185" />
+        <location filename="../../desktop_app/window.py" line="180" />
         <source>Controls</source>
         <translation>控制面板</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="191" />
+        <location filename="../../desktop_app/window.py" line="186" />
         <source>Lessons</source>
         <translation>课程</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="209" />
+        <location filename="../../desktop_app/window.py" line="204" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="210" />
+        <location filename="../../desktop_app/window.py" line="205" />
         <source>&amp;Open configuration…</source>
         <translation>打开配置(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="211" />
+        <location filename="../../desktop_app/window.py" line="206" />
         <source>&amp;Save configuration…</source>
         <translation>保存配置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="213" />
+        <location filename="../../desktop_app/window.py" line="208" />
         <source>Save session (the run's whole history)…</source>
         <translation>保存会话（本次训练的完整历史）…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="214" />
+        <location filename="../../desktop_app/window.py" line="209" />
         <source>Open session to replay…</source>
         <translation>打开会话以回放…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="216" />
+        <location filename="../../desktop_app/window.py" line="211" />
         <source>Export heatmap as PNG…</source>
         <translation>将热力图导出为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="217" />
+        <location filename="../../desktop_app/window.py" line="212" />
         <source>Export curves as PNG…</source>
         <translation>将曲线导出为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="218" />
+        <location filename="../../desktop_app/window.py" line="213" />
+        <source>Export a view as PNG</source>
+        <translation>将视图导出为 PNG</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" line="216" />
         <source>Export run data as CSV…</source>
         <translation>将运行数据导出为 CSV…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="219" />
+        <location filename="../../desktop_app/window.py" line="217" />
         <source>Export window as PNG…</source>
         <translation>将窗口导出为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="220" />
+        <location filename="../../desktop_app/window.py" line="218" />
         <source>Export model as PyTorch code…</source>
         <translation>将模型导出为 PyTorch 代码…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="222" />
+        <location filename="../../desktop_app/window.py" line="220" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="224" />
+        <location filename="../../desktop_app/window.py" line="222" />
         <source>&amp;Compare</source>
         <translation>对比(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="225" />
+        <location filename="../../desktop_app/window.py" line="223" />
         <source>Pin this run as the reference</source>
         <translation>将本次训练固定为参照</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="226" />
+        <location filename="../../desktop_app/window.py" line="224" />
         <source>Clear the reference</source>
         <translation>清除参照</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="228" />
+        <location filename="../../desktop_app/window.py" line="226" />
         <source>Cross-validation and learning curve…</source>
         <translation>交叉验证与学习曲线…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="230" />
+        <location filename="../../desktop_app/window.py" line="228" />
         <source>&amp;Presets</source>
         <translation>预设(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="239" />
+        <location filename="../../desktop_app/window.py" line="237" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="244" />
+        <location filename="../../desktop_app/window.py" line="242" />
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="245" />
+        <location filename="../../desktop_app/window.py" line="243" />
         <source>Presentation mode</source>
         <translation>演示模式</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="247" />
+        <location filename="../../desktop_app/window.py" line="245" />
         <source>Classroom: choose the controls to show…</source>
         <translation>课堂模式：选择要显示的控件…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="249" />
+        <location filename="../../desktop_app/window.py" line="247" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="255" />
+        <location filename="../../desktop_app/window.py" line="253" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="256" />
+        <location filename="../../desktop_app/window.py" line="254" />
         <source>&amp;About Vanishing Point</source>
         <translation>关于 Vanishing Point(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="277" />
+        <location filename="../../desktop_app/window.py" line="275" />
         <source>Building the network…</source>
         <translation>正在构建网络…</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="298" />
+        <location filename="../../desktop_app/window.py" line="296" />
         <source>The network could not be built: {0}</source>
         <translation>无法构建网络：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="368" />
+        <location filename="../../desktop_app/window_files.py" line="21" />
         <source>There is no run to save yet: press Play or Step first.</source>
         <translation>还没有可保存的训练：请先按“运行”或“单步”。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="371" />
+        <location filename="../../desktop_app/window_files.py" line="24" />
         <source>Save session</source>
         <translation>保存会话</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="371" />
-        <location filename="../../desktop_app/window.py" line="387" />
+        <location filename="../../desktop_app/window_files.py" line="24" />
+        <location filename="../../desktop_app/window_files.py" line="40" />
         <source>Sessions (*.vpsession)</source>
         <translation>会话文件 (*.vpsession)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="381" />
+        <location filename="../../desktop_app/window_files.py" line="34" />
         <source>Session saved to {0}</source>
         <translation>会话已保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="387" />
+        <location filename="../../desktop_app/window_files.py" line="40" />
         <source>Open session</source>
         <translation>打开会话</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="427" />
+        <location filename="../../desktop_app/window_teaching.py" line="19" />
         <source>current</source>
         <translation>当前</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="429" />
+        <location filename="../../desktop_app/window_teaching.py" line="21" />
         <source>reference</source>
         <translation>参照</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="436" />
+        <location filename="../../desktop_app/window_teaching.py" line="28" />
         <source>There is no run to pin yet: press Play or Step first.</source>
         <translation>还没有可固定的训练：请先按“运行”或“单步”。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="459" />
+        <location filename="../../desktop_app/window_teaching.py" line="51" />
         <source>Reference (right, dashed curves) differs in: {0}</source>
         <translation>参照（右侧热图，虚线曲线）的不同之处：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="461" />
+        <location filename="../../desktop_app/window_teaching.py" line="53" />
         <source>Reference pinned (right, dashed curves): change a setting to compare.</source>
         <translation>已固定参照（右侧热图，虚线曲线）：修改一项设置即可对比。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="476" />
+        <location filename="../../desktop_app/window.py" line="373" />
         <source>{0}: changed {1}</source>
         <translation>{0}：已更改 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="556" />
+        <location filename="../../desktop_app/window.py" line="453" />
         <source>building</source>
         <translation>构建中</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="558" />
+        <location filename="../../desktop_app/window.py" line="455" />
         <source>ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="561" />
+        <location filename="../../desktop_app/window.py" line="458" />
         <source>training</source>
         <translation>训练中</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="561" />
+        <location filename="../../desktop_app/window.py" line="458" />
         <source>paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="562" />
+        <location filename="../../desktop_app/window.py" line="459" />
         <source>completed</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="563" />
+        <location filename="../../desktop_app/window.py" line="460" />
         <source>diverged</source>
         <translation>已发散</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="564" />
+        <location filename="../../desktop_app/window.py" line="461" />
         <source>early stopped</source>
         <translation>已早停</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="567" />
+        <location filename="../../desktop_app/window.py" line="464" />
         <source>  step {0} / {1}    {2} steps/s    {3}</source>
         <translation>  第 {0} / {1} 步    {2} 步/s    {3}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="568" />
+        <location filename="../../desktop_app/window.py" line="465" />
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="573" />
+        <location filename="../../desktop_app/window_files.py" line="79" />
         <source>Open configuration</source>
         <translation>打开配置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="573" />
-        <location filename="../../desktop_app/window.py" line="585" />
+        <location filename="../../desktop_app/window_files.py" line="79" />
+        <location filename="../../desktop_app/window_files.py" line="91" />
         <source>TOML files (*.toml)</source>
         <translation>TOML 文件 (*.toml)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="585" />
+        <location filename="../../desktop_app/window_files.py" line="91" />
         <source>Save configuration</source>
         <translation>保存配置</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="591" />
+        <location filename="../../desktop_app/window_files.py" line="97" />
         <source>Could not save {0}: {1}</source>
         <translation>无法保存 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="595" />
+        <location filename="../../desktop_app/window_files.py" line="101" />
         <source>Export PNG</source>
         <translation>导出 PNG</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="595" />
+        <location filename="../../desktop_app/window_files.py" line="101" />
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="600" />
+        <location filename="../../desktop_app/window_files.py" line="106" />
         <source>Could not write {0}</source>
         <translation>无法写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="607" />
+        <location filename="../../desktop_app/window_files.py" line="113" />
         <source>There is no run data to export yet: press Play or Step first.</source>
         <translation>尚无可导出的运行数据：请先点击“运行”或“单步”。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="610" />
+        <location filename="../../desktop_app/window_files.py" line="116" />
         <source>Export run data to folder</source>
         <translation>将运行数据导出到文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="618" />
+        <location filename="../../desktop_app/window_files.py" line="124" />
         <source>Could not export to {0}: {1}</source>
         <translation>无法导出到 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="620" />
+        <location filename="../../desktop_app/window_files.py" line="126" />
         <source>Run data written to {0}</source>
         <translation>运行数据已写入 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="626" />
+        <location filename="../../desktop_app/window.py" line="470" />
         <source>Vanishing Point</source>
         <translation>Vanishing Point</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="633" />
+        <location filename="../../desktop_app/window.py" line="477" />
         <source>About Vanishing Point</source>
         <translation>关于 Vanishing Point</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="635" />
+        <location filename="../../desktop_app/window.py" line="479" />
         <source>Vanishing Point trains a real PyTorch network and shows every layer's gradient.
 
 Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training deep feedforward neural networks; He et al. (2015), Delving deep into rectifiers; Ioffe &amp; Szegedy (2015), Batch normalization; He et al. (2016), Deep residual learning; Pascanu et al. (2013), On the difficulty of training recurrent neural networks (gradient clipping); Poole et al. (2016), Exponential expressivity in deep neural networks through transient chaos, and Schoenholz et al. (2017), Deep information propagation (the mean-field theory of the signal view).</source>
@@ -880,27 +885,19 @@ Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training de
 参考文献：Glorot &amp; Bengio (2010), Understanding the difficulty of training deep feedforward neural networks；He et al. (2015), Delving deep into rectifiers；Ioffe &amp; Szegedy (2015), Batch normalization；He et al. (2016), Deep residual learning；Pascanu et al. (2013), On the difficulty of training recurrent neural networks（梯度裁剪）；Poole et al. (2016), Exponential expressivity in deep neural networks through transient chaos，以及 Schoenholz et al. (2017), Deep information propagation（信号视图中的平均场理论）。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="649" />
+        <location filename="../../desktop_app/window_files.py" line="133" />
         <source>Export model as PyTorch code</source>
         <translation>将模型导出为 PyTorch 代码</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="649" />
+        <location filename="../../desktop_app/window_files.py" line="133" />
         <source>Python files (*.py)</source>
         <translation>Python 文件 (*.py)</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/window.py" line="655" />
+        <location filename="../../desktop_app/window_files.py" line="139" />
         <source>Could not write {0}: {1}</source>
         <translation>无法写入 {0}：{1}</translation>
-    </message>
-    <message>
-        <source>Vanishing Point trains a real PyTorch network and shows every layer's gradient.
-
-Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training deep feedforward neural networks; He et al. (2015), Delving deep into rectifiers; Ioffe &amp; Szegedy (2015), Batch normalization; He et al. (2016), Deep residual learning; Pascanu et al. (2013), On the difficulty of training recurrent neural networks (gradient clipping).</source>
-        <translation type="vanished">Vanishing Point 训练一个真实的 PyTorch 网络，并展示每一层的梯度。
-
-参考文献：Glorot &amp; Bengio (2010)，Understanding the difficulty of training deep feedforward neural networks；He et al. (2015)，Delving deep into rectifiers；Ioffe &amp; Szegedy (2015)，Batch normalization；He et al. (2016)，Deep residual learning；Pascanu et al. (2013)，On the difficulty of training recurrent neural networks（梯度裁剪）。</translation>
     </message>
 </context>
 <context>

@@ -89,3 +89,17 @@ def test_language_menu_rebuilds_the_window_in_chinese(make_window, qtbot):
     qtbot.addWidget(newer)
     assert [a.text() for a in newer.menuBar().actions()][0] == "&File"
     newer.close()
+
+
+def test_messages_from_the_window_mixins_are_translated(qtbot, settings):
+    """The file and teaching mixins translate under MainWindow, the class Qt looks texts up by."""
+    from desktop_app.window import MainWindow
+
+    w = MainWindow(settings=settings, language="zh_CN")
+    w.setProperty("quiet", True)
+    qtbot.addWidget(w)
+    w.save_session()  # nothing to save yet: a warning from FilesMixin
+    assert "还没有可保存的训练" in w.statusBar().currentMessage()
+    w.pin_reference()  # nothing to pin yet: a warning from TeachingMixin
+    assert "还没有可固定的训练" in w.statusBar().currentMessage()
+    w.restart_timer.stop()

@@ -398,3 +398,17 @@ def test_a_seed_outside_the_generators_range_is_refused(seed):
 def test_batch_norm_with_a_batch_of_one_is_refused(changes):
     with pytest.raises(ConfigError, match="batch_norm = true needs at least 2 samples"):
         tiny(batch_norm=True, **changes)
+
+
+def test_twin_runs_share_data_and_initial_weights_where_the_architecture_allows():
+    """Compare relies on it: with the same seed, only the changed setting differs."""
+    import torch
+
+    from engine import Config, Run
+
+    base = Run(Config(depth=4, width=8, steps=1))
+    other_activation = Run(Config(depth=4, width=8, steps=1, activation="relu", lr=0.1))
+    deeper = Run(Config(depth=6, width=8, steps=1))
+    assert all(torch.equal(a, b) for a, b in zip(base.weights, other_activation.weights))
+    assert all(torch.equal(a, b) for a, b in zip(base.weights[:4], deeper.weights[:4]))
+    assert (base.data.x_train == deeper.data.x_train).all()
