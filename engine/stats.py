@@ -37,10 +37,12 @@ def layer_stats(
     before: list[torch.Tensor],
     model: MLP,
     pre: list[torch.Tensor],
+    quantiles: bool = True,
 ) -> LayerStats:
     """`post` are the hidden activations (batch, width) of this step's forward pass, `out` the
     output (batch, n_outputs), `before` copies of the weights before the optimizer step, `pre`
-    the pre-activations whose gradients (dL/ds) were retained."""
+    the pre-activations whose gradients (dL/ds) were retained. Without `quantiles` the
+    distributions are None (not measured at this evaluation)."""
     depth = len(post)
     act = model.activation
     with torch.no_grad():
@@ -50,8 +52,9 @@ def layer_stats(
         if dead_applies:
             # a unit is dead when its activation's slope is zero on every sample: for relu (and a
             # leaky or parametric relu whose negative slope is exactly 0) that is output <= 0
-            slopes = torch.tensor(_negative_slopes(model, depth), device=hidden.device)
-            dead = (hidden <= 0).all(dim=1).float().mean(dim=1) * (slopes == 0)
+            dead = (hidden <= 0).all(dim=1).float().mean(dim=1)
+            if act is not Activation.RELU:  # a leaky or parametric unit is dead only at slope 0
+                dead = dead * (torch.tensor(_negative_slopes(model, depth), device=hidden.device) == 0)
             rows.append(dead)
         bounds = _saturation_bounds(act)
         if bounds is not None:
@@ -60,11 +63,13 @@ def layer_stats(
         current = [w.detach() for w in weights]
         rows.append(torch.stack(torch._foreach_norm(torch._foreach_sub(current, before))))
         rows.append(torch.stack(torch._foreach_norm(before)))
-        q = torch.tensor(QUANTILES, device=hidden.device)
-        act_q = torch.quantile(hidden.flatten(1), q, dim=1).T  # (depth, 5)
-        batch = out.shape[0]
-        sig_q = torch.stack([torch.quantile(s.grad.flatten() * batch, q) for s in pre])  # (layers, 5)
-        rows += [act_q.flatten(), sig_q.flatten()]
+        if quantiles:
+            act_q = _quantiles(hidden.flatten(1))  # (depth, 5)
+            batch = out.shape[0]
+            # hidden layers share a width: one sort for all of them, one for the output
+            hidden_grads = torch.stack([s.grad for s in pre[:-1]]).flatten(1) * batch  # (depth, batch*width)
+            sig_q = torch.cat([_quantiles(hidden_grads), _quantiles(pre[-1].grad.flatten()[None] * batch)])
+            rows += [act_q.flatten(), sig_q.flatten()]
         flat = torch.cat(rows).cpu().numpy().astype(np.float64)  # sync point (evaluation steps only)
 
     n = depth + 1
@@ -77,12 +82,30 @@ def layer_stats(
     if bounds is not None:
         saturated[:depth], flat = flat[:depth], flat[depth:]
     delta, base, flat = flat[:n], flat[n : 2 * n], flat[2 * n :]
-    act_quantiles = np.full((n, len(QUANTILES)), np.nan)
-    act_quantiles[:depth] = flat[: depth * len(QUANTILES)].reshape(depth, -1)
-    signal_quantiles = flat[depth * len(QUANTILES) :].reshape(n, -1)
+    act_quantiles = signal_quantiles = None
+    if quantiles:
+        act_quantiles = np.full((n, len(QUANTILES)), np.nan)
+        act_quantiles[:depth] = flat[: depth * len(QUANTILES)].reshape(depth, -1)
+        signal_quantiles = flat[depth * len(QUANTILES) :].reshape(n, -1)
     with np.errstate(divide="ignore", invalid="ignore"):
         update_ratio = np.where(base > 0, delta / base, np.nan)
     return LayerStats(grad_rms, signal_rms, act_mean_abs, dead, saturated, update_ratio, act_quantiles, signal_quantiles)
+
+
+QUANTILE_SAMPLE = 1024  # values per layer the distribution views are drawn from
+
+
+def _quantiles(x: torch.Tensor) -> torch.Tensor:
+    """QUANTILES of each row of x (rows, n), from an evenly strided sample of at most
+    QUANTILE_SAMPLE values per row: torch.quantile on whole deep layers cost more than the
+    training step itself, and a band drawn on screen needs no more."""
+    n = x.shape[1]
+    if n > QUANTILE_SAMPLE:
+        x = x[:, :: n // QUANTILE_SAMPLE]
+    ordered = x.sort(dim=1).values
+    m = ordered.shape[1]
+    index = torch.tensor([round(q * (m - 1)) for q in QUANTILES], device=x.device)
+    return ordered[:, index]  # (rows, 5)
 
 
 def _negative_slopes(model: MLP, depth: int) -> list[float]:

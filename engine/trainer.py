@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from engine.config import LIVE_KEYS, Config, ConfigError, Device, Optimizer
 from engine.data import DataSplit, make_data
 from engine.model import MLP
-from engine.results import FINISHED, Evaluation, RunStatus, StepRecord
+from engine.results import FINISHED, QUANTILE_EVERY, Evaluation, RunStatus, StepRecord
 from engine.stats import LayerStats, layer_stats
 from engine.theory import measured_log10_signal_slope, predicted_log10_signal_slope
 
@@ -162,6 +162,9 @@ class Run:
         cfg = self.config
         t = self.step_count + 1
         instrument = t == 1 or t % cfg.eval_every == 0 or t == cfg.steps
+        # the distributions (sorting every layer's values) are the heaviest statistic: every
+        # QUANTILE_EVERY-th evaluation, and on the first
+        quantiles = instrument and (t == 1 or (t // cfg.eval_every) % QUANTILE_EVERY == 0)
         model = self.model
         if not model.training:  # train() walks every module: not on every step
             model.train()
@@ -185,15 +188,18 @@ class Run:
         norms = torch._foreach_norm(grads)  # before clipping
         signal = torch._foreach_norm([s.grad for s in pre]) if trace else []
         # note: one device-to-host sync point per step, for every number the step reports
-        values = torch.stack([loss.detach(), *norms, *signal]).cpu().numpy().astype(np.float64)
-        loss_v = float(values[0])
-        param_norms = values[1 : 1 + len(self.params)]
-        grad_norms = param_norms[: self.n_layers]
+        values = torch.stack([loss.detach(), *norms, *signal]).tolist()
+        loss_v = values[0]
+        n_params = len(self.params)
+        grad_norms = np.array(values[1 : 1 + self.n_layers])
         signal_rms = None
         if trace:
             # dL/ds of a mean loss is 1/batch of the per-sample gradient: report the per-sample RMS
-            signal_rms = values[1 + len(self.params) :] * np.sqrt(x.shape[0] / self._units)
-        total = math.sqrt(float(param_norms @ param_norms))  # inf and nan pass through silently
+            signal_rms = np.array(values[1 + n_params :]) * np.sqrt(x.shape[0] / self._units)
+        try:
+            total = math.hypot(*values[1 : 1 + n_params])  # inf and nan pass through
+        except OverflowError:  # squares of finite norms beyond float range
+            total = math.inf
         self.step_count = t
 
         if not (math.isfinite(loss_v) and math.isfinite(total)):
@@ -211,7 +217,7 @@ class Run:
         evaluation = None
         if instrument:
             stats = layer_stats(
-                grad_norms / np.sqrt(self._numel), signal_rms, post, out, self.weights, before, model, pre
+                grad_norms / np.sqrt(self._numel), signal_rms, post, out, self.weights, before, model, pre, quantiles
             )
             evaluation = self._evaluate(t, stats)
             if evaluation is None:

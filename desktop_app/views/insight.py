@@ -13,6 +13,7 @@ from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_app.history import RunHistory
 from desktop_app.style import TRAIN_COLOR, VAL_COLOR, cache_axes, without_context_menus
+from engine.results import QUANTILE_EVERY
 
 CLASS_COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44)]
 GUIDE = (1e-4, 1e-2)  # the update-to-weight ratio band around 1e-3 (Karpathy's rule of thumb)
@@ -203,15 +204,17 @@ class InsightView(QObject):
             self.val_points.setData(d.x_val[:400, 0], d.x_val[:400, 1], pen=pens, brush=None)
 
     def _distributions(self, h: RunHistory) -> None:
-        steps = h.eval_series("step")
         j = h.n_evals
         i = self.layer - 1
+        every = h.info.config.eval_every * QUANTILE_EVERY
         self.dist_label.setText(
             self.tr("Layer {0}: 5–95% (light), 25–75% (dark) and median of its values over the batch, every {1} steps. "
-                    "Saturated sigmoids pile up near 0 and 1; dead ReLUs make a spike at 0.").format(self.layer, h.info.config.eval_every)
+                    "Saturated sigmoids pile up near 0 and 1; dead ReLUs make a spike at 0.").format(self.layer, every)
         )
+        measured = np.isfinite(h.signal_quantiles[:j, i, 2])  # the evaluations that measured them
+        steps = h.eval_series("step")[measured]
         for (lines, median), data in ((self.act_bands, h.act_quantiles), (self.sig_bands, h.signal_quantiles)):
-            q = data[:j, i]
+            q = data[:j, i][measured]
             for k, line in zip((0, 1, 3, 4), lines):
                 line.setData(steps, q[:, k])
             median.setData(steps, q[:, 2])
