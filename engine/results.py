@@ -69,8 +69,10 @@ class StepRecord:
     # (layers,) RMS of the per-sample dL/ds at each layer's pre-activation; None on steps that
     # are not evaluation steps unless Run.signal_every_step is set (it costs a few percent)
     signal_rms: np.ndarray | None
-    total_norm: float  # global gradient norm over all parameters, before clipping
-    clipped_norm: float  # the same after clipping (equal when clipping is off or not triggered)
+    # global gradient norm over all parameters, before and after clipping (equal when it did not
+    # clip); measured on every step while clipping is on, else on evaluation steps (NaN between)
+    total_norm: float
+    clipped_norm: float
     status: RunStatus
     evaluation: Evaluation | None = None  # on evaluation steps
     changes: dict[str, Any] = field(default_factory=dict)  # live settings applied at this step

@@ -184,32 +184,33 @@ class Run:
         self.optimizer.zero_grad(set_to_none=True)
         objective.backward()
 
-        grads = [p.grad for p in self.params]  # every parameter takes part in every forward pass
-        norms = torch._foreach_norm(grads)  # before clipping
+        # the global norm over every parameter is needed to clip, and shown on evaluation steps;
+        # other steps measure the weight matrices only (half the tensors of a small net)
+        everything = instrument or cfg.clip_norm > 0
+        measured = self.params if everything else self.weights  # weights first
+        norms = torch._foreach_norm([p.grad for p in measured])  # before clipping
         signal = torch._foreach_norm([s.grad for s in pre]) if trace else []
         # note: one device-to-host sync point per step, for every number the step reports
         values = torch.stack([loss.detach(), *norms, *signal]).tolist()
         loss_v = values[0]
-        n_params = len(self.params)
+        n_measured = len(measured)
         grad_norms = np.array(values[1 : 1 + self.n_layers])
         signal_rms = None
         if trace:
             # dL/ds of a mean loss is 1/batch of the per-sample gradient: report the per-sample RMS
-            signal_rms = np.array(values[1 + n_params :]) * np.sqrt(x.shape[0] / self._units)
-        try:
-            total = math.hypot(*values[1 : 1 + n_params])  # inf and nan pass through
-        except OverflowError:  # squares of finite norms beyond float range
-            total = math.inf
+            signal_rms = np.array(values[1 + n_measured :]) * np.sqrt(x.shape[0] / self._units)
+        norm = math.hypot(*values[1 : 1 + n_measured])  # inf and nan pass through
+        total = norm if everything else math.nan
         self.step_count = t
 
-        if not (math.isfinite(loss_v) and math.isfinite(total)):
+        if not (math.isfinite(loss_v) and math.isfinite(norm)):
             what = "the loss" if not math.isfinite(loss_v) else "the gradient of " + self._first_bad(grad_norms)
             return self._diverge(t, f"{what} became non-finite at step {t}", loss_v, grad_norms, signal_rms, total, changes)
 
         clipped = total
         if cfg.clip_norm > 0 and total > cfg.clip_norm:
             coef = cfg.clip_norm / (total + 1e-6)  # as torch.nn.utils.clip_grad_norm_
-            torch._foreach_mul_(grads, coef)
+            torch._foreach_mul_([p.grad for p in self.params], coef)
             clipped = total * coef
         before = torch._foreach_mul([w.detach() for w in self.weights], 1.0) if instrument else None  # copies
         self.optimizer.step()

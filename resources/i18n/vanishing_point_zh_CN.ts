@@ -368,133 +368,133 @@
 <context>
     <name>InsightView</name>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="45" />
+        <location filename="../../desktop_app/views/insight.py" line="46" />
         <source>x₂ (standardized)</source>
         <translation>x₂（标准化）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="45" />
+        <location filename="../../desktop_app/views/insight.py" line="46" />
         <source>x₁ (standardized)</source>
         <translation>x₁（标准化）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="54" />
+        <location filename="../../desktop_app/views/insight.py" line="55" />
         <source>Filled: training points. Hollow: validation points. Shading: the class the network predicts, paler where it is unsure.</source>
         <translation>实心点：训练样本。空心点：验证样本。底色：网络预测的类别，越浅表示越不确定。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="60" />
+        <location filename="../../desktop_app/views/insight.py" line="61" />
         <source>What it learned</source>
         <translation>学到了什么</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="65" />
+        <location filename="../../desktop_app/views/insight.py" line="66" />
         <source>activation</source>
         <translation>激活值</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="65" />
         <location filename="../../desktop_app/views/insight.py" line="66" />
-        <location filename="../../desktop_app/views/insight.py" line="84" />
-        <location filename="../../desktop_app/views/insight.py" line="104" />
-        <location filename="../../desktop_app/views/insight.py" line="119" />
+        <location filename="../../desktop_app/views/insight.py" line="67" />
+        <location filename="../../desktop_app/views/insight.py" line="85" />
+        <location filename="../../desktop_app/views/insight.py" line="105" />
+        <location filename="../../desktop_app/views/insight.py" line="120" />
         <source>training step</source>
         <translation>训练步</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="66" />
+        <location filename="../../desktop_app/views/insight.py" line="67" />
         <source>∂L/∂s per sample</source>
         <translation>每个样本的 ∂L/∂s</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="74" />
+        <location filename="../../desktop_app/views/insight.py" line="75" />
         <source>Distributions</source>
         <translation>分布</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="78" />
+        <location filename="../../desktop_app/views/insight.py" line="79" />
         <source>layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="78" />
+        <location filename="../../desktop_app/views/insight.py" line="79" />
         <source>share of units</source>
         <translation>单元占比</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="84" />
+        <location filename="../../desktop_app/views/insight.py" line="85" />
         <source>share</source>
         <translation>占比</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="88" />
+        <location filename="../../desktop_app/views/insight.py" line="89" />
         <source>dead (ReLU family: zero slope on every sample)</source>
         <translation>死亡（ReLU 类：对每个样本斜率都为零）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="89" />
+        <location filename="../../desktop_app/views/insight.py" line="90" />
         <source>saturated (sigmoid/tanh: in the flat part)</source>
         <translation>饱和（sigmoid/tanh：处于平坦区）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="100" />
+        <location filename="../../desktop_app/views/insight.py" line="101" />
         <source>Unit health</source>
         <translation>单元健康</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="104" />
+        <location filename="../../desktop_app/views/insight.py" line="105" />
         <source>‖ΔW‖ / ‖W‖</source>
         <translation>‖ΔW‖ / ‖W‖</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="109" />
+        <location filename="../../desktop_app/views/insight.py" line="110" />
         <source>One line per layer (darker toward the output), focused layer thick, measured every evaluation. The green band (10⁻⁴ to 10⁻²) is where updates are usually healthy: far below, a layer hardly learns; far above, the step is too large.</source>
         <translation>每层一条线（越靠近输出颜色越深），选中的层加粗，每次评估时测量。绿色带（10⁻⁴ 到 10⁻²）是更新通常健康的范围：远低于它，该层几乎学不到东西；远高于它，步长过大。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="115" />
+        <location filename="../../desktop_app/views/insight.py" line="116" />
         <source>Update ratio</source>
         <translation>更新比例</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="119" />
+        <location filename="../../desktop_app/views/insight.py" line="120" />
         <source>global gradient norm</source>
         <translation>全局梯度范数</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="131" />
+        <location filename="../../desktop_app/views/insight.py" line="132" />
         <source>Clipping</source>
         <translation>梯度裁剪</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="188" />
+        <location filename="../../desktop_app/views/insight.py" line="189" />
         <source>x (standardized)</source>
         <translation>x（标准化）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="210" />
+        <location filename="../../desktop_app/views/insight.py" line="211" />
         <source>Layer {0}: 5–95% (light), 25–75% (dark) and median of its values over the batch, every {1} steps. Saturated sigmoids pile up near 0 and 1; dead ReLUs make a spike at 0.</source>
         <translation>第 {0} 层：该层在一个批次上取值的 5–95%（浅色）、25–75%（深色）分位区间和中位数，每 {1} 步一次。饱和的 sigmoid 会堆积在 0 和 1 附近；死亡 ReLU 会在 0 处形成尖峰。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="233" />
+        <location filename="../../desktop_app/views/insight.py" line="236" />
         <source>layer {0} over time</source>
         <translation>第 {0} 层随时间的变化</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="234" />
+        <location filename="../../desktop_app/views/insight.py" line="237" />
         <source>Bars: each hidden layer at step {0}. Measured on the training batch every {1} steps.</source>
         <translation>条形：第 {0} 步时的各隐藏层。每 {1} 步在训练批次上测量一次。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="257" />
+        <location filename="../../desktop_app/views/insight.py" line="260" />
         <source>Grey: global gradient norm before clipping; green: after. Red: the threshold {0}; {1} of {2} steps were clipped.</source>
         <translation>灰色：裁剪前的全局梯度范数；绿色：裁剪后。红色：阈值 {0}；{2} 步中有 {1} 步被裁剪。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="260" />
-        <source>Grey: global gradient norm before clipping; green: after. Clipping is off: set Gradient clipping to see the threshold.</source>
-        <translation>灰色：裁剪前的全局梯度范数；绿色：裁剪后。梯度裁剪已关闭：设置“梯度裁剪”即可看到阈值。</translation>
+        <location filename="../../desktop_app/views/insight.py" line="263" />
+        <source>Grey: global gradient norm before clipping (measured on evaluation steps while clipping is off); green: after. Set Gradient clipping to see the threshold.</source>
+        <translation>灰色：裁剪前的全局梯度范数（梯度裁剪关闭时只在评估步测量）；绿色：裁剪后。设置“梯度裁剪”即可看到阈值。</translation>
     </message>
 </context>
 <context>
