@@ -22,6 +22,9 @@ class DiagnosisView(QWidget):
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setObjectName("diagnosis")
+        # a fixed height: new numbers every few frames must not re-lay-out (and repaint) the window
+        self.label.setFixedHeight(self.label.fontMetrics().lineSpacing() * 4 + 14)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
@@ -82,8 +85,12 @@ class DiagnosisView(QWidget):
             self.label.setText(text)
             return
         worst = findings[0].severity
-        self.label.setStyleSheet(f"padding:6px; border-radius:4px; {_STYLE[worst]}")
-        self.label.setText("<br>".join(self.sentence(f) for f in findings))
+        style = f"padding:6px; border-radius:4px; {_STYLE[worst]}"
+        if self.label.styleSheet() != style:  # a style sheet change re-polishes the widget
+            self.label.setStyleSheet(style)
+        text = "<br>".join(self.sentence(f) for f in findings)
+        if self.label.text() != text:
+            self.label.setText(text)
 
 
 def _percent(x: float) -> str:

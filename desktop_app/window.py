@@ -141,7 +141,7 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         bar.addSeparator()
         self.readout = QLabel()
         self.readout.setObjectName("readout")
-        self.readout.setMinimumWidth(380)
+        self.readout.setFixedWidth(self.readout.fontMetrics().horizontalAdvance("0" * 64))  # no re-layout as it ticks
         bar.addWidget(self.readout)
         self.addToolBar(bar)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from qtpy.QtCore import Qt
-from qtpy.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_app.history import RunHistory
 from desktop_app.style import (
@@ -56,6 +56,8 @@ class ErrorCurvesView(QWidget):
         self.log_y.toggled.connect(self._on_log_y_toggled)
         self.readout = QLabel(" ")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        # its text changes on every evaluation: it must not resize (and re-lay-out) the view
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         bar = QHBoxLayout()
         bar.addWidget(self.readout, 1)
         bar.addWidget(self.log_y)

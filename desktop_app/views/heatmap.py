@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from qtpy.QtCore import QPointF, QRectF, Signal
-from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget  # noqa: I001
+from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QSizePolicy, QVBoxLayout, QWidget  # noqa: I001
 
 from desktop_app.history import RunHistory
 from desktop_app.style import cache_axes, superscript, without_context_menus
@@ -52,11 +52,12 @@ class GradientHeatmapView(QWidget):
         self.signal_button.toggled.connect(self._on_signal_button_toggled)
         self.hover_label = QLabel(" ")
         self.hover_label.setObjectName("hoverLabel")
+        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # no re-layout on hover
+        self.hover_label.setAlignment(pg.QtCore.Qt.AlignmentFlag.AlignRight | pg.QtCore.Qt.AlignmentFlag.AlignVCenter)
         top = QHBoxLayout()
         top.addWidget(self.grad_button)
         top.addWidget(self.signal_button)
-        top.addStretch(1)
-        top.addWidget(self.hover_label)
+        top.addWidget(self.hover_label, 1)
 
         self.canvas = pg.GraphicsLayoutWidget()
         self.plot = self.canvas.addPlot(row=0, col=0)
