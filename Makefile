@@ -36,6 +36,7 @@ test: lint
 bench: install
 	$(PY) benchmarks/engine.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/ui.py
+	$(PY) benchmarks/session.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(QM)

@@ -3,6 +3,8 @@
     vanishing-point                      open the desktop app
     vanishing-point run --out DIR ...    train headless and write the run's files
     vanishing-point presets              list the preset names, one per line
+    vanishing-point cv --folds K ...     K-fold cross-validation (and --curve: a learning curve)
+    vanishing-point sweep --grid K=V,... run a grid of configurations in parallel processes
     vanishing-point --screenshot OUT.png render the app offscreen after N steps and exit
 
 Configuration is resolved in this order, later winning: defaults, --preset, --config, --set,
