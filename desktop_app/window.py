@@ -65,7 +65,6 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         self.steps_per_second = 0.0
 
         self.controller = TrainingController(self)
-        self.controller.trace_signal = True  # the heatmap's signal view wants every step
         self.controller.batchArrived.connect(self._on_controller_batchArrived)
         self.controller.runReplaced.connect(self._on_controller_runReplaced)
         self.controller.runFailed.connect(self._on_controller_runFailed)
@@ -73,7 +72,8 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         self.controls = ControlPanel()
         self.controls.set_config(self.config)
         self.controls.configEdited.connect(self._on_controls_configEdited)
-        self.classroom_hidden = set(self.settings.value("classroomHidden", []) or [])
+        hidden = self.settings.value("classroomHidden", []) or []
+        self.classroom_hidden = {hidden} if isinstance(hidden, str) else set(hidden)  # one key reads back as a str
         self.controls.set_hidden(self.classroom_hidden)
         self.heatmap = GradientHeatmapView()
         self.curves = ErrorCurvesView()

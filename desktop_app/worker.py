@@ -31,7 +31,7 @@ class TrainingController(QObject):
         self.config: Config | None = None
         self.playing = False
         self.rate = 0.0
-        self.trace_signal = True
+        self.trace_signal = True  # dL/ds on every step: the heatmap's signal view shows every step
         self.timer = QTimer(self, interval=POLL_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
 

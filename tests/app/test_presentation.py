@@ -40,6 +40,12 @@ def test_classroom_hides_chosen_controls_and_remembers(make_window, settings):
     assert w.controls.bindings["lr"].widget.isVisible()
     assert not w.controls.bindings["depth"].widget.isVisible()
     assert "depth" in settings.value("classroomHidden")
+    w.set_classroom_hidden({"depth"})  # one key: QSettings reads it back as a plain string
+    from desktop_app.window import MainWindow
+
+    again = MainWindow(settings=settings)
+    assert again.classroom_hidden == {"depth"}
+    again.restart_timer.stop()
     w.set_classroom_hidden(set())
     assert w.controls.bindings["depth"].widget.isVisible()
 
