@@ -74,14 +74,13 @@ class MLP(nn.Module):
     def forward_traced(
         self, x: torch.Tensor, pre: list[torch.Tensor] | None, post: list[torch.Tensor] | None
     ) -> torch.Tensor:
-        """Forward pass that appends each layer's pre-activation s (batch, units) to `pre`, with
-        its gradient retained so that dL/ds can be read after backward, and each hidden layer's
+        """Forward pass that appends each layer's pre-activation s (batch, units) to `pre` (the
+        trainer differentiates the loss with respect to them too), and each hidden layer's
         activation to `post`. With both None it is the plain forward pass."""
         h = x  # (batch, n_inputs)
         for i in range(self.depth):
             s = self.linears[i](h)  # (batch, width)
             if pre is not None:
-                s.retain_grad()
                 pre.append(s)
             z = self.norms[i](s) if self.norms is not None else s
             a = self.act(i, z)
@@ -93,7 +92,6 @@ class MLP(nn.Module):
             h = h + a if self.skip[i] else a
         out = self.linears[-1](h)  # (batch, n_outputs)
         if pre is not None:
-            out.retain_grad()
             pre.append(out)
         return out
 

@@ -36,12 +36,12 @@ def layer_stats(
     weights: list[torch.Tensor],
     before: list[torch.Tensor],
     model: MLP,
-    pre: list[torch.Tensor],
+    pre_grads: list[torch.Tensor],
     quantiles: bool = True,
 ) -> LayerStats:
     """`post` are the hidden activations (batch, width) of this step's forward pass, `out` the
-    output (batch, n_outputs), `before` copies of the weights before the optimizer step, `pre`
-    the pre-activations whose gradients (dL/ds) were retained. Without `quantiles` the
+    output (batch, n_outputs), `before` copies of the weights before the optimizer step,
+    `pre_grads` the gradients dL/ds of each layer's pre-activation. Without `quantiles` the
     distributions are None (not measured at this evaluation)."""
     depth = len(post)
     act = model.activation
@@ -67,8 +67,8 @@ def layer_stats(
             act_q = _quantiles(hidden.flatten(1))  # (depth, 5)
             batch = out.shape[0]
             # hidden layers share a width: one sort for all of them, one for the output
-            hidden_grads = torch.stack([s.grad for s in pre[:-1]]).flatten(1) * batch  # (depth, batch*width)
-            sig_q = torch.cat([_quantiles(hidden_grads), _quantiles(pre[-1].grad.flatten()[None] * batch)])
+            hidden_grads = torch.stack(pre_grads[:-1]).flatten(1) * batch  # (depth, batch*width)
+            sig_q = torch.cat([_quantiles(hidden_grads), _quantiles(pre_grads[-1].flatten()[None] * batch)])
             rows += [act_q.flatten(), sig_q.flatten()]
         flat = torch.cat(rows).cpu().numpy().astype(np.float64)  # sync point (evaluation steps only)
 

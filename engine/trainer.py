@@ -182,14 +182,23 @@ class Run:
         if cfg.l2 > 0:
             objective = objective + cfg.l2 * sum(w.square().sum() for w in self.weights)
         self.optimizer.zero_grad(set_to_none=True)
-        objective.backward()
+        pre_grads: list[torch.Tensor] = []  # dL/ds per layer, (batch, units)
+        if trace:
+            # one backward pass for the parameters and the pre-activations together: cheaper
+            # than retain_grad hooks on every layer's output
+            grads = torch.autograd.grad(objective, self.params + pre)
+            for p, g in zip(self.params, grads):
+                p.grad = g
+            pre_grads = list(grads[len(self.params) :])
+        else:
+            objective.backward()
 
         # the global norm over every parameter is needed to clip, and shown on evaluation steps;
         # other steps measure the weight matrices only (half the tensors of a small net)
         everything = instrument or cfg.clip_norm > 0
         measured = self.params if everything else self.weights  # weights first
         norms = torch._foreach_norm([p.grad for p in measured])  # before clipping
-        signal = torch._foreach_norm([s.grad for s in pre]) if trace else []
+        signal = torch._foreach_norm(pre_grads) if trace else []
         # note: one device-to-host sync point per step, for every number the step reports
         values = torch.stack([loss.detach(), *norms, *signal]).tolist()
         loss_v = values[0]
@@ -218,7 +227,7 @@ class Run:
         evaluation = None
         if instrument:
             stats = layer_stats(
-                grad_norms / np.sqrt(self._numel), signal_rms, post, out, self.weights, before, model, pre, quantiles
+                grad_norms / np.sqrt(self._numel), signal_rms, post, out, self.weights, before, model, pre_grads, quantiles
             )
             evaluation = self._evaluate(t, stats)
             if evaluation is None:
