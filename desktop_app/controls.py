@@ -209,9 +209,9 @@ class ControlPanel(QScrollArea):
             self.bindings[key] = binding
             self.labels[key] = text
             binding.signal.connect(lambda *_, k=key: self._on_control_changed(k))
-        self.patience_hint = self.tr("0 = off")
         self.advanced_keys = frozenset(key for group, key, _, _ in spec if group == "advanced")
-        self.labels["patience"].setToolTip(f"patience ({self.patience_hint})")
+        off_hint = self.tr("0 = off")
+        self.labels["patience"].setToolTip(f"patience ({off_hint})")
         self._updating = False
 
     def set_hidden(self, keys: set[str]) -> None:

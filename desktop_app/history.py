@@ -37,7 +37,6 @@ class RunHistory:
         # (layers, steps) so that a range of steps is a slice of rows the heatmap can take as is
         self.grad_log10 = np.full((self.n_layers, self.capacity), np.nan, dtype=np.float32)
         self.signal_log10 = np.full((self.n_layers, self.capacity), np.nan, dtype=np.float32)
-        self.batch_loss = np.full(self.capacity, np.nan)
         self.total_norm = np.full(self.capacity, np.nan)
         self.clipped_norm = np.full(self.capacity, np.nan)
         n_evals = self.capacity // config.eval_every + 2
@@ -73,7 +72,6 @@ class RunHistory:
                 if traced:
                     signal = np.log10(np.array([r.signal_rms for r in traced])).T
                     self.signal_log10[:, [r.step - 1 for r in traced]] = signal
-            self.batch_loss[cols] = [r.loss for r in kept]
             self.total_norm[cols] = [r.total_norm for r in kept]
             self.clipped_norm[cols] = [r.clipped_norm for r in kept]
             self.records.extend(kept)

@@ -31,6 +31,14 @@ def _plot(title_left: str, title_bottom: str) -> tuple[pg.PlotWidget, pg.PlotIte
     return widget, plot
 
 
+def _column(page: QWidget, *items: tuple[QWidget, int]) -> None:
+    """Stack (widget, stretch) pairs in `page`, edge to edge."""
+    col = QVBoxLayout(page)
+    col.setContentsMargins(0, 0, 0, 0)
+    for widget, stretch in items:
+        col.addWidget(widget, stretch)
+
+
 class InsightView(QObject):
     """The five insight pages; the window puts each in a dock of its own (`pages`)."""
 
@@ -54,10 +62,7 @@ class InsightView(QObject):
         self.curve = self.map_plot.plot([], [], pen=pg.mkPen("#d62728", width=2))
         note = QLabel(self.tr("Filled: training points. Hollow: validation points. Shading: the class the network predicts, paler where it is unsure."))
         note.setWordWrap(True)
-        col = QVBoxLayout(learned)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(self.map_widget, 1)
-        col.addWidget(note)
+        _column(learned, (self.map_widget, 1), (note, 0))
         self.pages["learned"] = (self.tr("What it learned"), learned)
 
         # --- distributions of the focused layer over time
@@ -67,11 +72,7 @@ class InsightView(QObject):
         self.sig_widget, self.sig_plot = _plot(self.tr("∂L/∂s per sample"), self.tr("training step"))
         self.act_bands = self._bands(self.act_plot, "#1f77b4")
         self.sig_bands = self._bands(self.sig_plot, "#9467bd")
-        col = QVBoxLayout(dist)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(self.dist_label)
-        col.addWidget(self.act_widget, 1)
-        col.addWidget(self.sig_widget, 1)
+        _column(dist, (self.dist_label, 0), (self.act_widget, 1), (self.sig_widget, 1))
         self.pages["distributions"] = (self.tr("Distributions"), dist)
 
         # --- unit health per layer (latest evaluation) and of the focused layer over time
@@ -92,12 +93,7 @@ class InsightView(QObject):
         legend.setWordWrap(True)
         self.health_note = QLabel()
         self.health_note.setWordWrap(True)
-        col = QVBoxLayout(health)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(legend)
-        col.addWidget(self.health_widget, 3)
-        col.addWidget(self.health_time_widget, 2)
-        col.addWidget(self.health_note)
+        _column(health, (legend, 0), (self.health_widget, 3), (self.health_time_widget, 2), (self.health_note, 0))
         self.pages["health"] = (self.tr("Unit health"), health)
 
         # --- update-to-weight ratio
@@ -109,10 +105,7 @@ class InsightView(QObject):
         self.ratio_curves: list[pg.PlotDataItem] = []
         ratio_note = QLabel(self.tr("One line per layer (darker toward the output), focused layer thick, measured every evaluation. The green band (10⁻⁴ to 10⁻²) is where updates are usually healthy: far below, a layer hardly learns; far above, the step is too large."))
         ratio_note.setWordWrap(True)
-        col = QVBoxLayout(updates)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(self.ratio_widget, 1)
-        col.addWidget(ratio_note)
+        _column(updates, (self.ratio_widget, 1), (ratio_note, 0))
         self.pages["ratios"] = (self.tr("Update ratio"), updates)
 
         # --- clipping
@@ -125,10 +118,7 @@ class InsightView(QObject):
         self.clip_plot.addItem(self.threshold, ignoreBounds=True)
         self.clip_label = QLabel()
         self.clip_label.setWordWrap(True)
-        col = QVBoxLayout(clip)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(self.clip_label)
-        col.addWidget(self.clip_widget, 1)
+        _column(clip, (self.clip_label, 0), (self.clip_widget, 1))
         self.pages["clipping"] = (self.tr("Clipping"), clip)
 
     @staticmethod

@@ -171,7 +171,7 @@
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/controls.py" line="212" />
+        <location filename="../../desktop_app/controls.py" line="213" />
         <source>0 = off</source>
         <translation>0 = 关闭</translation>
     </message>
@@ -179,67 +179,67 @@
 <context>
     <name>DiagnosisView</name>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="35" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="38" />
         <source> (first in layer {0})</source>
         <translation>（最先出现在第 {0} 层）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="37" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="40" />
         <source>Gradients exploded at step {0}{1}: the loss or a gradient is no longer a finite number. Training is paused. Try a lower learning rate, gradient clipping, a smaller init gain, or batch normalization.</source>
         <translation>梯度在第 {0} 步爆炸{1}：损失或某个梯度已不再是有限数值。训练已暂停。可尝试降低学习率、使用梯度裁剪、减小初始化增益，或加入批标准化。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="41" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="44" />
         <source>Early stopping ended the run at step {0}; the best validation error, {1}, was at step {2}.</source>
         <translation>早停在第 {0} 步结束了本次训练；最佳验证误差为 {1}，出现在第 {2} 步。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="45" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="48" />
         <source>Exploding gradients: the gradient of layer {0} has reached 10{1}.</source>
         <translation>梯度爆炸：第 {0} 层的梯度已达到 10{1}。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="49" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="52" />
         <source>Layer 1 receives no gradient at all: its units cannot learn (all-zero weights or dead units).</source>
         <translation>第 1 层完全收不到梯度：其单元无法学习（权重全为零，或单元已死亡）。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="53" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="56" />
         <source>Vanishing gradients: layer 1 receives {0} of the gradient of layer {1}.</source>
         <translation>梯度消失：第 1 层收到的梯度只有第 {1} 层的 {0}。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="55" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="58" />
         <source>Exploding gradients: layer 1 receives {0} times the gradient of layer {1}.</source>
         <translation>梯度爆炸：第 1 层收到的梯度是第 {1} 层的 {0} 倍。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="56" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="59" />
         <source>Gradients reach every layer: layer 1 receives {0} of the gradient of layer {1}.</source>
         <translation>梯度能传到每一层：第 1 层收到的梯度为第 {1} 层的 {0}。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="60" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="63" />
         <source>{0} of hidden units are dead (layer {1}: {2}); they pass no gradient.</source>
         <translation>{0} 的隐藏单元已死亡（第 {1} 层：{2}）；它们不再传递任何梯度。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="64" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="67" />
         <source>{0} of hidden activations sit in the flat part of the activation (layer {1}: {2}).</source>
         <translation>{0} 的隐藏层激活值落在激活函数平坦的饱和区（第 {1} 层：{2}）。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="68" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="71" />
         <source>Overfitting: validation error {0} is well above training error {1}.</source>
         <translation>过拟合：验证误差 {0} 明显高于训练误差 {1}。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="72" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="75" />
         <source>Underfitting: training error is still {0}; the network cannot fit the data yet.</source>
         <translation>欠拟合：训练误差仍为 {0}；网络尚不能拟合数据。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="80" />
+        <location filename="../../desktop_app/diagnosis_view.py" line="83" />
         <source>Press Play (Space) to train; move a slider and watch every layer's gradient.</source>
         <translation>按“运行”（空格键）开始训练；拖动滑块，观察每一层的梯度如何变化。</translation>
     </message>
@@ -277,17 +277,17 @@
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="144" />
+        <location filename="../../desktop_app/views/curves.py" line="146" />
         <source>best step {0}</source>
         <translation>最佳：第 {0} 步</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="151" />
+        <location filename="../../desktop_app/views/curves.py" line="153" />
         <source>diverged</source>
         <translation>发散</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/curves.py" line="159" />
+        <location filename="../../desktop_app/views/curves.py" line="161" />
         <source>step {0}: training error {1}, validation error {2}</source>
         <translation>第 {0} 步：训练误差 {1}，验证误差 {2}</translation>
     </message>
@@ -315,52 +315,52 @@
         <translation>损失对各层预激活值的逐样本梯度的均方根（RMS）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="63" />
+        <location filename="../../desktop_app/views/heatmap.py" line="64" />
         <source>training step</source>
         <translation>训练步</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="64" />
+        <location filename="../../desktop_app/views/heatmap.py" line="65" />
         <source>layer (input at the bottom)</source>
         <translation>层（输入层在底部）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="81" />
+        <location filename="../../desktop_app/views/heatmap.py" line="82" />
         <source>now (log10)</source>
         <translation>当前（log10）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="116" />
+        <location filename="../../desktop_app/views/heatmap.py" line="117" />
         <source>log10 RMS ∂L/∂s</source>
         <translation>log10 RMS ∂L/∂s</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="116" />
+        <location filename="../../desktop_app/views/heatmap.py" line="117" />
         <source>log10 ‖∇W‖</source>
         <translation>log10 ‖∇W‖</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="126" />
+        <location filename="../../desktop_app/views/heatmap.py" line="127" />
         <source>A weight gradient is the back-propagated signal times the layer's input (Glorot &amp; Bengio 2010): it can stay level while the signal vanishes. Switch to the signal view to see that, and the theory.</source>
         <translation>权重梯度等于反向传播信号乘以该层的输入（Glorot &amp; Bengio 2010）：信号消失时，权重梯度仍可能保持平稳。切换到信号视图即可看到这一点以及理论预测。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="130" />
+        <location filename="../../desktop_app/views/heatmap.py" line="131" />
         <source>Mean-field theory does not apply here (batch norm, skip connections, zero weights or one hidden layer).</source>
         <translation>平均场理论在此不适用（批标准化、残差连接、全零权重或只有一个隐藏层）。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="133" />
+        <location filename="../../desktop_app/views/heatmap.py" line="134" />
         <source>Dashed green: the mean-field prediction at initialization, each layer multiplying the signal's mean square by χ = σ_w²·E[φ′(h)²] (Poole et al. 2016; Schoenholz et al. 2017).</source>
         <translation>绿色虚线：初始化时的平均场理论预测，每一层将信号的均方乘以 χ = σ_w²·E[φ′(h)²]（Poole et al. 2016；Schoenholz et al. 2017）。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="235" />
+        <location filename="../../desktop_app/views/heatmap.py" line="236" />
         <source>signal</source>
         <translation>信号</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="236" />
+        <location filename="../../desktop_app/views/heatmap.py" line="237" />
         <source>layer {0}, step {1}: {2} = {3}</source>
         <translation>第 {0} 层，第 {1} 步：{2} = {3}</translation>
     </message>
@@ -368,131 +368,131 @@
 <context>
     <name>InsightView</name>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="46" />
+        <location filename="../../desktop_app/views/insight.py" line="54" />
         <source>x₂ (standardized)</source>
         <translation>x₂（标准化）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="46" />
+        <location filename="../../desktop_app/views/insight.py" line="54" />
         <source>x₁ (standardized)</source>
         <translation>x₁（标准化）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="55" />
+        <location filename="../../desktop_app/views/insight.py" line="63" />
         <source>Filled: training points. Hollow: validation points. Shading: the class the network predicts, paler where it is unsure.</source>
         <translation>实心点：训练样本。空心点：验证样本。底色：网络预测的类别，越浅表示越不确定。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="61" />
+        <location filename="../../desktop_app/views/insight.py" line="66" />
         <source>What it learned</source>
         <translation>学到了什么</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="66" />
+        <location filename="../../desktop_app/views/insight.py" line="71" />
         <source>activation</source>
         <translation>激活值</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="66" />
-        <location filename="../../desktop_app/views/insight.py" line="67" />
-        <location filename="../../desktop_app/views/insight.py" line="85" />
-        <location filename="../../desktop_app/views/insight.py" line="105" />
-        <location filename="../../desktop_app/views/insight.py" line="120" />
+        <location filename="../../desktop_app/views/insight.py" line="71" />
+        <location filename="../../desktop_app/views/insight.py" line="72" />
+        <location filename="../../desktop_app/views/insight.py" line="86" />
+        <location filename="../../desktop_app/views/insight.py" line="101" />
+        <location filename="../../desktop_app/views/insight.py" line="113" />
         <source>training step</source>
         <translation>训练步</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="67" />
+        <location filename="../../desktop_app/views/insight.py" line="72" />
         <source>∂L/∂s per sample</source>
         <translation>每个样本的 ∂L/∂s</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="75" />
+        <location filename="../../desktop_app/views/insight.py" line="76" />
         <source>Distributions</source>
         <translation>分布</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="79" />
+        <location filename="../../desktop_app/views/insight.py" line="80" />
         <source>layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="79" />
+        <location filename="../../desktop_app/views/insight.py" line="80" />
         <source>share of units</source>
         <translation>单元占比</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="85" />
+        <location filename="../../desktop_app/views/insight.py" line="86" />
         <source>share</source>
         <translation>占比</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="89" />
+        <location filename="../../desktop_app/views/insight.py" line="90" />
         <source>dead (ReLU family: zero slope on every sample)</source>
         <translation>死亡（ReLU 类：对每个样本斜率都为零）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="90" />
+        <location filename="../../desktop_app/views/insight.py" line="91" />
         <source>saturated (sigmoid/tanh: in the flat part)</source>
         <translation>饱和（sigmoid/tanh：处于平坦区）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="101" />
+        <location filename="../../desktop_app/views/insight.py" line="97" />
         <source>Unit health</source>
         <translation>单元健康</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="105" />
+        <location filename="../../desktop_app/views/insight.py" line="101" />
         <source>‖ΔW‖ / ‖W‖</source>
         <translation>‖ΔW‖ / ‖W‖</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="110" />
+        <location filename="../../desktop_app/views/insight.py" line="106" />
         <source>One line per layer (darker toward the output), focused layer thick, measured every evaluation. The green band (10⁻⁴ to 10⁻²) is where updates are usually healthy: far below, a layer hardly learns; far above, the step is too large.</source>
         <translation>每层一条线（越靠近输出颜色越深），选中的层加粗，每次评估时测量。绿色带（10⁻⁴ 到 10⁻²）是更新通常健康的范围：远低于它，该层几乎学不到东西；远高于它，步长过大。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="116" />
+        <location filename="../../desktop_app/views/insight.py" line="109" />
         <source>Update ratio</source>
         <translation>更新比例</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="120" />
+        <location filename="../../desktop_app/views/insight.py" line="113" />
         <source>global gradient norm</source>
         <translation>全局梯度范数</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="132" />
+        <location filename="../../desktop_app/views/insight.py" line="122" />
         <source>Clipping</source>
         <translation>梯度裁剪</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="189" />
+        <location filename="../../desktop_app/views/insight.py" line="179" />
         <source>x (standardized)</source>
         <translation>x（标准化）</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="211" />
+        <location filename="../../desktop_app/views/insight.py" line="201" />
         <source>Layer {0}: 5–95% (light), 25–75% (dark) and median of its values over the batch, every {1} steps. Saturated sigmoids pile up near 0 and 1; dead ReLUs make a spike at 0.</source>
         <translation>第 {0} 层：该层在一个批次上取值的 5–95%（浅色）、25–75%（深色）分位区间和中位数，每 {1} 步一次。饱和的 sigmoid 会堆积在 0 和 1 附近；死亡 ReLU 会在 0 处形成尖峰。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="236" />
+        <location filename="../../desktop_app/views/insight.py" line="226" />
         <source>layer {0} over time</source>
         <translation>第 {0} 层随时间的变化</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="237" />
+        <location filename="../../desktop_app/views/insight.py" line="227" />
         <source>Bars: each hidden layer at step {0}. Measured on the training batch every {1} steps.</source>
         <translation>条形：第 {0} 步时的各隐藏层。每 {1} 步在训练批次上测量一次。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="260" />
+        <location filename="../../desktop_app/views/insight.py" line="250" />
         <source>Grey: global gradient norm before clipping; green: after. Red: the threshold {0}; {1} of {2} steps were clipped.</source>
         <translation>灰色：裁剪前的全局梯度范数；绿色：裁剪后。红色：阈值 {0}；{2} 步中有 {1} 步被裁剪。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="263" />
+        <location filename="../../desktop_app/views/insight.py" line="253" />
         <source>Grey: global gradient norm before clipping (measured on evaluation steps while clipping is off); green: after. Set Gradient clipping to see the threshold.</source>
         <translation>灰色：裁剪前的全局梯度范数（梯度裁剪关闭时只在评估步测量）；绿色：裁剪后。设置“梯度裁剪”即可看到阈值。</translation>
     </message>
