@@ -73,10 +73,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--repeats", type=int, default=3, help="best of R alternating runs")
+    parser.add_argument("--size", choices=["small", "default", "deep"], action="append", help="only these sizes (repeatable)")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, steps per run {args.steps}")
     print(f"{'size':32s} {'bare steps/s':>13s} {'engine steps/s':>15s} {'ratio':>6s}")
     for label, size in SIZES.items():
+        if args.size and label.split()[0] not in args.size:
+            continue
         # relu + he keeps every size finite for the whole run; stable lr for plain sgd-free adam
         config = Config(**size, activation="relu", init="he_normal", lr=1e-3, steps=args.steps, device="cpu")
         engine_loop(config, 20)  # warm up

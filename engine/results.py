@@ -70,7 +70,7 @@ class StepRecord:
     # are not evaluation steps unless Run.signal_every_step is set (it costs a few percent)
     signal_rms: np.ndarray | None
     # global gradient norm over all parameters, before and after clipping (equal when it did not
-    # clip); measured on every step while clipping is on, else on evaluation steps (NaN between)
+    # clip); measured on every step
     total_norm: float
     clipped_norm: float
     status: RunStatus

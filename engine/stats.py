@@ -33,60 +33,65 @@ def layer_stats(
     signal_rms: np.ndarray,
     post: list[torch.Tensor],
     out: torch.Tensor,
-    weights: list[torch.Tensor],
-    before: list[torch.Tensor],
+    weights: torch.Tensor,
+    before: torch.Tensor,
     model: MLP,
     pre_grads: list[torch.Tensor],
     quantiles: bool = True,
 ) -> LayerStats:
     """`post` are the hidden activations (batch, width) of this step's forward pass, `out` the
-    output (batch, n_outputs), `before` copies of the weights before the optimizer step,
-    `pre_grads` the gradients dL/ds of each layer's pre-activation. Without `quantiles` the
-    distributions are None (not measured at this evaluation)."""
+    output (batch, n_outputs), `weights` and `before` the weight matrices after and before the
+    optimizer step, one flattened and zero-padded layer per row (engine.model.flatten_parameters),
+    `pre_grads` the gradients dL/ds of each layer's pre-activation. `before` is overwritten.
+    Without `quantiles` the distributions are None (not measured at this evaluation)."""
     depth = len(post)
     act = model.activation
     with torch.no_grad():
-        hidden = torch.stack([a.detach() for a in post])  # (depth, batch, width)
-        rows = [hidden.abs().mean(dim=(1, 2)), out.detach().abs().mean().reshape(1)]
+        hidden = torch.stack(post)  # (depth, batch, width)
+        per_layer = hidden.view(depth, -1)  # reductions over the last dimension are the fast ones
+        rows = [per_layer.abs().mean(dim=1), out.abs().mean().view(1)]
         dead_applies = act in RELU_FAMILY
         if dead_applies:
             # a unit is dead when its activation's slope is zero on every sample: for relu (and a
             # leaky or parametric relu whose negative slope is exactly 0) that is output <= 0
-            dead = (hidden <= 0).all(dim=1).float().mean(dim=1)
+            dead = hidden.amax(dim=1).le_(0).mean(dim=1)
             if act is not Activation.RELU:  # a leaky or parametric unit is dead only at slope 0
                 dead = dead * (torch.tensor(_negative_slopes(model, depth), device=hidden.device) == 0)
             rows.append(dead)
         bounds = _saturation_bounds(act)
         if bounds is not None:
             centre, half = bounds
-            rows.append(((hidden - centre).abs() > half).float().mean(dim=(1, 2)))
-        current = [w.detach() for w in weights]
-        rows.append(torch.stack(torch._foreach_norm(torch._foreach_sub(current, before))))
-        rows.append(torch.stack(torch._foreach_norm(before)))
+            distance = per_layer.abs() if centre == 0 else (per_layer - centre).abs_()
+            rows.append(distance.gt_(half).mean(dim=1))
+        rows.append(torch.linalg.vector_norm(before, dim=1))
+        rows.append(torch.linalg.vector_norm(before.sub_(weights), dim=1))  # in place: no new buffer
+        n_stats = sum(r.numel() for r in rows)
+        samples: list[torch.Tensor] = []
         if quantiles:
-            act_q = _quantiles(hidden.flatten(1))  # (depth, 5)
-            batch = out.shape[0]
-            # hidden layers share a width: one sort for all of them, one for the output
-            hidden_grads = torch.stack(pre_grads[:-1]).flatten(1) * batch  # (depth, batch*width)
-            sig_q = torch.cat([_quantiles(hidden_grads), _quantiles(pre_grads[-1].flatten()[None] * batch)])
-            rows += [act_q.flatten(), sig_q.flatten()]
-        flat = torch.cat(rows).cpu().numpy().astype(np.float64)  # sync point (evaluation steps only)
+            # evenly strided samples of each layer's values, sorted on the host (numpy's sort is
+            # several times faster than torch's on the CPU); hidden layers share a width
+            samples = [_sample(per_layer), _sample(torch.stack(pre_grads[:-1]).flatten(1)), _sample(pre_grads[-1].view(1, -1))]
+            rows += [x.flatten() for x in samples]
+        flat = torch.cat(rows).cpu().numpy()  # sync point (evaluation steps only)
 
+    stats, flat = flat[:n_stats].astype(np.float64), flat[n_stats:]
     n = depth + 1
-    act_mean_abs, flat = flat[:n], flat[n:]
+    act_mean_abs, stats = stats[:n], stats[n:]
     nan_hidden = np.full(n, np.nan)
     dead = nan_hidden.copy()
     if dead_applies:
-        dead[:depth], flat = flat[:depth], flat[depth:]
+        dead[:depth], stats = stats[:depth], stats[depth:]
     saturated = nan_hidden.copy()
     if bounds is not None:
-        saturated[:depth], flat = flat[:depth], flat[depth:]
-    delta, base, flat = flat[:n], flat[n : 2 * n], flat[2 * n :]
+        saturated[:depth], stats = stats[:depth], stats[depth:]
+    base, delta = stats[:n], stats[n : 2 * n]
     act_quantiles = signal_quantiles = None
     if quantiles:
-        act_quantiles = np.full((n, len(QUANTILES)), np.nan)
-        act_quantiles[:depth] = flat[: depth * len(QUANTILES)].reshape(depth, -1)
-        signal_quantiles = flat[depth * len(QUANTILES) :].reshape(n, -1)
+        parts = np.split(flat, np.cumsum([x.numel() for x in samples])[:-1])
+        act_q, hidden_q, out_q = (_quantiles(part.reshape(x.shape)) for part, x in zip(parts, samples))
+        act_quantiles = np.vstack([act_q, np.full((1, len(QUANTILES)), np.nan)])
+        # dL/ds of a mean loss is 1/batch of each sample's own gradient
+        signal_quantiles = np.vstack([hidden_q, out_q]) * out.shape[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         update_ratio = np.where(base > 0, delta / base, np.nan)
     return LayerStats(grad_rms, signal_rms, act_mean_abs, dead, saturated, update_ratio, act_quantiles, signal_quantiles)
@@ -95,17 +100,18 @@ def layer_stats(
 QUANTILE_SAMPLE = 1024  # values per layer the distribution views are drawn from
 
 
-def _quantiles(x: torch.Tensor) -> torch.Tensor:
-    """QUANTILES of each row of x (rows, n), from an evenly strided sample of at most
-    QUANTILE_SAMPLE values per row: torch.quantile on whole deep layers cost more than the
-    training step itself, and a band drawn on screen needs no more."""
+def _sample(x: torch.Tensor) -> torch.Tensor:
+    """An evenly strided sample of at most about QUANTILE_SAMPLE values of each row of x (rows, n):
+    sorting whole deep layers cost more than the training step itself, and a band drawn on
+    screen needs no more."""
     n = x.shape[1]
-    if n > QUANTILE_SAMPLE:
-        x = x[:, :: n // QUANTILE_SAMPLE]
-    ordered = x.sort(dim=1).values
-    m = ordered.shape[1]
-    index = torch.tensor([round(q * (m - 1)) for q in QUANTILES], device=x.device)
-    return ordered[:, index]  # (rows, 5)
+    return x[:, :: n // QUANTILE_SAMPLE] if n > QUANTILE_SAMPLE else x
+
+
+def _quantiles(x: np.ndarray) -> np.ndarray:
+    """QUANTILES of each row of x (rows, n), as (rows, len(QUANTILES)) float64."""
+    m = x.shape[1]
+    return np.sort(x, axis=1)[:, [round(q * (m - 1)) for q in QUANTILES]].astype(np.float64)
 
 
 def _negative_slopes(model: MLP, depth: int) -> list[float]:

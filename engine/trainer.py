@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from engine.config import LIVE_KEYS, Config, ConfigError, Device, Optimizer
 from engine.data import DataSplit, make_data
-from engine.model import MLP
+from engine.model import MLP, flatten_parameters
 from engine.results import FINISHED, QUANTILE_EVERY, Evaluation, RunStatus, StepRecord
 from engine.stats import LayerStats, layer_stats
 from engine.theory import measured_log10_signal_slope, predicted_log10_signal_slope
@@ -82,8 +82,11 @@ class Run:
 
         self.weights = self.model.weights()
         weight_ids = {id(w) for w in self.weights}
-        # weights first, so that the first `n_layers` norms are the per-layer ones
-        self.params = self.weights + [p for p in self.model.parameters() if id(p) not in weight_ids]
+        others = [p for p in self.model.parameters() if id(p) not in weight_ids]
+        self.params = self.weights + others
+        # row i of each: layer i+1's weight matrix, then one row for every other parameter
+        self._param_rows, self._grad_rows = flatten_parameters(self.weights, others)
+        self._grads = [p.grad for p in self.params]
         self.optimizer = make_optimizer(config.optimizer, self.params, config.lr)
         self.n_layers = len(self.weights)
         self.layer_names = [f"layer_{i}" for i in range(1, self.n_layers + 1)]
@@ -181,53 +184,51 @@ class Run:
             objective = objective + cfg.l1 * sum(w.abs().sum() for w in self.weights)
         if cfg.l2 > 0:
             objective = objective + cfg.l2 * sum(w.square().sum() for w in self.weights)
-        self.optimizer.zero_grad(set_to_none=True)
+        self._grad_rows.zero_()  # every .grad is a view into it: zeroed in place, never None
         pre_grads: list[torch.Tensor] = []  # dL/ds per layer, (batch, units)
         if trace:
             # one backward pass for the parameters and the pre-activations together: cheaper
-            # than retain_grad hooks on every layer's output
+            # than retain_grad hooks on every layer's output, or backward(inputs=...)
             grads = torch.autograd.grad(objective, self.params + pre)
-            for p, g in zip(self.params, grads):
-                p.grad = g
+            torch._foreach_copy_(self._grads, grads[: len(self.params)])  # into the flat rows
             pre_grads = list(grads[len(self.params) :])
         else:
             objective.backward()
 
-        # the global norm over every parameter is needed to clip, and shown on evaluation steps;
-        # other steps measure the weight matrices only (half the tensors of a small net)
-        everything = instrument or cfg.clip_norm > 0
-        measured = self.params if everything else self.weights  # weights first
-        norms = torch._foreach_norm([p.grad for p in measured])  # before clipping
-        signal = torch._foreach_norm(pre_grads) if trace else []
+        # before clipping: one norm per layer's weight gradient, and one for all other parameters
+        parts = [loss.detach().view(1), torch.linalg.vector_norm(self._grad_rows, dim=1)]
+        if trace:
+            parts.append(torch.stack(torch._foreach_norm(pre_grads)))
         # note: one device-to-host sync point per step, for every number the step reports
-        values = torch.stack([loss.detach(), *norms, *signal]).tolist()
+        values = torch.cat(parts).tolist()
         loss_v = values[0]
-        n_measured = len(measured)
-        grad_norms = np.array(values[1 : 1 + self.n_layers])
+        n = self.n_layers
+        grad_norms = np.array(values[1 : 1 + n])
+        if 0.0 in values[1 : 1 + n]:  # the squares of a vanishing gradient underflow in float32
+            grad_norms = torch.linalg.vector_norm(self._grad_rows[:n], dim=1, dtype=torch.float64).cpu().numpy()
         signal_rms = None
         if trace:
             # dL/ds of a mean loss is 1/batch of the per-sample gradient: report the per-sample RMS
-            signal_rms = np.array(values[1 + n_measured :]) * np.sqrt(x.shape[0] / self._units)
-        norm = math.hypot(*values[1 : 1 + n_measured])  # inf and nan pass through
-        total = norm if everything else math.nan
+            signal_rms = np.array(values[2 + n :]) * np.sqrt(x.shape[0] / self._units)
+        total = math.hypot(*values[1 : 2 + n])  # the global norm; inf and nan pass through
         self.step_count = t
 
-        if not (math.isfinite(loss_v) and math.isfinite(norm)):
+        if not (math.isfinite(loss_v) and math.isfinite(total)):
             what = "the loss" if not math.isfinite(loss_v) else "the gradient of " + self._first_bad(grad_norms)
             return self._diverge(t, f"{what} became non-finite at step {t}", loss_v, grad_norms, signal_rms, total, changes)
 
         clipped = total
         if cfg.clip_norm > 0 and total > cfg.clip_norm:
             coef = cfg.clip_norm / (total + 1e-6)  # as torch.nn.utils.clip_grad_norm_
-            torch._foreach_mul_([p.grad for p in self.params], coef)
+            self._grad_rows.mul_(coef)
             clipped = total * coef
-        before = torch._foreach_mul([w.detach() for w in self.weights], 1.0) if instrument else None  # copies
+        before = self._param_rows[:n].clone() if instrument else None
         self.optimizer.step()
 
         evaluation = None
         if instrument:
             stats = layer_stats(
-                grad_norms / np.sqrt(self._numel), signal_rms, post, out, self.weights, before, model, pre_grads, quantiles
+                grad_norms / np.sqrt(self._numel), signal_rms, post, out, self._param_rows[:n], before, model, pre_grads, quantiles
             )
             evaluation = self._evaluate(t, stats)
             if evaluation is None:

@@ -250,4 +250,4 @@ class InsightView(QObject):
             self.clip_label.setText(self.tr("Grey: global gradient norm before clipping; green: after. Red: the threshold {0}; {1} of {2} steps were clipped.").format(f"{threshold:g}", clipped, n))
         else:
             self.threshold.hide()
-            self.clip_label.setText(self.tr("Grey: global gradient norm before clipping (measured on evaluation steps while clipping is off); green: after. Set Gradient clipping to see the threshold."))
+            self.clip_label.setText(self.tr("Grey: global gradient norm before clipping; green: after. Set Gradient clipping to see the threshold."))

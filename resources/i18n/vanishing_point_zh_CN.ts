@@ -493,8 +493,8 @@
     </message>
     <message>
         <location filename="../../desktop_app/views/insight.py" line="253" />
-        <source>Grey: global gradient norm before clipping (measured on evaluation steps while clipping is off); green: after. Set Gradient clipping to see the threshold.</source>
-        <translation>灰色：裁剪前的全局梯度范数（梯度裁剪关闭时只在评估步测量）；绿色：裁剪后。设置“梯度裁剪”即可看到阈值。</translation>
+        <source>Grey: global gradient norm before clipping; green: after. Set Gradient clipping to see the threshold.</source>
+        <translation>灰色：裁剪前的全局梯度范数；绿色：裁剪后。设置“梯度裁剪”即可看到阈值。</translation>
     </message>
 </context>
 <context>
