@@ -47,16 +47,19 @@ def layer_stats(
     depth = len(post)
     act = model.activation
     with torch.no_grad():
-        hidden = torch.stack(post)  # (depth, batch, width)
-        per_layer = hidden.view(depth, -1)  # reductions over the last dimension are the fast ones
+        if quantiles:  # the hidden layers' activations and dL/ds share a shape: one copy for both
+            both = torch.stack([*post, *pre_grads[:-1]]).view(2 * depth, -1)  # (2 depth, batch*width)
+            per_layer = both[:depth]
+        else:
+            per_layer = torch.stack(post).view(depth, -1)  # reductions over the last dimension are fast
         rows = [per_layer.abs().mean(dim=1), out.abs().mean().view(1)]
         dead_applies = act in RELU_FAMILY
         if dead_applies:
             # a unit is dead when its activation's slope is zero on every sample: for relu (and a
             # leaky or parametric relu whose negative slope is exactly 0) that is output <= 0
-            dead = hidden.amax(dim=1).le_(0).mean(dim=1)
+            dead = per_layer.view(depth, out.shape[0], -1).amax(dim=1).le_(0).mean(dim=1)
             if act is not Activation.RELU:  # a leaky or parametric unit is dead only at slope 0
-                dead = dead * (torch.tensor(_negative_slopes(model, depth), device=hidden.device) == 0)
+                dead = dead * (torch.tensor(_negative_slopes(model, depth), device=dead.device) == 0)
             rows.append(dead)
         bounds = _saturation_bounds(act)
         if bounds is not None:
@@ -66,34 +69,34 @@ def layer_stats(
         rows.append(torch.linalg.vector_norm(before, dim=1))
         rows.append(torch.linalg.vector_norm(before.sub_(weights), dim=1))  # in place: no new buffer
         n_stats = sum(r.numel() for r in rows)
-        samples: list[torch.Tensor] = []
         if quantiles:
-            # evenly strided samples of each layer's values, sorted on the host (numpy's sort is
-            # several times faster than torch's on the CPU); hidden layers share a width
-            samples = [_sample(per_layer), _sample(torch.stack(pre_grads[:-1]).flatten(1)), _sample(pre_grads[-1].view(1, -1))]
-            rows += [x.flatten() for x in samples]
+            # evenly strided samples of each layer's values, sorted on the host: numpy's sort is
+            # several times faster than torch's on the CPU
+            hidden_sample = _sample(both)
+            rows += [hidden_sample.flatten(), _sample(pre_grads[-1].view(1, -1)).flatten()]
         flat = torch.cat(rows).cpu().numpy()  # sync point (evaluation steps only)
 
-    stats, flat = flat[:n_stats].astype(np.float64), flat[n_stats:]
+    stats = flat[:n_stats].astype(np.float64)
     n = depth + 1
     act_mean_abs, stats = stats[:n], stats[n:]
-    nan_hidden = np.full(n, np.nan)
-    dead = nan_hidden.copy()
+    dead = np.full(n, np.nan)
     if dead_applies:
         dead[:depth], stats = stats[:depth], stats[depth:]
-    saturated = nan_hidden.copy()
+    saturated = np.full(n, np.nan)
     if bounds is not None:
         saturated[:depth], stats = stats[:depth], stats[depth:]
-    base, delta = stats[:n], stats[n : 2 * n]
+    base, delta = stats[:n], stats[n:]
+    update_ratio = np.full(n, np.nan)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf / inf after an overflowing update: NaN
+        np.divide(delta, base, out=update_ratio, where=base > 0)
     act_quantiles = signal_quantiles = None
     if quantiles:
-        parts = np.split(flat, np.cumsum([x.numel() for x in samples])[:-1])
-        act_q, hidden_q, out_q = (_quantiles(part.reshape(x.shape)) for part, x in zip(parts, samples))
-        act_quantiles = np.vstack([act_q, np.full((1, len(QUANTILES)), np.nan)])
+        end = n_stats + hidden_sample.numel()
+        hidden_q = _quantiles(flat[n_stats:end].reshape(2 * depth, -1))
+        act_quantiles = np.full((n, len(QUANTILES)), np.nan)  # the output layer's row: logits, not drawn
+        act_quantiles[:depth] = hidden_q[:depth]
         # dL/ds of a mean loss is 1/batch of each sample's own gradient
-        signal_quantiles = np.vstack([hidden_q, out_q]) * out.shape[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        update_ratio = np.where(base > 0, delta / base, np.nan)
+        signal_quantiles = np.concatenate([hidden_q[depth:], _quantiles(flat[end:].reshape(1, -1))]) * out.shape[0]
     return LayerStats(grad_rms, signal_rms, act_mean_abs, dead, saturated, update_ratio, act_quantiles, signal_quantiles)
 
 
@@ -110,8 +113,9 @@ def _sample(x: torch.Tensor) -> torch.Tensor:
 
 def _quantiles(x: np.ndarray) -> np.ndarray:
     """QUANTILES of each row of x (rows, n), as (rows, len(QUANTILES)) float64."""
+    x.sort(axis=1)  # in place: x is a view into this evaluation's own buffer
     m = x.shape[1]
-    return np.sort(x, axis=1)[:, [round(q * (m - 1)) for q in QUANTILES]].astype(np.float64)
+    return x[:, [round(q * (m - 1)) for q in QUANTILES]].astype(np.float64)
 
 
 def _negative_slopes(model: MLP, depth: int) -> list[float]:

@@ -86,13 +86,15 @@ class Run:
         self.params = self.weights + others
         # row i of each: layer i+1's weight matrix, then one row for every other parameter
         self._param_rows, self._grad_rows = flatten_parameters(self.weights, others)
+        self._weight_rows = self._param_rows[: len(self.weights)]  # a view: it follows the updates
         self._grads = [p.grad for p in self.params]
         self.optimizer = make_optimizer(config.optimizer, self.params, config.lr)
         self.n_layers = len(self.weights)
         self.layer_names = [f"layer_{i}" for i in range(1, self.n_layers + 1)]
         self.layer_sizes = [tuple(w.shape[::-1]) for w in self.weights]  # (fan_in, fan_out)
-        self._numel = np.array([w.numel() for w in self.weights], dtype=np.float64)
+        self._rms_scale = 1 / np.sqrt([w.numel() for w in self.weights])  # norm -> RMS
         self._units = np.array([w.shape[0] for w in self.weights], dtype=np.float64)
+        self._on_cpu = self.device.type == "cpu"
 
         self.signal_every_step = False  # trace dL/ds on every step, not only on evaluation steps
         self.step_count = 0
@@ -196,11 +198,12 @@ class Run:
             objective.backward()
 
         # before clipping: one norm per layer's weight gradient, and one for all other parameters
-        parts = [loss.detach().view(1), torch.linalg.vector_norm(self._grad_rows, dim=1)]
-        if trace:
-            parts.append(torch.stack(torch._foreach_norm(pre_grads)))
-        # note: one device-to-host sync point per step, for every number the step reports
-        values = torch.cat(parts).tolist()
+        norms = torch.linalg.vector_norm(self._grad_rows, dim=1)
+        signal = torch.stack(torch._foreach_norm(pre_grads)) if trace else None
+        if self._on_cpu:  # reading a CPU tensor costs nothing: save the ops that gather them
+            values = [loss.item(), *norms.tolist(), *(signal.tolist() if trace else ())]
+        else:  # one device-to-host sync per step, for every number the step reports
+            values = torch.cat([loss.detach().view(1), norms, *([signal] if trace else [])]).tolist()
         loss_v = values[0]
         n = self.n_layers
         grad_norms = np.array(values[1 : 1 + n])
@@ -222,13 +225,13 @@ class Run:
             coef = cfg.clip_norm / (total + 1e-6)  # as torch.nn.utils.clip_grad_norm_
             self._grad_rows.mul_(coef)
             clipped = total * coef
-        before = self._param_rows[:n].clone() if instrument else None
+        before = self._weight_rows.clone() if instrument else None
         self.optimizer.step()
 
         evaluation = None
         if instrument:
             stats = layer_stats(
-                grad_norms / np.sqrt(self._numel), signal_rms, post, out, self._param_rows[:n], before, model, pre_grads, quantiles
+                grad_norms * self._rms_scale, signal_rms, post, out, self._weight_rows, before, model, pre_grads, quantiles
             )
             evaluation = self._evaluate(t, stats)
             if evaluation is None:
