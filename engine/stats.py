@@ -73,7 +73,7 @@ def layer_stats(
             # evenly strided samples of each layer's values, sorted on the host: numpy's sort is
             # several times faster than torch's on the CPU
             hidden_sample = _sample(both)
-            rows += [hidden_sample.flatten(), _sample(pre_grads[-1].view(1, -1)).flatten()]
+            rows += [hidden_sample.flatten(), _sample(pre_grads[-1].reshape(1, -1)).flatten()]
         flat = torch.cat(rows).cpu().numpy()  # sync point (evaluation steps only)
 
     stats = flat[:n_stats].astype(np.float64)

@@ -55,6 +55,43 @@ def make_optimizer(kind: Optimizer, params: list[torch.Tensor], lr: float) -> to
     return torch.optim.AdamW(params, lr=lr)
 
 
+#: A norm below this may have lost its value to float32: the squares of elements under about
+#: 1e-19 are subnormal, under about 1e-23 zero. (A 512x512 layer of 1e-19 elements: 5e-17.)
+TINY_NORM = 1e-15
+
+
+def _rescue_tiny(norms: list[float], tensors: torch.Tensor | list[torch.Tensor]) -> list[float]:
+    """`norms` of `tensors` (the rows of one tensor, or a list), with each one under TINY_NORM
+    measured again from its tensor divided by its largest |element|, so that a vanishing gradient
+    reads as its size rather than as too little or 0. A tensor of zeros keeps its 0 cheaply."""
+    tiny = [i for i, v in enumerate(norms) if v < TINY_NORM]
+    if not tiny:
+        return norms
+    if isinstance(tensors, torch.Tensor):  # rows of one tensor: all at once, without copying it
+        rows = tensors.flatten(1)
+        peaks = torch.maximum(rows.amax(dim=1), rows.amin(dim=1).neg_())
+    else:
+        rows = None
+        peaks = torch.stack([t.abs().amax() if i in tiny else t.new_zeros(()) for i, t in enumerate(tensors)])
+    peak = peaks.tolist()
+    live = [i for i in tiny if peak[i] > 0]  # the rest are zeros: their norm is 0 already
+    if not live:
+        return norms
+    smallest = torch.finfo(peaks.dtype).tiny
+    if rows is not None:
+        scale = peaks[live].clamp_min(smallest).unsqueeze(1)
+        fixed = (torch.linalg.vector_norm(rows[live] / scale, dim=1) * scale.squeeze(1)).tolist()
+    else:
+        fixed = []
+        for i in live:
+            scale = peaks[i].clamp_min(smallest)
+            fixed.append((torch.linalg.vector_norm(tensors[i] / scale) * scale).item())
+    norms = list(norms)
+    for i, v in zip(live, fixed):
+        norms[i] = v
+    return norms
+
+
 class Run:
     """One training run. Not thread-safe except `set_live`, which any thread may call."""
 
@@ -186,7 +223,6 @@ class Run:
             objective = objective + cfg.l1 * sum(w.abs().sum() for w in self.weights)
         if cfg.l2 > 0:
             objective = objective + cfg.l2 * sum(w.square().sum() for w in self.weights)
-        self._grad_rows.zero_()  # every .grad is a view into it: zeroed in place, never None
         pre_grads: list[torch.Tensor] = []  # dL/ds per layer, (batch, units)
         if trace:
             # one backward pass for the parameters and the pre-activations together: cheaper
@@ -194,7 +230,10 @@ class Run:
             grads = torch.autograd.grad(objective, self.params + pre)
             torch._foreach_copy_(self._grads, grads[: len(self.params)])  # into the flat rows
             pre_grads = list(grads[len(self.params) :])
+            if not all(p.grad is g for p, g in zip(self.params, self._grads)):
+                raise RuntimeError("a parameter's .grad was replaced: gradients must stay views into the flat buffer")
         else:
+            self._grad_rows.zero_()  # every .grad is a view into it: zeroed in place, never None
             objective.backward()
 
         # before clipping: one norm per layer's weight gradient, and one for all other parameters
@@ -206,14 +245,13 @@ class Run:
             values = torch.cat([loss.detach().view(1), norms, *([signal] if trace else [])]).tolist()
         loss_v = values[0]
         n = self.n_layers
-        grad_norms = np.array(values[1 : 1 + n])
-        if 0.0 in values[1 : 1 + n]:  # the squares of a vanishing gradient underflow in float32
-            grad_norms = torch.linalg.vector_norm(self._grad_rows[:n], dim=1, dtype=torch.float64).cpu().numpy()
+        row_norms = _rescue_tiny(values[1 : 2 + n], self._grad_rows)  # n weight rows, then the rest
+        grad_norms = np.array(row_norms[:n])
         signal_rms = None
         if trace:
             # dL/ds of a mean loss is 1/batch of the per-sample gradient: report the per-sample RMS
-            signal_rms = np.array(values[2 + n :]) * np.sqrt(x.shape[0] / self._units)
-        total = math.hypot(*values[1 : 2 + n])  # the global norm; inf and nan pass through
+            signal_rms = np.array(_rescue_tiny(values[2 + n :], pre_grads)) * np.sqrt(x.shape[0] / self._units)
+        total = math.hypot(*row_norms)  # the global norm; inf and nan pass through
         self.step_count = t
 
         if not (math.isfinite(loss_v) and math.isfinite(total)):
