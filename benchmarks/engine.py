@@ -94,6 +94,7 @@ def main() -> None:
         # relu + he keeps every size finite for the whole run
         config = Config(**size, activation="relu", init="he_normal", lr=1e-3, steps=args.steps, device="cpu")
         engine_loop(config, 20)  # warm up
+        bare_loop(config, 20)
         bare = flat = inst = 0.0
         for _ in range(args.repeats):
             bare = max(bare, bare_loop(config, args.steps))
