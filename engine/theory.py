@@ -72,7 +72,7 @@ def weight_variance_scale(init: Init, gain: float, fan_in: int, fan_out: int) ->
         Init.HE_UNIFORM: 2 / fan_in,
         Init.HE_NORMAL: 2 / fan_in,
         Init.LECUN_NORMAL: 1 / fan_in,
-        Init.ORTHOGONAL: 1 / max(fan_in, fan_out) if fan_out <= fan_in else 1 / fan_in,
+        Init.ORTHOGONAL: 1 / max(fan_in, fan_out),  # orthonormal rows, or columns when taller
     }.get(init)
     return None if var is None else fan_in * gain**2 * var
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
-from engine import Config, Run
+from engine import Config, Init, Run
 from engine.insight import MAP_SIZE, prediction_map
-from engine.theory import measured_log10_signal_slope, predicted_chi, predicted_log10_signal_slope
+from engine.model import init_weight
+from engine.theory import (
+    measured_log10_signal_slope,
+    predicted_chi,
+    predicted_log10_signal_slope,
+    weight_variance_scale,
+)
 
 WIDE = dict(depth=20, width=256, steps=1, n_val=20, n_train=200)
 
@@ -16,6 +23,17 @@ def first_evaluation(config: Config):
     run = Run(config)
     record = run.step()
     return run, record.evaluation
+
+
+@pytest.mark.parametrize("init", [i for i in Init if i is not Init.ZEROS])
+@pytest.mark.parametrize(("fan_out", "fan_in"), [(512, 2), (256, 256), (3, 512)])
+def test_the_theory_uses_the_variance_each_init_draws(init, fan_out, fan_in):
+    """σ_w² of engine.theory is fan_in · Var(W) of the weights engine.model actually draws, for
+    the first (wide), hidden (square) and output (narrow) layer shapes."""
+    w = torch.empty(fan_out, fan_in)
+    init_weight(w, init, 1.5, torch.Generator().manual_seed(0))
+    measured = fan_in * w.square().mean().item()  # every scheme draws with mean 0
+    assert weight_variance_scale(init, 1.5, fan_in, fan_out) == pytest.approx(measured, rel=0.1)
 
 
 @pytest.mark.parametrize("gain", [0.7, 1.0, 1.3])
