@@ -3,8 +3,6 @@ error as mean ± spread per configuration (the current one, and the pinned refer
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from qtpy.QtCore import QTimer
@@ -24,7 +22,7 @@ from qtpy.QtWidgets import (
 from desktop_app.style import TRAIN_COLOR, VAL_COLOR, without_context_menus
 from desktop_app.views.heatmap import format_value
 from engine.config import Config, ConfigError
-from engine.crossval import check_folds
+from engine.crossval import CVResult, check_folds, default_sizes
 from engine.service import JobProcess
 
 
@@ -91,7 +89,7 @@ class StudyDialog(QDialog):
         self.results = [[] for _ in self.configs]
         self.table.setRowCount(0)
         self.plot.clear()
-        self.total = len(self.configs) * (k if kind == "cv" else 6)
+        self.total = sum(k if kind == "cv" else len(default_sizes(c.n_train)) for _, c in self.configs)
         self.progress.setRange(0, self.total)
         self.progress.setValue(0)
         self.job = JobProcess(kind, [c for _, c in self.configs], k)
@@ -136,7 +134,7 @@ class StudyDialog(QDialog):
     def _show_summary(self) -> None:
         self.plot.clear()
         lines = []
-        for index, (name, _) in enumerate(self.configs):
+        for index, (name, config) in enumerate(self.configs):
             items = self.results[index]
             if not items:
                 continue
@@ -144,10 +142,8 @@ class StudyDialog(QDialog):
             train = np.array([i.train_error for i in items], dtype=float)
             style = pg.QtCore.Qt.PenStyle.SolidLine if index == 0 else pg.QtCore.Qt.PenStyle.DashLine
             if self.kind == "cv":
-                finite = val[np.isfinite(val)]
-                mean = finite.mean() if finite.size else math.nan
-                spread = finite.std(ddof=1) if finite.size > 1 else 0.0
-                lines.append(self.tr("{0}: validation error {1} ± {2} over {3} folds").format(name, format_value(mean), format_value(spread), len(items)))
+                cv = CVResult(config, tuple(items))  # as `vanishing-point cv` reports it
+                lines.append(self.tr("{0}: validation error {1} ± {2} over {3} folds").format(name, format_value(cv.mean_val_error), format_value(cv.std_val_error), len(items)))
                 x = np.arange(1, len(items) + 1) + 0.15 * index
                 self.plot.plot(x, val, pen=None, symbol="o" if index == 0 else "t", symbolBrush=VAL_COLOR)
                 self.plot.plot(x, train, pen=None, symbol="o" if index == 0 else "t", symbolBrush=TRAIN_COLOR)

@@ -7,7 +7,7 @@ the same configuration and seed trains on the other K-1 folds and is scored on f
 learning curve trains on growing, nested subsets of those points and scores every run on the
 configuration's own validation set.
 
-Every run here is an ordinary `Run` whose data was swapped for the fold's (`train_on`), so its
+Every run here is an ordinary `Run` given the fold's data (`train_on`), so its
 weights, batch order and statistics are what the rest of the engine computes. The iterators
 yield plain data after each run, with how far along they are, so a window can drive them from a
 worker thread and stop between runs; the command line (`vanishing-point cv`) writes their files.
@@ -21,16 +21,17 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from engine.config import Config, ConfigError
-from engine.data import DataSplit, draw_raw, standardize
-from engine.record import prepare_out_dir, stderr_printer, write_json
+from engine.data import DataSplit, data_shape, draw_raw, standardize
+from engine.record import csv_cell, prepare_out_dir, stderr_printer, write_json
 from engine.results import RunStatus
-from engine.trainer import Run
+
+if TYPE_CHECKING:  # torch loads only when a run trains: the window checks K and sizes without it
+    from engine.trainer import Run
 
 CV_COLUMNS = ("fold", "train_error", "val_error")
 CURVE_COLUMNS = ("n_train", "train_error", "val_error")
@@ -41,38 +42,28 @@ _CURVE_STREAM = 0xC0DE  # seeds the order in which a learning curve adds points
 # --- training a Run on given arrays -----------------------------------------------------------
 def train_on(config: Config, split: DataSplit) -> Run:
     """A fresh `Run` of `config` that trains on `split.x_train/y_train` and evaluates on
-    `split.x_val/y_val` instead of the data `make_data(config)` draws.
-
-    `Run` builds its data from the configuration, so this builds it normally and then replaces
-    the tensors it set in `__init__`: the data, the batch size (capped at the new training size)
-    and the batch permutation (so that the first step shuffles the new points). The weights, the
-    batch order's generator and the dropout generator depend on the seed alone, so they are those
-    of `Run(config)`; given the very arrays make_data draws, the run is step for step the same."""
-    run = Run(config)
-    if (split.n_inputs, split.n_outputs) != (run.data.n_inputs, run.data.n_outputs):
+    `split.x_val/y_val` instead of the data `make_data(config)` draws. The weights, the batch
+    order's generator and the dropout generator depend on the seed alone, so they are those of
+    `Run(config)`; given the very arrays make_data draws, the run is step for step the same."""
+    expected = data_shape(config.dataset)
+    if (split.n_inputs, split.n_outputs) != expected:
         raise ValueError(
             f"the split has {split.n_inputs} inputs and {split.n_outputs} outputs, but {config.dataset} "
-            f"needs {run.data.n_inputs} and {run.data.n_outputs}"
+            f"needs {expected[0]} and {expected[1]}"
         )
-    n = split.x_train.shape[0]
-    if n < 1:
+    if split.x_train.shape[0] < 1:
         raise ValueError("the split has no training points")
-    run.data = split
-    run.x_train = torch.from_numpy(split.x_train).to(run.device)
-    run.y_train = torch.from_numpy(split.y_train).to(run.device)
-    run.x_val = torch.from_numpy(split.x_val).to(run.device)
-    run.y_val = torch.from_numpy(split.y_val).to(run.device)
-    run.batch_size = min(config.batch_size, n)
-    run._perm = torch.empty(0, dtype=torch.long)
-    run._perm_pos = n  # forces a shuffle before the first batch, as in Run.__init__
-    return run
+    from engine.trainer import Run
+
+    return Run(config, data=split)
 
 
-def _train(config: Config, split: DataSplit) -> tuple[dict[str, Any], Run]:
+def _train(config: Config, split: DataSplit) -> dict[str, Any]:
+    """The summary of a whole run of `config` on `split`."""
     run = train_on(config, split)
     for _ in run:
         pass
-    return run.summary(), run
+    return run.summary()
 
 
 def _errors(summary: dict[str, Any]) -> tuple[float, float, float, float]:
@@ -154,13 +145,14 @@ class FoldResult:
 
 def iter_folds(config: Config, folds: int) -> Iterator[FoldResult]:
     """Train and score one fold at a time. A bad K raises ConfigError here, at the call."""
-    return _iter_folds(config, folds, fold_splits(config, folds))
+    return _iter_folds(config, fold_splits(config, folds))
 
 
-def _iter_folds(config: Config, folds: int, splits: list[DataSplit]) -> Iterator[FoldResult]:
+def _iter_folds(config: Config, splits: list[DataSplit]) -> Iterator[FoldResult]:
+    folds = len(splits)
     for k, split in enumerate(splits, start=1):
         start = time.perf_counter()
-        summary, _ = _train(config, split)
+        summary = _train(config, split)
         tr_err, va_err, tr_loss, va_loss = _errors(summary)
         yield FoldResult(
             k, folds, tr_err, va_err, tr_loss, va_loss, split.x_train.shape[0], split.x_val.shape[0],
@@ -208,15 +200,15 @@ class CVResult:
         return _mean_std(self.train_errors)[1]
 
     def summary(self) -> dict[str, Any]:
-        """cv_summary.json: non-finite numbers become null."""
+        """The fields of cv_summary.json (where `write_json` makes non-finite numbers null)."""
         return {
             "folds": len(self.folds),
-            "mean_val_error": _finite(self.mean_val_error),
-            "std_val_error": _finite(self.std_val_error),
-            "mean_train_error": _finite(self.mean_train_error),
-            "std_train_error": _finite(self.std_train_error),
-            "val_errors": [_finite(v) for v in self.val_errors],
-            "train_errors": [_finite(v) for v in self.train_errors],
+            "mean_val_error": self.mean_val_error,
+            "std_val_error": self.std_val_error,
+            "mean_train_error": self.mean_train_error,
+            "std_train_error": self.std_train_error,
+            "val_errors": self.val_errors,
+            "train_errors": self.train_errors,
             "fold_sizes": [f.n_val for f in self.folds],
             "statuses": [f.status for f in self.folds],
             "diverged_folds": sum(f.status == RunStatus.DIVERGED.value for f in self.folds),
@@ -329,7 +321,7 @@ def _iter_curve(config: Config, sizes: list[int]) -> Iterator[CurvePoint]:
     order = np.random.default_rng([config.seed, _CURVE_STREAM]).permutation(config.n_train)
     for i, size in enumerate(sizes, start=1):
         chosen = np.sort(order[:size])  # sorted: the full size keeps make_data's order
-        summary, _ = _train(config, standardize(x[chosen], y[chosen], x_val, y_val, n_out))
+        summary = _train(config, standardize(x[chosen], y[chosen], x_val, y_val, n_out))
         tr_err, va_err, tr_loss, va_loss = _errors(summary)
         yield CurvePoint(size, tr_err, va_err, tr_loss, va_loss, summary["status"], i, len(sizes))
 
@@ -340,14 +332,6 @@ def learning_curve(config: Config, sizes: Sequence[int] | None = None) -> list[C
 
 
 # --- the `cv` command -----------------------------------------------------------------------
-def _finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
-def _cell(value: float) -> str:
-    return repr(float(value)) if math.isfinite(value) else ""
-
-
 def run_cv(config: Config, folds_text: str, out: Path, curve: str | None = None, quiet: bool = False) -> int:
     """`vanishing-point cv`: cv.csv, cv_summary.json, config.toml (and learning_curve.csv)."""
     folds = parse_folds(folds_text, config)
@@ -362,7 +346,7 @@ def run_cv(config: Config, folds_text: str, out: Path, curve: str | None = None,
         writer.writerow(CV_COLUMNS)
         for r in iter_folds(config, folds):
             results.append(r)
-            writer.writerow([r.fold, _cell(r.train_error), _cell(r.val_error)])
+            writer.writerow([r.fold, csv_cell(r.train_error), csv_cell(r.val_error)])
             f.flush()
             say(
                 f"fold {r.fold}/{folds}: train error {r.train_error:.4g}  val error {r.val_error:.4g}  "
@@ -379,7 +363,7 @@ def run_cv(config: Config, folds_text: str, out: Path, curve: str | None = None,
             writer = csv.writer(f)
             writer.writerow(CURVE_COLUMNS)
             for p in iter_learning_curve(config, sizes):
-                writer.writerow([p.n_train, _cell(p.train_error), _cell(p.val_error)])
+                writer.writerow([p.n_train, csv_cell(p.train_error), csv_cell(p.val_error)])
                 f.flush()
                 say(f"learning curve {p.index}/{p.total}: n_train {p.n_train}: train error {p.train_error:.4g}  val error {p.val_error:.4g}")
     return 0

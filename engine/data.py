@@ -39,6 +39,11 @@ N_CLASSES = {
 }
 
 
+def data_shape(dataset: Dataset) -> tuple[int, int]:
+    """(n_inputs, n_outputs) of a data set: sine is 1-D regression, the others 2-D classes."""
+    return (1, 1) if dataset is Dataset.SINE else (2, N_CLASSES[dataset])
+
+
 def make_data(config: Config) -> DataSplit:
     return standardize(*draw_raw(config))
 
@@ -49,10 +54,8 @@ def draw_raw(config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     rng = np.random.default_rng([config.seed, 0xDA7A])
     x_tr, y_tr = _draw(config.dataset, config.n_train, config.noise, rng)
     x_va, y_va = _draw(config.dataset, config.n_val, config.noise, rng)
-    if config.dataset is Dataset.SINE:
-        n_out = 1
-    else:
-        n_out = N_CLASSES[config.dataset]
+    n_out = data_shape(config.dataset)[1]
+    if config.dataset is not Dataset.SINE:
         y_tr = _flip_labels(y_tr, config.label_noise, n_out, rng)
     return x_tr, y_tr, x_va, y_va, n_out
 

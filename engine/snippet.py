@@ -4,7 +4,7 @@ optimizer and loss, training on the same kind of data, for a learner to take awa
 from __future__ import annotations
 
 from engine.config import Activation, Config, Dataset, Init, Optimizer
-from engine.data import N_CLASSES
+from engine.data import data_shape
 
 _ACT = {
     Activation.LINEAR: "nn.Identity()",
@@ -71,8 +71,7 @@ def _init_line(init: Init, gain: float) -> str:
 
 def pytorch_snippet(config: Config) -> str:
     c = config
-    n_in = 1 if c.is_regression else 2
-    n_out = 1 if c.is_regression else N_CLASSES[c.dataset]
+    n_in, n_out = data_shape(c.dataset)
     block_parts = [f"nn.Linear(w_in, {c.width})"]
     if c.batch_norm:
         block_parts.append(f"nn.BatchNorm1d({c.width})")

@@ -7,6 +7,7 @@ steps it from a worker thread and changes its live settings between steps with `
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import threading
@@ -20,8 +21,8 @@ import torch.nn.functional as F
 from engine.config import LIVE_KEYS, Config, ConfigError, Device, Optimizer
 from engine.data import DataSplit, make_data
 from engine.model import MLP, flatten_parameters
-from engine.results import FINISHED, QUANTILE_EVERY, Evaluation, RunStatus, StepRecord
-from engine.stats import LayerStats, layer_stats
+from engine.results import FINISHED, QUANTILE_EVERY, Evaluation, LayerStats, RunStatus, StepRecord
+from engine.stats import layer_stats
 from engine.theory import measured_log10_signal_slope, predicted_log10_signal_slope
 
 #: torch intra-op threads on the CPU. These nets are small: a second thread gains little, and on a
@@ -63,45 +64,42 @@ TINY_NORM = 1e-15
 def _rescue_tiny(norms: list[float], tensors: torch.Tensor | list[torch.Tensor]) -> list[float]:
     """`norms` of `tensors` (the rows of one tensor, or a list), with each one under TINY_NORM
     measured again from its tensor divided by its largest |element|, so that a vanishing gradient
-    reads as its size rather than as too little or 0. A tensor of zeros keeps its 0 cheaply."""
+    reads as its size rather than as too little or 0."""
     tiny = [i for i, v in enumerate(norms) if v < TINY_NORM]
     if not tiny:
         return norms
-    if isinstance(tensors, torch.Tensor):  # rows of one tensor: all at once, without copying it
+    if isinstance(tensors, torch.Tensor):  # the gradient rows: a dead net's zero rows cost no copy
         rows = tensors.flatten(1)
-        peaks = torch.maximum(rows.amax(dim=1), rows.amin(dim=1).neg_())
+        peaks = torch.maximum(rows.amax(dim=1), rows.amin(dim=1).neg_())  # read-only
+        tiny = [i for i, peak in zip(tiny, peaks[tiny].tolist()) if peak > 0]  # zeros: 0 stands
+        fixed = _scaled_norms(rows[tiny], peaks[tiny]) if tiny else []
     else:
-        rows = None
-        peaks = torch.stack([t.abs().amax() if i in tiny else t.new_zeros(()) for i, t in enumerate(tensors)])
-    peak = peaks.tolist()
-    live = [i for i in tiny if peak[i] > 0]  # the rest are zeros: their norm is 0 already
-    if not live:
-        return norms
-    smallest = torch.finfo(peaks.dtype).tiny
-    if rows is not None:
-        scale = peaks[live].clamp_min(smallest).unsqueeze(1)
-        fixed = (torch.linalg.vector_norm(rows[live] / scale, dim=1) * scale.squeeze(1)).tolist()
-    else:
-        fixed = []
-        for i in live:
-            scale = peaks[i].clamp_min(smallest)
-            fixed.append((torch.linalg.vector_norm(tensors[i] / scale) * scale).item())
+        fixed = [v for i in tiny for v in _scaled_norms(tensors[i].reshape(1, -1))]
     norms = list(norms)
-    for i, v in zip(live, fixed):
+    for i, v in zip(tiny, fixed):
         norms[i] = v
     return norms
+
+
+def _scaled_norms(rows: torch.Tensor, peaks: torch.Tensor | None = None) -> list[float]:
+    """The 2-norm of each row, computed on the row divided by its largest |element| (`peaks`)."""
+    if peaks is None:
+        peaks = rows.abs().amax(dim=1)
+    scale = peaks.clamp_min(torch.finfo(rows.dtype).tiny).unsqueeze(1)
+    return (torch.linalg.vector_norm(rows / scale, dim=1) * scale.squeeze(1)).tolist()
 
 
 class Run:
     """One training run. Not thread-safe except `set_live`, which any thread may call."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, data: DataSplit | None = None):
+        """`data` replaces the points `make_data(config)` draws (cross-validation's folds)."""
         self.config = config  # the current configuration, live changes included
         self.initial_config = config
         self.device = resolve_device(config.device)
         if self.device.type == "cpu" and torch.get_num_threads() != CPU_THREADS:
             torch.set_num_threads(CPU_THREADS)
-        self.data: DataSplit = make_data(config)
+        self.data: DataSplit = make_data(config) if data is None else data
         # weights are drawn on the CPU, so that they do not depend on the device
         init_gen = torch.Generator().manual_seed(config.seed)
         dropout_gen = torch.Generator(self.device).manual_seed(config.seed + 1)
@@ -130,7 +128,8 @@ class Run:
         self.layer_names = [f"layer_{i}" for i in range(1, self.n_layers + 1)]
         self.layer_sizes = [tuple(w.shape[::-1]) for w in self.weights]  # (fan_in, fan_out)
         self._rms_scale = 1 / np.sqrt([w.numel() for w in self.weights])  # norm -> RMS
-        self._units = np.array([w.shape[0] for w in self.weights], dtype=np.float64)
+        # dL/ds of a mean loss is 1/batch of each sample's own: norm -> per-sample RMS
+        self._per_sample = np.sqrt(self.batch_size / np.array([w.shape[0] for w in self.weights], dtype=np.float64))
         self._on_cpu = self.device.type == "cpu"
 
         self.signal_every_step = False  # trace dL/ds on every step, not only on evaluation steps
@@ -139,6 +138,7 @@ class Run:
         self.message = ""
         self.diverged_at: int | None = None
         self.evaluations: list[Evaluation] = []
+        self._measured_slope: float | None = None  # of signal_rms at step 1 (engine.theory)
         self.best: Evaluation | None = None  # the evaluation with the lowest validation loss
         self._evals_since_best = 0
         self._pending: dict[str, Any] = {}
@@ -249,8 +249,7 @@ class Run:
         grad_norms = np.array(row_norms[:n])
         signal_rms = None
         if trace:
-            # dL/ds of a mean loss is 1/batch of the per-sample gradient: report the per-sample RMS
-            signal_rms = np.array(_rescue_tiny(values[2 + n :], pre_grads)) * np.sqrt(x.shape[0] / self._units)
+            signal_rms = np.array(_rescue_tiny(values[2 + n :], pre_grads)) * self._per_sample
         total = math.hypot(*row_norms)  # the global norm; inf and nan pass through
         self.step_count = t
 
@@ -310,7 +309,15 @@ class Run:
             return None
         evaluation = Evaluation(t, tr[0], tr[1], va[0], va[1], stats)
         self.evaluations.append(evaluation)
+        if t == 1:
+            self._measured_slope = measured_log10_signal_slope(stats.signal_rms)
         return evaluation
+
+    @functools.cached_property
+    def _predicted_slope(self) -> float | None:
+        """The theory's slope at initialization (engine.theory): a constant of the run, asked
+        for with every summary."""
+        return predicted_log10_signal_slope(self.initial_config, self.data.n_inputs)
 
     def _loss_and_error(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         out = self.model(x)
@@ -348,7 +355,6 @@ class Run:
 
     def summary(self) -> dict[str, Any]:
         last = self.evaluations[-1] if self.evaluations else None
-        first = self.evaluations[0] if self.evaluations and self.evaluations[0].step == 1 else None
         return {
             "status": self.status.value,
             "message": self.message,
@@ -363,8 +369,8 @@ class Run:
             "best_step": self.best.step if self.best else None,
             "layers": list(self.layer_names),
             # mean-field theory against the measurement at the first step (engine.theory)
-            "predicted_log10_signal_slope": predicted_log10_signal_slope(self.initial_config, self.data.n_inputs),
-            "measured_log10_signal_slope": measured_log10_signal_slope(first.layers.signal_rms) if first else None,
+            "predicted_log10_signal_slope": self._predicted_slope,
+            "measured_log10_signal_slope": self._measured_slope,
             "layer_sizes": [list(s) for s in self.layer_sizes],
             "device": str(self.device),
         }
