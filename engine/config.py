@@ -20,14 +20,7 @@ class ConfigError(ValueError):
     """A configuration key, value or file that cannot be used; the message says why and what is allowed."""
 
 
-class Choice(enum.StrEnum):
-    """A configuration choice; str() is its TOML value (combo boxes show it as such)."""
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class Dataset(Choice):
+class Dataset(enum.StrEnum):
     SPIRAL = "spiral"
     MOONS = "moons"
     CIRCLES = "circles"
@@ -36,7 +29,7 @@ class Dataset(Choice):
     SINE = "sine"  # 1-D regression
 
 
-class Activation(Choice):
+class Activation(enum.StrEnum):
     LINEAR = "linear"
     SIGMOID = "sigmoid"
     TANH = "tanh"
@@ -50,7 +43,7 @@ class Activation(Choice):
     SILU = "silu"
 
 
-class Init(Choice):
+class Init(enum.StrEnum):
     TORCH_DEFAULT = "torch_default"  # U[-1/sqrt(fan_in), 1/sqrt(fan_in)], Glorot's "standard"
     NORMAL = "normal"  # N(0, 1/fan_in)
     UNIFORM = "uniform"  # U[-sqrt(3/fan_in), sqrt(3/fan_in)], the same variance as normal
@@ -63,7 +56,7 @@ class Init(Choice):
     ZEROS = "zeros"
 
 
-class Optimizer(Choice):
+class Optimizer(enum.StrEnum):
     SGD = "sgd"
     MOMENTUM = "momentum"  # SGD with beta 0.9
     NESTEROV = "nesterov"
@@ -72,7 +65,7 @@ class Optimizer(Choice):
     ADAMW = "adamw"
 
 
-class Device(Choice):
+class Device(enum.StrEnum):
     AUTO = "auto"  # a GPU where one is present
     CPU = "cpu"
     CUDA = "cuda"

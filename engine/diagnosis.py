@@ -45,10 +45,11 @@ def diagnose(record: StepRecord | None, evaluation: Evaluation | None, best: Eva
 
     g = record.grad_norms
     last = len(g)
-    if np.isfinite(g).all() and g.max() > EXPLODING_NORM:
+    finite = bool(np.isfinite(g).all())
+    if finite and g.max() > EXPLODING_NORM:
         worst = int(np.argmax(g))
         out.append(Finding("huge_gradient", "warning", {"exponent": math.floor(math.log10(g[worst])), "layer": worst + 1}))
-    elif np.isfinite(g).all() and record.status is not RunStatus.DIVERGED:
+    elif finite and record.status is not RunStatus.DIVERGED:
         if g[0] == 0 and g[-1] > 0:
             out.append(Finding("no_gradient", "warning", {"layer": 1, "last": last}))
         elif g[-1] > 0:
@@ -73,7 +74,7 @@ def diagnose(record: StepRecord | None, evaluation: Evaluation | None, best: Eva
             worst = int(np.argmax(hidden_sat))
             out.append(Finding("saturated", "warning", {"share": float(hidden_sat.mean()), "layer": worst + 1, "layer_share": float(hidden_sat[worst])}))
         gap = evaluation.val_error - evaluation.train_error
-        if gap > OVERFIT_GAP and evaluation.train_error < evaluation.val_error:
+        if gap > OVERFIT_GAP:
             params = {"train_error": evaluation.train_error, "val_error": evaluation.val_error, "gap": gap}
             if best is not None and best.step < evaluation.step:
                 params["best_step"] = best.step

@@ -13,7 +13,7 @@ import torch
 
 from engine.config import Activation
 from engine.model import MLP, RELU_FAMILY, SATURATION_THRESHOLD
-from engine.results import QUANTILES, STAT_NAMES, LayerStats  # noqa: F401 - re-exported
+from engine.results import QUANTILES, LayerStats
 
 
 def _saturation_bounds(activation: Activation) -> tuple[float, float] | None:
@@ -58,8 +58,10 @@ def layer_stats(
             # a unit is dead when its activation's slope is zero on every sample: for relu (and a
             # leaky or parametric relu whose negative slope is exactly 0) that is output <= 0
             dead = per_layer.view(depth, out.shape[0], -1).amax(dim=1).le_(0).mean(dim=1)
-            if act is not Activation.RELU:  # a leaky or parametric unit is dead only at slope 0
-                dead = dead * (torch.tensor(_negative_slopes(model, depth), device=dead.device) == 0)
+            if act is Activation.LEAKY_RELU:  # its negative side keeps slope 0.01: never dead
+                dead.zero_()
+            elif act is Activation.PRELU:  # dead only where the learned slope is exactly 0
+                dead = dead * (torch.cat([p.detach() for p in model.prelu]) == 0)
             rows.append(dead)
         bounds = _saturation_bounds(act)
         if bounds is not None:
@@ -116,11 +118,3 @@ def _quantiles(x: np.ndarray) -> np.ndarray:
     x.sort(axis=1)  # in place: x is a view into this evaluation's own buffer
     m = x.shape[1]
     return x[:, [round(q * (m - 1)) for q in QUANTILES]].astype(np.float64)
-
-
-def _negative_slopes(model: MLP, depth: int) -> list[float]:
-    if model.activation is Activation.RELU:
-        return [0.0] * depth
-    if model.activation is Activation.LEAKY_RELU:
-        return [0.01] * depth
-    return torch.cat([p.detach() for p in model.prelu]).cpu().tolist()
