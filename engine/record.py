@@ -16,7 +16,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from engine.config import Config
+import numpy as np
+
+from engine.config import Config, ConfigError
 from engine.results import STAT_NAMES, StepRecord
 
 METRICS_COLUMNS = ("step", "train_loss", "train_error", "val_loss", "val_error")
@@ -27,8 +29,23 @@ def grad_norm_columns(n_layers: int) -> list[str]:
     return ["step"] + [f"layer_{i}" for i in range(1, n_layers + 1)]
 
 
-def _cell(value: float) -> str:
+def csv_cell(value: float) -> str:
+    """A float as a CSV cell: its repr, or empty when it is not finite."""
     return repr(float(value)) if math.isfinite(value) else ""
+
+
+def json_safe(data: Any) -> Any:
+    """`data` with numpy scalars as Python numbers and every non-finite float, at any depth, as
+    None, so that json.dumps writes valid JSON."""
+    if isinstance(data, dict):
+        return {str(k): json_safe(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [json_safe(v) for v in data]
+    if isinstance(data, np.generic):
+        data = data.item()
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    return data
 
 
 class RunRecorder:
@@ -53,14 +70,14 @@ class RunRecorder:
     def add(self, record: StepRecord) -> None:
         if not record.finite:
             return  # the diverged step: summary.json names it
-        self._grads.writerow([record.step, *map(_cell, record.grad_norms)])
+        self._grads.writerow([record.step, *map(csv_cell, record.grad_norms)])
         ev = record.evaluation
         if ev is not None:
             self._metrics.writerow(
-                [ev.step, *map(_cell, (ev.train_loss, ev.train_error, ev.val_loss, ev.val_error))]
+                [ev.step, *map(csv_cell, (ev.train_loss, ev.train_error, ev.val_loss, ev.val_error))]
             )
             for layer, row in enumerate(ev.layers.rows(), start=1):
-                self._layers.writerow([ev.step, layer, *map(_cell, row)])
+                self._layers.writerow([ev.step, layer, *map(csv_cell, row)])
 
     def close(self, summary: dict[str, Any] | None = None) -> None:
         for f in self._files:
@@ -83,8 +100,6 @@ def prepare_out_dir(out: Path, config: Config, *subdirs: str) -> None:
             (out / sub).mkdir(parents=True, exist_ok=True)
         config.save(out / "config.toml")
     except OSError as exc:
-        from engine.config import ConfigError
-
         raise ConfigError(f"cannot write to --out {str(out)!r}: {exc}") from None
 
 
@@ -100,9 +115,8 @@ def stderr_printer(quiet: bool):
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Atomic write; non-finite floats become null so the file stays valid JSON."""
-    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in data.items()}
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(clean, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)
 
 

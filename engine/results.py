@@ -28,6 +28,9 @@ FINISHED = frozenset({RunStatus.COMPLETED, RunStatus.DIVERGED, RunStatus.EARLY_S
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # the bands of the distribution views
 QUANTILE_EVERY = 5  # evaluations between two measurements of the distributions (they sort every layer)
 STAT_NAMES = ("grad_rms", "signal_rms", "act_mean_abs", "dead_frac", "saturated_frac", "update_ratio")
+#: log10 range of every gradient colour scale (the app's heatmap, sweep.png): pale at 10^-1
+#: (healthy), blue toward 10^-7 (vanishing), red toward 10^5 (exploding)
+LOG10_SCALE = (-7.0, 5.0)
 
 
 @dataclass(frozen=True)

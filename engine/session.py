@@ -36,7 +36,6 @@ session, is damaged, or is of a newer version raises SessionError, and nothing e
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 import zipfile
@@ -51,6 +50,7 @@ import numpy as np
 
 from engine import __version__
 from engine.config import Config, ConfigError
+from engine.record import json_safe
 from engine.results import Evaluation, LayerStats, RunStatus, StepRecord
 
 FORMAT = "vanishing-point-session"
@@ -111,7 +111,7 @@ def save_session(
         "config": config.to_toml(),
         "layers": names,
         "layer_sizes": sizes,
-        "summary": _json_safe(summary or {}),
+        "summary": json_safe(summary or {}),
         **header,
     }
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -179,7 +179,7 @@ def _encode(records: list[StepRecord], n_layers: int) -> tuple[dict[str, Any], d
         arrays[f"stats.{f.name}"] = np.stack(rows)
         arrays[f"stats.{f.name}.present"] = present
         stat_fields.append(f.name)
-    changes = [[i, {k: _json_value(v) for k, v in r.changes.items()}] for i, r in enumerate(records) if r.changes]
+    changes = [[i, json_safe(r.changes)] for i, r in enumerate(records) if r.changes]
     header = {
         "steps": n,
         "evaluations": len(evals),
@@ -198,22 +198,6 @@ def _stack(rows: list[Any], shape: tuple[int, ...]) -> np.ndarray:
     if bad is not None:
         raise SessionError(f"cannot save: a record's per-layer array has shape {bad}, expected {shape}")
     return np.array(rows, dtype=np.float64).reshape(-1, *shape)
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _json_safe(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {str(k): _json_safe(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_json_safe(v) for v in data]
-    return _json_value(data)
 
 
 # --- opening --------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from engine.config import Config, ConfigError
-from engine.record import prepare_out_dir, stderr_printer
+from engine.record import csv_cell, prepare_out_dir, stderr_printer
+from engine.results import LOG10_SCALE
 
 GRAD_COLUMNS = ("grad_first_step1", "grad_last_step1")
 
@@ -113,15 +114,17 @@ def run_cell(index: int, config: Config, out_dir: str) -> CellResult:
     run = Run(config)
     recorder = RunRecorder(out_dir, config, run.n_layers)
     first = None
+    summary = None
     try:
         for record in run:
             if first is None:
                 first = record.grad_norms
             recorder.add(record)
     finally:
-        recorder.close(run.summary())
+        summary = run.summary()
+        recorder.close(summary)
     assert first is not None  # a run takes at least one step
-    return CellResult(index, run.summary(), float(first[0]), float(first[-1]), time.perf_counter() - start)
+    return CellResult(index, summary, float(first[0]), float(first[-1]), time.perf_counter() - start)
 
 
 def iter_sweep(cells: Sequence[Config], out: Path, jobs: int) -> Iterator[CellResult]:
@@ -155,7 +158,7 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else ""
+        return csv_cell(value)
     if isinstance(value, list | dict):
         return json.dumps(value)
     return str(value)
@@ -174,7 +177,7 @@ def write_table(path: Path, grid: Grid, results: Sequence[CellResult]) -> None:
 
 
 # --- the picture ----------------------------------------------------------------------------
-LEVELS = (-7.0, 5.0)  # log10 range of the colour scale, as the app's heatmap
+LEVELS = LOG10_SCALE  # the app's heatmap's range
 # CET-D1A (the app's colour map) at each decade from 10^-7 to 10^5: blue (vanishing), pale at
 # 10^-1 (healthy), red (exploding)
 STOPS = np.array(

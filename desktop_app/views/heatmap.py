@@ -11,8 +11,9 @@ from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QSiz
 
 from desktop_app.history import RunHistory
 from desktop_app.style import cache_axes, superscript, without_context_menus
+from engine.results import LOG10_SCALE
 
-LEVELS = (-7.0, 5.0)  # fixed log10 range, pale at 10^-1 (healthy): vanishing is blue, exploding red
+LEVELS = LOG10_SCALE  # fixed, as in sweep.png
 WINDOW_STEPS = 2000  # the heatmap scrolls once a run is longer than this
 COLORMAP = pg.colormap.get("CET-D1A")  # blue (vanishing) - pale (healthy) - red (exploding)
 _LUT = np.vstack([COLORMAP.getLookupTable(nPts=255, alpha=False), [[0, 0, 0]]]).astype(np.uint8)

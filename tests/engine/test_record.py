@@ -203,6 +203,9 @@ def test_write_json_turns_non_finite_numbers_into_null(tmp_path):
     write_json(path, {"a": float("nan"), "b": float("inf"), "c": 1.5, "d": None, "e": "x"})
     assert strict_json(path) == {"a": None, "b": None, "c": 1.5, "d": None, "e": "x"}
     assert not (tmp_path / "s.json.tmp").exists()
+    # at any depth, and numpy scalars as plain numbers
+    write_json(path, {"a": [1.0, float("-inf")], "b": {"c": np.float32("nan"), "d": np.int64(3)}})
+    assert strict_json(path) == {"a": [1.0, None], "b": {"c": None, "d": 3}}
 
 
 def test_records_are_written_as_they_arrive(tmp_path):
