@@ -8,7 +8,7 @@ import sys
 from engine.config import Config
 
 
-def launch(config: Config | None = None, screenshot: str | None = None, steps: int | None = None) -> int:
+def launch(config: Config | None = None, screenshot: str | None = None) -> int:
     if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render the real window without a display
     from qtpy.QtWidgets import QApplication

@@ -112,8 +112,6 @@ def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -
         print("vanishing-point: the desktop app is not available here; `vanishing-point run` works headless", file=sys.stderr)
         return 1
     explicit = bool(args.preset or args.config or args.set or args.steps is not None or args.seed is not None)
-    if args.steps is not None:
-        args.steps = config.steps
     return open_app(config if explicit else None, args)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,10 +142,11 @@ def serve(conn) -> None:
 class TrainingProcess:
     """The parent's handle on the child. Non-blocking: `receive` returns what has arrived."""
 
-    def __init__(self):
+    def __init__(self, target: Callable[..., None] = serve, args: tuple = (), name: str = "vanishing-point-training"):
+        """Start `target(conn, *args)` in a child process."""
         ctx = multiprocessing.get_context("spawn")  # no fork: the parent may run Qt threads
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=serve, args=(child,), name="vanishing-point-training", daemon=True)
+        self.process = ctx.Process(target=target, args=(child, *args), name=name, daemon=True)
         self.process.start()
         child.close()
 
@@ -199,8 +201,4 @@ class JobProcess(TrainingProcess):
     """Cross-validation ("cv") or a learning curve ("curve") of one or two configurations."""
 
     def __init__(self, kind: str, configs: list[Config], folds: int = 5):
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_job, args=(child, kind, configs, folds), name="vanishing-point-study", daemon=True)
-        self.process.start()
-        child.close()
+        super().__init__(_job, (kind, configs, folds), "vanishing-point-study")
