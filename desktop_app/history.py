@@ -14,7 +14,7 @@ import numpy as np
 from engine.config import LIVE_KEYS
 
 MAX_STEPS = 100_000  # steps kept for the views and CSV export; a longer run trains on unrecorded
-LAYER_SERIES = ("dead_frac", "saturated_frac", "update_ratio", "signal_rms", "act_mean_abs")
+LAYER_SERIES = ("dead_frac", "saturated_frac", "update_ratio")  # the insight views draw these over time
 EVAL_FIELDS = ("step", "train_loss", "train_error", "val_loss", "val_error")
 
 
@@ -31,7 +31,6 @@ class RunHistory:
         config = info.config
         self.info = info  # engine.service.RunInfo: the configuration, layers and data of the run
         self.n_layers = info.n_layers
-        self.layer_names = list(info.layer_names)
         self.summary: dict[str, Any] = {}  # the engine's Run.summary() as of the last batch
         self.capacity = min(config.steps, MAX_STEPS)
         # (layers, steps) so that a range of steps is a slice of rows the heatmap can take as is
@@ -47,6 +46,7 @@ class RunHistory:
         self.act_quantiles = np.full((n_evals, n, 5), np.nan)
         self.signal_quantiles = np.full((n_evals, n, 5), np.nan)
         self.prediction: dict[str, Any] | None = None  # engine.insight.prediction_map, latest
+        self.predictions = 0  # how many maps have arrived: the view redraws when it moves
         self.n_evals = 0
         self.n = 0  # steps recorded
         self.records: list[Any] = []  # the StepRecords themselves, for CSV export

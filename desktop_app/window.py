@@ -34,6 +34,7 @@ from desktop_app.window_teaching import TeachingMixin
 from desktop_app.worker import TrainingController
 from engine.config import LIVE_KEYS, Config, ConfigError
 from engine.presets import load_preset, preset_names
+from engine.results import FINISHED
 from engine.service import Batch
 from engine.theory import predicted_chi
 
@@ -59,7 +60,6 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         self.reference: RunHistory | None = None  # a pinned run, shown beside the current one
         self.replay = None  # (Session, RunInfo) while a saved session is shown
         self.restarts = 0  # runs built so far (tests and the status line read it)
-        self._pending: dict[str, Any] = {}  # structural edits waiting for the debounce
         self._rate_steps = 0
         self._rate_time = time.perf_counter()
         self.steps_per_second = 0.0
@@ -89,7 +89,7 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         self._build_menus()
 
         self.restart_timer = QTimer(self, singleShot=True, interval=RESTART_DEBOUNCE_MS)
-        self.restart_timer.timeout.connect(self._on_restart_timer_timeout)
+        self.restart_timer.timeout.connect(self.start_run)  # structural edits, once they settle
         self.paint_timer = QTimer(self, interval=1000 // PAINT_HZ)
         self.paint_timer.timeout.connect(self._on_paint_timer_timeout)
         self.paint_timer.start()
@@ -267,7 +267,6 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         self.replay = None
         self.timeline.hide()
         self.restart_timer.stop()
-        self._pending.clear()
         self.history = None
         self.heatmap.set_history(None)
         self.curves.set_history(None)
@@ -303,9 +302,10 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         self.history.summary = batch.summary
         if batch.prediction is not None:
             self.history.prediction = batch.prediction
+            self.history.predictions += 1
         self._rate_steps += len(batch.records)
         last = self.history.last_record
-        if last is not None and last.status.value in ("completed", "diverged", "early_stopped") and batch.records:
+        if last is not None and last.status in FINISHED and batch.records:
             self._on_diagnosis_timer_timeout()
             self.runFinished.emit(last.status.value)
         if not batch.playing:
@@ -317,11 +317,7 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
             return
         if self.controller.playing:
             self.controller.pause()
-        elif self.history is not None and self.history.last_record is not None and self.history.last_record.status.value in (
-            "completed",
-            "diverged",
-            "early_stopped",
-        ):
+        elif self.history is not None and self.history.last_record is not None and self.history.last_record.status in FINISHED:
             self.start_run(playing=True)  # Play on a finished run starts it again
         else:
             self.controller.play()
@@ -408,12 +404,7 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
             return
         # structural: the network or the data changes; rebuild once the edits settle
         self.config = candidate
-        self._pending[key] = value
         self.restart_timer.start()
-
-    def _on_restart_timer_timeout(self) -> None:
-        if self._pending:
-            self.start_run()
 
     def _on_speed_currentIndexChanged(self, index: int) -> None:
         self.controller.set_rate(self.speed.itemData(index))

@@ -27,7 +27,7 @@ class FilesMixin:
         from engine.session import SessionError, save_session
 
         try:
-            save_session(path, h.records, h.info.config, layer_names=h.layer_names, layer_sizes=h.info.layer_sizes, summary=h.summary)
+            save_session(path, h.records, h.info.config, layer_names=h.info.layer_names, layer_sizes=h.info.layer_sizes, summary=h.summary)
         except (SessionError, OSError) as exc:
             self._warn(str(exc))
             return False
@@ -64,12 +64,16 @@ class FilesMixin:
         if self.replay is None:
             return
         session, info = self.replay
-        history = RunHistory(info)
-        history.append(session.records[:step])
-        history.summary = session.summary
-        self.history = history
-        for view in (self.heatmap, self.curves, self.insight):
-            view.set_history(history)
+        history = self.history
+        if history is not None and history.info is info and step >= history.n:
+            history.append(session.records[history.n : step])  # playing forward: only the new steps
+        else:  # a new session, or back in time
+            history = RunHistory(info)
+            history.append(session.records[:step])
+            history.summary = session.summary
+            self.history = history
+            for view in (self.heatmap, self.curves, self.insight):
+                view.set_history(history)
         self._on_paint_timer_timeout()
         self._on_diagnosis_timer_timeout()
         self._update_readout()

@@ -26,6 +26,7 @@ class ErrorCurvesView(QWidget):
         super().__init__(parent)
         self.history: RunHistory | None = None
         self._painted = -1
+        self._reference_painted: tuple[int, int] | None = None  # (which run, its evaluations) drawn
         self._tops: dict[str, float] = {}
         self._markers: list[pg.InfiniteLine] = []
         self.tabs = QTabWidget()
@@ -95,7 +96,11 @@ class ErrorCurvesView(QWidget):
         self.refresh()
 
     def set_reference(self, reference: RunHistory | None) -> None:
-        """Overlay a pinned run's curves, dashed."""
+        """Overlay a pinned run's curves, dashed (redrawn only when it has new evaluations)."""
+        state = None if reference is None else (id(reference), reference.n_evals)
+        if state == self._reference_painted:
+            return
+        self._reference_painted = state
         for (kind, split), curve in self.reference_curves.items():
             if reference is None:
                 curve.setData([], [])

@@ -112,6 +112,8 @@ class InsightView(QObject):
         clip = QWidget()
         self.clip_widget, self.clip_plot = _plot(self.tr("global gradient norm"), self.tr("training step"))
         self.clip_plot.setLogMode(y=True)
+        self.clip_plot.setClipToView(True)  # one point per step: a long run has very many
+        self.clip_plot.setDownsampling(auto=True, mode="peak")
         self.before_curve = self.clip_plot.plot([], [], pen=pg.mkPen("#7f7f7f", width=1))
         self.after_curve = self.clip_plot.plot([], [], pen=pg.mkPen("#2ca02c", width=1.5))
         self.threshold = pg.InfiniteLine(angle=0, pen=pg.mkPen("#d62728", style=Qt.PenStyle.DashLine))
@@ -157,7 +159,8 @@ class InsightView(QObject):
         for name in self.pages:
             if visible is not None and name not in visible:
                 continue
-            moved = h.version if name in ("learned", "clipping") else h.n_evals
+            # the map arrives a few times a second, the norms with every step, the rest per evaluation
+            moved = h.predictions if name == "learned" else h.version if name == "clipping" else h.n_evals
             state = (moved, self.layer)
             if state == self._painted.get(name) and not force:
                 continue
@@ -246,7 +249,7 @@ class InsightView(QObject):
         if threshold > 0:
             self.threshold.setValue(np.log10(threshold))
             self.threshold.show()
-            clipped = int(np.sum(before[ok] > threshold))
+            clipped = int(np.sum(after[ok] < before[ok]))  # the steps the engine clipped, at any threshold
             self.clip_label.setText(self.tr("Grey: global gradient norm before clipping; green: after. Red: the threshold {0}; {1} of {2} steps were clipped.").format(f"{threshold:g}", clipped, n))
         else:
             self.threshold.hide()
