@@ -28,7 +28,6 @@ class DiagnosisView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
-        self.findings: list = []
         self.show_findings([])
 
     def sentence(self, finding) -> str:
@@ -78,7 +77,6 @@ class DiagnosisView(QWidget):
         return code
 
     def show_findings(self, findings: list, status: str | None = None) -> None:
-        self.findings = findings
         if not findings:
             text = status or self.tr("Press Play (Space) to train; move a slider and watch every layer's gradient.")
             self.label.setStyleSheet("padding:6px; border-radius:4px; background:#f3f3f3; color:#333;")

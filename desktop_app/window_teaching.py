@@ -7,10 +7,6 @@ from qtpy.QtCore import QCoreApplication
 from qtpy.QtWidgets import QApplication
 
 
-def _plain(value) -> str:
-    return str(getattr(value, "value", value))
-
-
 class TeachingMixin:
     # mixins translate in MainWindow's context: Qt looks texts up under the instance's class
     def open_study(self) -> None:
@@ -47,7 +43,7 @@ class TeachingMixin:
             return
         diff = ref.info.config.diff(self.config)
         if diff:
-            changes = "; ".join(f"{key} {_plain(old)} → {_plain(new)}" for key, (old, new) in diff.items())
+            changes = "; ".join(f"{key} {old} → {new}" for key, (old, new) in diff.items())
             text = QCoreApplication.translate("MainWindow", "Reference (right, dashed curves) differs in: {0}").format(changes)
         else:
             text = QCoreApplication.translate("MainWindow", "Reference pinned (right, dashed curves): change a setting to compare.")

@@ -31,13 +31,8 @@ class TrainingController(QObject):
         self.config: Config | None = None
         self.playing = False
         self.rate = 0.0
-        self.trace_signal = True  # dL/ds on every step: the heatmap's signal view shows every step
         self.timer = QTimer(self, interval=POLL_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
-
-    @property
-    def building(self) -> bool:
-        return self.config is not None and self.info is None
 
     def start(self, config: Config, playing: bool | None = None) -> None:
         """Build a fresh run of `config` (same seed: same data and weights)."""
@@ -46,7 +41,6 @@ class TrainingController(QObject):
         if self.process is None or not self.process.alive:
             self.process = TrainingProcess()
             self.process.send("rate", self.rate)
-            self.process.send("trace", self.trace_signal)
         self.generation += 1
         self.info = None
         self.config = config
@@ -87,10 +81,6 @@ class TrainingController(QObject):
     def set_rate(self, steps_per_second: float) -> None:
         self.rate = steps_per_second
         self._send("rate", steps_per_second)
-
-    def set_trace_signal(self, on: bool) -> None:
-        self.trace_signal = on
-        self._send("trace", on)
 
     def set_live(self, **changes: Any) -> None:
         """Validated here (ConfigError, nothing sent) and applied before the run's next step."""
