@@ -13,7 +13,7 @@ def test_insight_views_fill_from_a_real_run(make_window, qtbot):
         w.play()
     qtbot.waitUntil(lambda: w.history.prediction is not None, timeout=10000)
     ins = w.insight
-    w._on_heatmap_layerSelected(2)
+    w.heatmap.layerSelected.emit(2)  # as a click on the heatmap's row 2
     assert ins.layer == 2
 
     ins.refresh(force=True)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from engine import Config, Run, StepRecord
 
@@ -81,3 +84,19 @@ def cli(*args: str) -> int:
         return main(list(args))
     except SystemExit as exc:  # --version, --help and argparse's usage errors
         return exc.code if isinstance(exc.code, int) else 1
+
+
+def assert_same(a, b, where: str = "record") -> None:
+    """Equal field by field, recursing into records, evaluations and layer statistics (whatever
+    fields they grow); arrays exactly, with the same dtype; NaN equals NaN."""
+    if isinstance(a, np.ndarray):
+        assert isinstance(b, np.ndarray) and a.dtype == b.dtype, where
+        assert np.array_equal(a, b, equal_nan=True), where
+    elif hasattr(a, "__dataclass_fields__"):
+        assert type(a) is type(b), where
+        for f in dataclasses.fields(a):
+            assert_same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, float) and a != a:
+        assert isinstance(b, float) and b != b, where
+    else:
+        assert type(a) is type(b) and a == b, (where, a, b)

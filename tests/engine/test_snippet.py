@@ -23,12 +23,26 @@ def test_every_data_set_trains(dataset):
 
 
 @pytest.mark.parametrize("activation", list(Activation))
-def test_same_layers_and_initial_weights_as_the_engine(activation):
-    config = Config(activation=activation, depth=3, width=16, batch_norm=True, residual=True, dropout=0.1, steps=1)
-    ns = run_snippet(config.replace(steps=1))
+@pytest.mark.parametrize("structure", [dict(), dict(batch_norm=True, residual=True, dropout=0.1)], ids=["plain", "bn-res-drop"])
+def test_the_snippet_computes_the_engines_network(activation, structure):
+    """Given the engine's weights, the snippet's model computes the engine's outputs: the same
+    layers, activation, batch norm and skip connections (dropout is off in eval mode)."""
+    config = Config(activation=activation, depth=3, width=16, steps=1, **structure)
+    model = run_snippet(config)["model"]
     run = Run(config)
-    shapes = [tuple(m.weight.shape) for m in ns["linears"]]
-    assert shapes == [tuple(w.shape) for w in run.weights]
+    snippet_linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert [tuple(m.weight.shape) for m in snippet_linears] == [tuple(w.shape) for w in run.weights]
+    with torch.no_grad():
+        for theirs, ours in zip(snippet_linears, run.model.linears):
+            theirs.weight.copy_(ours.weight)
+            theirs.bias.copy_(ours.bias)
+        for m in model.modules():  # the snippet trained a step: batch norm and PReLU back to their start
+            if not isinstance(m, torch.nn.Linear) and hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+        model.eval()
+        run.model.eval()
+        x = torch.from_numpy(run.data.x_val[:50])
+        torch.testing.assert_close(model(x), run.model(x))
 
 
 def test_initial_weight_scale_matches_the_engine():

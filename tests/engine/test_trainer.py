@@ -26,7 +26,7 @@ from engine import (
 from engine.model import RELU_FAMILY, SATURATION_THRESHOLD
 from engine.presets import load_preset
 
-from .helpers import tiny, train
+from .helpers import assert_same, tiny, train
 
 # --- reproducibility -------------------------------------------------------------------------
 
@@ -45,21 +45,6 @@ SEEDED = dict(
     steps=60,
     eval_every=10,
 )
-
-
-def assert_same(a, b, where: str = "") -> None:
-    """Field by field through records, evaluations and layer statistics, whatever fields they
-    grow; NaN (a statistic that does not apply) counts as equal to NaN."""
-    assert type(a) is type(b), where
-    if dataclasses.is_dataclass(a):
-        for f in dataclasses.fields(a):
-            assert_same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
-    elif isinstance(a, np.ndarray):
-        np.testing.assert_array_equal(a, b, err_msg=where)
-    elif isinstance(a, float) and math.isnan(a):
-        assert math.isnan(b), where
-    else:
-        assert a == b, where
 
 
 def assert_same_records(a: list[StepRecord], b: list[StepRecord]) -> None:
@@ -144,11 +129,26 @@ def test_every_init_trains(init):
     assert_finite_run(run, records, zero_weights=init is Init.ZEROS)
 
 
+#: what each choice must build: torch's class and the options that tell the variants apart
+OPTIMIZERS = {
+    Optimizer.SGD: (torch.optim.SGD, {"momentum": 0, "nesterov": False}),
+    Optimizer.MOMENTUM: (torch.optim.SGD, {"momentum": 0.9, "nesterov": False}),
+    Optimizer.NESTEROV: (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+    Optimizer.RMSPROP: (torch.optim.RMSprop, {"momentum": 0}),
+    Optimizer.ADAM: (torch.optim.Adam, {"weight_decay": 0}),
+    Optimizer.ADAMW: (torch.optim.AdamW, {"weight_decay": 0.01}),
+}
+
+
 @pytest.mark.parametrize("optimizer", list(Optimizer), ids=str)
 def test_every_optimizer_trains(optimizer):
     run, records = train(tiny(optimizer=optimizer, steps=12))
     assert_finite_run(run, records)
-    assert run.optimizer.param_groups[0]["lr"] == run.config.lr
+    kind, options = OPTIMIZERS[optimizer]
+    assert type(run.optimizer) is kind
+    group = run.optimizer.param_groups[0]
+    assert group["lr"] == run.config.lr
+    assert {k: group[k] for k in options} == options
 
 
 @pytest.mark.parametrize("dataset", list(Dataset), ids=str)
