@@ -20,7 +20,16 @@ class ConfigError(ValueError):
     """A configuration key, value or file that cannot be used; the message says why and what is allowed."""
 
 
-class Dataset(enum.StrEnum):
+class Choice(enum.StrEnum):
+    """A configuration choice; str() is its TOML value. StrEnum's own __str__ already returns the
+    value, but it is defined here again on purpose: superqt's QEnumComboBox shows str() only for
+    an enum whose __str__ comes from outside the enum module, and shows NAME otherwise."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Dataset(Choice):
     SPIRAL = "spiral"
     MOONS = "moons"
     CIRCLES = "circles"
@@ -29,7 +38,7 @@ class Dataset(enum.StrEnum):
     SINE = "sine"  # 1-D regression
 
 
-class Activation(enum.StrEnum):
+class Activation(Choice):
     LINEAR = "linear"
     SIGMOID = "sigmoid"
     TANH = "tanh"
@@ -43,7 +52,7 @@ class Activation(enum.StrEnum):
     SILU = "silu"
 
 
-class Init(enum.StrEnum):
+class Init(Choice):
     TORCH_DEFAULT = "torch_default"  # U[-1/sqrt(fan_in), 1/sqrt(fan_in)], Glorot's "standard"
     NORMAL = "normal"  # N(0, 1/fan_in)
     UNIFORM = "uniform"  # U[-sqrt(3/fan_in), sqrt(3/fan_in)], the same variance as normal
@@ -56,7 +65,7 @@ class Init(enum.StrEnum):
     ZEROS = "zeros"
 
 
-class Optimizer(enum.StrEnum):
+class Optimizer(Choice):
     SGD = "sgd"
     MOMENTUM = "momentum"  # SGD with beta 0.9
     NESTEROV = "nesterov"
@@ -65,7 +74,7 @@ class Optimizer(enum.StrEnum):
     ADAMW = "adamw"
 
 
-class Device(enum.StrEnum):
+class Device(Choice):
     AUTO = "auto"  # a GPU where one is present
     CPU = "cpu"
     CUDA = "cuda"

@@ -39,6 +39,11 @@ def test_every_engine_key_has_a_control(qtbot, settings):
     w = MainWindow(SMALL, settings=settings)
     qtbot.addWidget(w)
     assert set(w.controls.bindings) == set(KEYS)
+    # a choice reads as the value a configuration file uses ("torch_default", not "TORCH DEFAULT")
+    for key, binding in w.controls.bindings.items():
+        if isinstance(binding.widget, QEnumComboBox):
+            kind = type(getattr(SMALL, key))
+            assert [binding.widget.itemText(i) for i in range(binding.widget.count())] == [c.value for c in kind]
 
 
 def test_moving_each_control_changes_the_key_it_names(qtbot, settings):
