@@ -163,8 +163,11 @@ class ErrorCurvesView(QWidget):
             self.readout.setText(
                 self._legend()
                 + "&nbsp;&nbsp;"
-                + self.tr("step {0}: training error {1}, validation error {2}").format(
-                    ev.step, format_value(ev.train_error), format_value(ev.val_error)
+                # the numbers in their curves' colours: short enough for a narrow window
+                + self.tr("step {0}: error {1} / {2}").format(
+                    ev.step,
+                    f"<span style='color:{TRAIN_COLOR}'>{format_value(ev.train_error)}</span>",
+                    f"<span style='color:{VAL_COLOR}'>{format_value(ev.val_error)}</span>",
                 )
             )
 

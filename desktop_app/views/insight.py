@@ -68,6 +68,7 @@ class InsightView(QObject):
         # --- distributions of the focused layer over time
         dist = QWidget()
         self.dist_label = QLabel()
+        self.dist_label.setWordWrap(True)
         self.act_widget, self.act_plot = _plot(self.tr("activation"), self.tr("training step"))
         self.sig_widget, self.sig_plot = _plot(self.tr("∂L/∂s per sample"), self.tr("training step"))
         self.act_bands = self._bands(self.act_plot, "#1f77b4")

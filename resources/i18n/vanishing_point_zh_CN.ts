@@ -288,8 +288,8 @@
     </message>
     <message>
         <location filename="../../desktop_app/views/curves.py" line="161" />
-        <source>step {0}: training error {1}, validation error {2}</source>
-        <translation>第 {0} 步：训练误差 {1}，验证误差 {2}</translation>
+        <source>step {0}: error {1} / {2}</source>
+        <translation>第 {0} 步：误差 {1} / {2}</translation>
     </message>
 </context>
 <context>
