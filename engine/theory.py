@@ -108,6 +108,16 @@ def predicted_log10_signal_slope(config: Config, n_inputs: int = 2) -> float | N
     return float(np.mean(0.5 * np.log10(chi)))
 
 
+def predicted_log10_signal_profile(chi: np.ndarray | None) -> np.ndarray | None:
+    """log10 RMS(∂L/∂s) of hidden layers 1..depth relative to the last hidden layer, as the
+    theory predicts from `predicted_chi`: going down from the top, each step adds ½·log10 χ.
+    None where the theory does not apply (no χ, or a χ that is not positive)."""
+    if chi is None or not np.all(chi > 0):
+        return None
+    steps = 0.5 * np.log10(chi)
+    return np.concatenate([np.cumsum(steps[::-1])[::-1], [0.0]])
+
+
 def measured_log10_signal_slope(signal_rms: np.ndarray) -> float | None:
     """Least-squares slope of log10 signal RMS over the hidden layers (all but the output layer),
     per layer moving toward the input: negative means the signal vanishes toward the input."""

@@ -12,6 +12,7 @@ from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QSiz
 from desktop_app.history import RunHistory
 from desktop_app.style import cache_axes, superscript, without_context_menus
 from engine.results import LOG10_SCALE
+from engine.theory import predicted_log10_signal_profile
 
 LEVELS = LOG10_SCALE  # fixed, as in sweep.png
 WINDOW_STEPS = 2000  # the heatmap scrolls once a run is longer than this
@@ -99,6 +100,7 @@ class GradientHeatmapView(QWidget):
         # the top hidden layer's current value so that the two slopes can be compared
         self.theory_line = self.profile.plot([], [], pen=pg.mkPen("#2ca02c", width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.chi: np.ndarray | None = None
+        self.theory_profile: np.ndarray | None = None  # engine.theory.predicted_log10_signal_profile
         self.theory_note = QLabel()
         self.theory_note.setWordWrap(True)
         self.theory_note.setObjectName("theoryNote")
@@ -120,6 +122,7 @@ class GradientHeatmapView(QWidget):
     def set_theory(self, chi: np.ndarray | None) -> None:
         """χ per step back between hidden layers (engine.theory.predicted_chi), or None."""
         self.chi = chi
+        self.theory_profile = predicted_log10_signal_profile(chi)
         self._update_theory_note()
 
     def _update_theory_note(self) -> None:
@@ -203,16 +206,14 @@ class GradientHeatmapView(QWidget):
 
     def _set_theory_line(self, h: RunHistory) -> None:
         n = min(h.n, h.capacity)
-        top = h.signal_log10[len(self.chi), n - 1] if self.chi is not None else np.nan
+        profile = self.theory_profile
+        # anchored at the measured top hidden layer: the theory predicts the slope, not the level
+        top = h.signal_log10[len(profile) - 1, n - 1] if profile is not None else np.nan
         if not self.signal_mode or not np.isfinite(top):
             self.theory_line.setData([], [])
             return
-        depth = len(self.chi) + 1
-        # going down from the top hidden layer, each step adds ½·log10 χ
-        steps = 0.5 * np.log10(np.maximum(self.chi, 1e-300))
-        predicted = top + np.concatenate([np.cumsum(steps[::-1])[::-1], [0.0]])
         lo, hi = LEVELS
-        self.theory_line.setData(np.clip(predicted, lo, hi), np.arange(1, depth + 1))
+        self.theory_line.setData(np.clip(top + profile, lo, hi), np.arange(1, len(profile) + 1))
 
     # --- mouse -------------------------------------------------------------------------------
     def _cell_at(self, pos: QPointF) -> tuple[int, int] | None:

@@ -12,6 +12,7 @@ from engine.model import init_weight
 from engine.theory import (
     measured_log10_signal_slope,
     predicted_chi,
+    predicted_log10_signal_profile,
     predicted_log10_signal_slope,
     weight_variance_scale,
 )
@@ -45,6 +46,15 @@ def test_a_linear_network_follows_the_prediction(gain):
     assert predicted == pytest.approx(np.log10(gain), abs=1e-6)
     _, ev = first_evaluation(config)
     assert measured_log10_signal_slope(ev.layers.signal_rms) == pytest.approx(predicted, abs=0.03)
+
+
+def test_the_predicted_profile_steps_down_by_the_slope_toward_the_input():
+    """The heatmap's theory line: for a linear net of gain g each layer toward the input is
+    log10 g lower; the top hidden layer is the anchor (0)."""
+    config = Config(activation="linear", init="normal", init_gain=0.5, depth=6, width=32)
+    profile = predicted_log10_signal_profile(predicted_chi(config))
+    np.testing.assert_allclose(profile, np.log10(0.5) * (5.0 - np.arange(6)), atol=1e-9)  # layer 1 lowest
+    assert predicted_log10_signal_profile(predicted_chi(config.replace(batch_norm=True))) is None
 
 
 def test_tanh_at_the_order_chaos_boundary_keeps_the_signal_level():
