@@ -85,9 +85,9 @@ class Device(Choice):
 class Config:
     # --- data ---
     dataset: Dataset = Dataset.SPIRAL  # synthetic data set; sine is 1-D regression
-    n_train: int = 200  # training points
+    n_train: int = 300  # training points
     n_val: int = 1000  # validation points, drawn from the same distribution
-    noise: float = 0.1  # std of the jitter added to each point (to y for sine)
+    noise: float = 0.05  # std of the jitter added to each point (to y for sine)
     label_noise: float = 0.0  # fraction of training class labels flipped (classification only)
     # --- network ---
     depth: int = 8  # hidden layers
@@ -106,7 +106,7 @@ class Config:
     patience: int = 0  # early stopping: evaluations without validation improvement; 0 = off
     # --- training (live: lr) ---
     optimizer: Optimizer = Optimizer.ADAM  # update rule, torch defaults otherwise
-    lr: float = 0.01  # learning rate
+    lr: float = 0.003  # learning rate
     batch_size: int = 32  # minibatch size, capped at n_train
     steps: int = 2000  # optimizer steps to run
     eval_every: int = 10  # steps between evaluations of loss, error and layer statistics

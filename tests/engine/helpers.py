@@ -14,7 +14,7 @@ import numpy as np
 from engine import Config, Run, StepRecord
 
 #: A net small enough that a few hundred steps take well under a second on one CPU core.
-TINY = dict(depth=3, width=8, n_train=64, n_val=64, batch_size=16, steps=20, eval_every=5)
+TINY = dict(depth=3, width=8, n_train=64, n_val=64, batch_size=16, steps=20, eval_every=5, lr=0.01, noise=0.1)
 
 
 #: A wide net on few points, a quarter of whose training labels are flipped: it memorizes them

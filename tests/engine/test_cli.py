@@ -158,6 +158,7 @@ def expected_layered() -> Config:
         activation="sigmoid",
         init="torch_default",
         optimizer="sgd",  # from the preset
+        noise=0.1,
         depth=5,
         lr=0.05,
         n_val=50,  # the file beats the preset
