@@ -38,7 +38,7 @@ class RunHistory:
         self.signal_log10 = np.full((self.n_layers, self.capacity), np.nan, dtype=np.float32)
         self.total_norm = np.full(self.capacity, np.nan)
         self.clipped_norm = np.full(self.capacity, np.nan)
-        n_evals = self.capacity // config.eval_every + 2
+        n_evals = self.capacity // config.eval_every + 3  # with step 0, step 1 and the last step
         self.evals = {name: np.full(n_evals, np.nan) for name in EVAL_FIELDS}
         n = self.n_layers
         # per evaluation and layer: (evals, layers) statistics, (evals, layers, 5) distributions
@@ -56,6 +56,11 @@ class RunHistory:
         self.best_step: int | None = None  # the engine's pick (lowest validation loss)
         self.live = {key: getattr(config, key) for key in LIVE_KEYS}  # as of the last recorded step
         self.version = 0  # bumped on every append; views repaint when it moved
+        initial = getattr(info, "initial", None)  # step 0, the untrained network: the curves start there
+        if initial is not None:
+            for name in EVAL_FIELDS:
+                self.evals[name][0] = getattr(initial, name)
+            self.n_evals = 1  # its layer statistics stay NaN: no step has been taken
 
     def append(self, records: list[Any]) -> None:
         if not records:

@@ -41,6 +41,7 @@ class FilesMixin:
         if not path:
             return False
         from engine.data import make_data
+        from engine.results import Metrics
         from engine.service import RunInfo
         from engine.session import SessionError, load_session
 
@@ -53,7 +54,10 @@ class FilesMixin:
         self.restart_timer.stop()
         self.config = session.config
         self.controls.set_config(session.config)
-        info = RunInfo(-1, session.config, session.layer_names, session.layer_sizes, "replay", make_data(session.config))
+        info = RunInfo(
+            -1, session.config, session.layer_names, session.layer_sizes, "replay", make_data(session.config),
+            Metrics.from_summary(session.summary),
+        )
         self.replay = (session, info)
         self.timeline.set_steps(len(session.records), Path(path).name)
         self.timeline.show()

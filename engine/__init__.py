@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from engine.config import LIVE_KEYS, Activation, Config, ConfigError, Dataset, Device, Init, Optimizer  # noqa: E402
 
 if TYPE_CHECKING:
-    from engine.results import STAT_NAMES, Evaluation, LayerStats, RunStatus, StepRecord
+    from engine.results import STAT_NAMES, Evaluation, LayerStats, Metrics, RunStatus, StepRecord
     from engine.trainer import Run
 
 # The names below import torch; they load on first use, so that `engine.config` (and a window
@@ -25,6 +25,7 @@ _LAZY = {
     "STAT_NAMES": "engine.results",
     "LayerStats": "engine.results",
     "Evaluation": "engine.results",
+    "Metrics": "engine.results",
     "Run": "engine.trainer",
     "RunStatus": "engine.results",
     "StepRecord": "engine.results",
@@ -49,6 +50,7 @@ __all__ = [
     "Evaluation",
     "Init",
     "LayerStats",
+    "Metrics",
     "Optimizer",
     "Run",
     "RunStatus",

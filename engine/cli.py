@@ -121,7 +121,7 @@ def run_headless(config: Config, out: Path, quiet: bool = False) -> int:
 
     run = Run(config)
     try:
-        recorder = RunRecorder(out, config, run.n_layers)
+        recorder = RunRecorder(out, config, run.n_layers, run.initial)
     except OSError as exc:
         raise ConfigError(f"cannot write to --out {str(out)!r}: {exc}") from None
     progress = Progress(config.steps, quiet)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from engine.config import Config, ConfigError
-from engine.results import STAT_NAMES, StepRecord
+from engine.results import STAT_NAMES, Evaluation, Metrics, StepRecord
 
 METRICS_COLUMNS = ("step", "train_loss", "train_error", "val_loss", "val_error")
 LAYER_STATS_COLUMNS = ("step", "layer", *STAT_NAMES)
@@ -51,12 +51,15 @@ def json_safe(data: Any) -> Any:
 class RunRecorder:
     """Streams StepRecords into the run's CSV files in `out_dir`."""
 
-    def __init__(self, out_dir: str | Path, config: Config, n_layers: int):
+    def __init__(self, out_dir: str | Path, config: Config, n_layers: int, initial: Metrics | None = None):
+        """`initial`: the untrained network (Run.initial), written as metrics.csv's step-0 row."""
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         config.save(self.out_dir / "config.toml")
         self._files = []
         self._metrics = self._open("metrics.csv", METRICS_COLUMNS)
+        if initial is not None:
+            self._write_metrics(initial)
         self._grads = self._open("grad_norms.csv", grad_norm_columns(n_layers))
         self._layers = self._open("layer_stats.csv", LAYER_STATS_COLUMNS)
 
@@ -73,11 +76,12 @@ class RunRecorder:
         self._grads.writerow([record.step, *map(csv_cell, record.grad_norms)])
         ev = record.evaluation
         if ev is not None:
-            self._metrics.writerow(
-                [ev.step, *map(csv_cell, (ev.train_loss, ev.train_error, ev.val_loss, ev.val_error))]
-            )
+            self._write_metrics(ev)
             for layer, row in enumerate(ev.layers.rows(), start=1):
                 self._layers.writerow([ev.step, layer, *map(csv_cell, row)])
+
+    def _write_metrics(self, m: Metrics | Evaluation) -> None:
+        self._metrics.writerow([m.step, *map(csv_cell, (m.train_loss, m.train_error, m.val_loss, m.val_error))])
 
     def close(self, summary: dict[str, Any] | None = None) -> None:
         for f in self._files:
@@ -122,7 +126,7 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 def record_run(records: Iterable[StepRecord], out_dir: str | Path, config: Config, n_layers: int, summary: dict[str, Any]) -> None:
     """Write already collected records (the app's CSV export)."""
-    rec = RunRecorder(out_dir, config, n_layers)
+    rec = RunRecorder(out_dir, config, n_layers, Metrics.from_summary(summary))
     try:
         for r in records:
             rec.add(r)

@@ -51,6 +51,35 @@ class LayerStats:
         return list(zip(*(getattr(self, name).tolist() for name in STAT_NAMES)))
 
 
+#: summary.json keys of the untrained network's figures (step 0, before any update)
+INITIAL_KEYS = ("initial_train_loss", "initial_train_error", "initial_val_loss", "initial_val_error")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Losses and errors on the whole training and validation sets at one step; step 0 is the
+    untrained network, before any update."""
+
+    step: int
+    train_loss: float
+    train_error: float
+    val_loss: float
+    val_error: float
+
+    def as_summary(self) -> dict[str, float]:
+        """The INITIAL_KEYS of a summary, for step 0."""
+        return dict(zip(INITIAL_KEYS, (self.train_loss, self.train_error, self.val_loss, self.val_error)))
+
+    @classmethod
+    def from_summary(cls, summary: dict[str, Any]) -> Metrics | None:
+        """Step 0 as a summary holds it, or None for one written before step 0 was measured (a
+        missing or null value reads as NaN)."""
+        if not any(key in summary for key in INITIAL_KEYS):
+            return None
+        values = [summary.get(key) for key in INITIAL_KEYS]
+        return cls(0, *(float(v) if isinstance(v, int | float) else math.nan for v in values))
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """Losses and errors on the whole training and validation sets, plus the layer statistics of

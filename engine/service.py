@@ -21,7 +21,7 @@ from typing import Any
 
 from engine.config import Config, ConfigError
 from engine.data import DataSplit
-from engine.results import StepRecord
+from engine.results import Metrics, StepRecord
 
 BATCH_SECONDS = 1 / 60  # longest a batch of steps is held back before it is sent
 IDLE_POLL = 0.05  # how long an idle child waits for a command at a time
@@ -36,6 +36,7 @@ class RunInfo:
     layer_sizes: list[tuple[int, int]]  # (fan_in, fan_out) per layer
     device: str
     data: DataSplit  # the standardized data, for views that draw it
+    initial: Metrics | None = None  # the untrained network (step 0): the curves start there
 
     @property
     def n_layers(self) -> int:
@@ -82,7 +83,7 @@ def serve(conn) -> None:
                     continue
                 run.signal_every_step = trace
                 d = run.data
-                conn.send(("ready", RunInfo(generation, config, run.layer_names, run.layer_sizes, str(run.device), d)))
+                conn.send(("ready", RunInfo(generation, config, run.layer_names, run.layer_sizes, str(run.device), d, run.initial)))
                 next_time = time.perf_counter()
             elif kind == "play":
                 playing, next_time = True, time.perf_counter()

@@ -112,7 +112,7 @@ def run_cell(index: int, config: Config, out_dir: str) -> CellResult:
 
     start = time.perf_counter()
     run = Run(config)
-    recorder = RunRecorder(out_dir, config, run.n_layers)
+    recorder = RunRecorder(out_dir, config, run.n_layers, run.initial)
     first = None
     summary = None
     try:

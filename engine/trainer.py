@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from engine.config import LIVE_KEYS, Config, ConfigError, Device, Optimizer
 from engine.data import DataSplit, make_data
 from engine.model import MLP, flatten_parameters
-from engine.results import FINISHED, QUANTILE_EVERY, Evaluation, LayerStats, RunStatus, StepRecord
+from engine.results import FINISHED, QUANTILE_EVERY, Evaluation, LayerStats, Metrics, RunStatus, StepRecord
 from engine.stats import layer_stats
 from engine.theory import measured_log10_signal_slope, predicted_log10_signal_slope
 
@@ -143,6 +143,8 @@ class Run:
         self._evals_since_best = 0
         self._pending: dict[str, Any] = {}
         self._lock = threading.Lock()
+        # the untrained network on the whole sets (step 0): curves start here, before any update
+        self.initial = Metrics(0, *self._metrics())
 
     # --- control ---------------------------------------------------------------------------
     @property
@@ -298,16 +300,19 @@ class Run:
         return StepRecord(t, loss_v, grad_norms, signal_rms, total, total, self.status, None, changes, message, best_step)
 
     @torch.no_grad()
-    def _evaluate(self, t: int, stats: LayerStats) -> Evaluation | None:
+    def _metrics(self) -> tuple[float, float, float, float]:
+        """(train loss, train error, validation loss, validation error) on the whole sets."""
         self.model.eval()
         try:
-            tr = self._loss_and_error(self.x_train, self.y_train)
-            va = self._loss_and_error(self.x_val, self.y_val)
+            return (*self._loss_and_error(self.x_train, self.y_train), *self._loss_and_error(self.x_val, self.y_val))
         finally:
             self.model.train()
-        if not all(math.isfinite(v) for v in (*tr, *va)):
+
+    def _evaluate(self, t: int, stats: LayerStats) -> Evaluation | None:
+        values = self._metrics()
+        if not all(math.isfinite(v) for v in values):
             return None
-        evaluation = Evaluation(t, tr[0], tr[1], va[0], va[1], stats)
+        evaluation = Evaluation(t, *values, stats)
         self.evaluations.append(evaluation)
         if t == 1:
             self._measured_slope = measured_log10_signal_slope(stats.signal_rms)
@@ -367,6 +372,7 @@ class Run:
             "best_val_error": self.best.val_error if self.best else None,
             "best_val_loss": self.best.val_loss if self.best else None,
             "best_step": self.best.step if self.best else None,
+            **self.initial.as_summary(),
             "layers": list(self.layer_names),
             # mean-field theory against the measurement at the first step (engine.theory)
             "predicted_log10_signal_slope": self._predicted_slope,

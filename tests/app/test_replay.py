@@ -25,7 +25,8 @@ def test_save_open_and_scrub_a_session(make_window, qtbot, tmp_path):
     w.timeline.slider.setValue(30)
     qtbot.waitUntil(lambda: w.history.n == 30, timeout=5000)
     assert w.heatmap.image.image.shape[1] == 30
-    assert w.history.n_evals == 4  # steps 1, 10, 20, 30
+    assert w.history.n_evals == 5  # step 0 (untrained, from the saved summary), 1, 10, 20, 30
+    assert w.history.eval_series("step")[0] == 0
     assert not w.controller.playing, "replay trains nothing"
 
     damaged = tmp_path / "damaged.vpsession"
@@ -34,3 +35,14 @@ def test_save_open_and_scrub_a_session(make_window, qtbot, tmp_path):
     assert not w.open_session(str(damaged))
     assert "damaged.vpsession" in w.statusBar().currentMessage()
     assert w.history is shown, "a refused file changes nothing"
+
+
+
+def test_curves_start_at_step_zero(make_window):
+    """Before any update the curves already show the untrained network (step 0)."""
+    w = make_window()
+    h = w.history
+    assert h.n_evals == 1 and h.eval_series("step").tolist() == [0]
+    assert h.eval_series("val_error")[0] == h.info.initial.val_error
+    assert 0.3 < h.info.initial.val_error < 0.7  # chance, before training
+    assert h.last_eval is None  # no layer statistics before a step

@@ -10,6 +10,7 @@ import pytest
 
 from engine import Config, Run
 from engine.record import record_run, write_json
+from engine.results import INITIAL_KEYS
 
 from .helpers import TINY, cell_is_finite_or_empty, cli, read_csv, set_args, strict_json, tiny, train
 
@@ -33,6 +34,7 @@ SUMMARY_KEYS = {
     "predicted_log10_signal_slope",
     "measured_log10_signal_slope",
     "device",
+    *INITIAL_KEYS,
 }
 
 
@@ -63,7 +65,11 @@ def test_run_writes_exactly_the_documented_files(tanh_run):
 def test_metrics_csv_columns_and_rows(tanh_run):
     header, rows = read_csv(tanh_run / "metrics.csv")
     assert header == METRICS
-    assert [int(r[0]) for r in rows] == [1, 10, 20, 25]
+    # step 0 is the untrained network, before any update; then every evaluation
+    assert [int(r[0]) for r in rows] == [0, 1, 10, 20, 25]
+    summary = json.loads((tanh_run / "summary.json").read_text())
+    assert [float(c) for c in rows[0][1:]] == [summary[k] for k in INITIAL_KEYS]
+    assert float(rows[0][4]) > 0.3  # validation error near chance before training
     for row in rows:
         assert len(row) == len(METRICS)
         assert all(math.isfinite(float(cell)) for cell in row)
@@ -131,7 +137,7 @@ def test_the_files_hold_what_the_engine_measured(tanh_run):
     for row, record in zip(grad_rows, records, strict=True):
         assert [float(c) for c in row[1:]] == record.grad_norms.tolist()
     _, metric_rows = read_csv(tanh_run / "metrics.csv")
-    for row, ev in zip(metric_rows, run.evaluations, strict=True):
+    for row, ev in zip(metric_rows, [run.initial, *run.evaluations], strict=True):
         assert [float(c) for c in row] == [ev.step, ev.train_loss, ev.train_error, ev.val_loss, ev.val_error]
     assert strict_json(tanh_run / "summary.json") == json.loads(json.dumps(run.summary()))
 
@@ -184,7 +190,7 @@ def test_a_run_diverging_later_keeps_its_finite_history(tmp_path):
     # every finite step is written; the diverged step only if its gradient was still finite
     assert steps in (list(range(1, t)), list(range(1, t + 1)))
     _, metric_rows = read_csv(tmp_path / "metrics.csv")
-    assert [int(r[0]) for r in metric_rows] == list(range(1, t))
+    assert [int(r[0]) for r in metric_rows] == list(range(0, t))  # step 0: the untrained network
     _, layer_rows = read_csv(tmp_path / "layer_stats.csv")
     assert len(layer_rows) == (t - 1) * 11
     assert summary["final_val_error"] == float(metric_rows[-1][4])

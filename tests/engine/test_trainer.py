@@ -460,3 +460,19 @@ def test_twin_runs_share_data_and_initial_weights_where_the_architecture_allows(
     assert all(torch.equal(a, b) for a, b in zip(base.weights, other_activation.weights))
     assert all(torch.equal(a, b) for a, b in zip(base.weights[:4], deeper.weights[:4]))
     assert (base.data.x_train == deeper.data.x_train).all()
+
+
+def test_step_zero_is_the_untrained_network():
+    """Run.initial: loss and error on the whole sets before any update, where the curves start.
+    It is measured in eval mode, so it draws no dropout mask and the run stays reproducible."""
+    run = Run(tiny(steps=5))
+    x, y = run.data.x_val, run.data.y_val
+    probs = run.predict(x)
+    assert run.initial.step == 0
+    assert run.initial.val_error == pytest.approx(float(np.mean(probs.argmax(axis=1) != y)))
+    assert run.initial.val_loss == pytest.approx(float(-np.mean(np.log(probs[np.arange(len(y)), y]))), rel=1e-5)
+    records = list(run)
+    again = list(Run(tiny(steps=5)))
+    assert [r.loss for r in records] == [r.loss for r in again]
+    summary = run.summary()
+    assert summary["initial_val_error"] == run.initial.val_error
