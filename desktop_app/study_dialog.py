@@ -19,7 +19,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.style import TRAIN_COLOR, VAL_COLOR, without_context_menus
+from desktop_app.style import TRAIN_COLOR, VAL_COLOR, IntegerAxis, without_context_menus
 from desktop_app.views.heatmap import format_value
 from engine.config import Config, ConfigError
 from engine.crossval import CVResult, check_folds, default_sizes
@@ -52,10 +52,13 @@ class StudyDialog(QDialog):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels([self.tr("configuration"), self.tr("fold / points"), self.tr("training error"), self.tr("validation error")])
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": IntegerAxis("bottom")})  # folds, points: whole numbers
         self.plot = self.plot_widget.getPlotItem()
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLabel("left", self.tr("error"))
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # an error of 0.5 reads 0.5, not 500 ×0.001
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="9pt", brush=(255, 255, 255, 210), pen="#bbbbbb")
         without_context_menus(self.plot_widget.scene(), self.plot)
 
         top = QHBoxLayout()
@@ -141,21 +144,28 @@ class StudyDialog(QDialog):
             val = np.array([i.val_error for i in items], dtype=float)
             train = np.array([i.train_error for i in items], dtype=float)
             style = pg.QtCore.Qt.PenStyle.SolidLine if index == 0 else pg.QtCore.Qt.PenStyle.DashLine
+            val_name = self.tr("validation ({0})").format(name)
+            train_name = self.tr("training ({0})").format(name)
             if self.kind == "cv":
                 cv = CVResult(config, tuple(items))  # as `vanishing-point cv` reports it
                 lines.append(self.tr("{0}: validation error {1} ± {2} over {3} folds").format(name, format_value(cv.mean_val_error), format_value(cv.std_val_error), len(items)))
-                x = np.arange(1, len(items) + 1) + 0.15 * index
-                self.plot.plot(x, val, pen=None, symbol="o" if index == 0 else "t", symbolBrush=VAL_COLOR)
-                self.plot.plot(x, train, pen=None, symbol="o" if index == 0 else "t", symbolBrush=TRAIN_COLOR)
+                x = np.array([i.fold for i in items], dtype=float) + 0.15 * index  # side by side, not on top
+                symbol = "o" if index == 0 else "t"
+                self.plot.plot(x, val, pen=None, symbol=symbol, symbolBrush=VAL_COLOR, name=val_name)
+                self.plot.plot(x, train, pen=None, symbol=symbol, symbolBrush=TRAIN_COLOR, name=train_name)
+                self.plot.setXRange(0.5, items[0].folds + 0.5, padding=0)
                 self.plot.setLabel("bottom", self.tr("fold"))
             else:
                 sizes = [i.n_train for i in items]
-                self.plot.plot(sizes, val, pen=pg.mkPen(VAL_COLOR, width=2, style=style), symbol="o")
-                self.plot.plot(sizes, train, pen=pg.mkPen(TRAIN_COLOR, width=2, style=style), symbol="o")
+                self.plot.plot(sizes, val, pen=pg.mkPen(VAL_COLOR, width=2, style=style), symbol="o", symbolBrush=VAL_COLOR, name=val_name)
+                self.plot.plot(sizes, train, pen=pg.mkPen(TRAIN_COLOR, width=2, style=style), symbol="o", symbolBrush=TRAIN_COLOR, name=train_name)
                 self.plot.setLabel("bottom", self.tr("training points"))
                 lines.append(self.tr("{0}: validation error {1} with {2} training points").format(name, format_value(val[-1]), sizes[-1]))
         if lines:
             self.summary.setText("\n".join(lines))
+            errors = np.array([e for items in self.results for i in items for e in (i.val_error, i.train_error)], dtype=float)
+            top = errors[np.isfinite(errors)].max(initial=0.0)
+            self.plot.setYRange(0, max(top * 1.1, 0.05), padding=0)  # errors from 0: a small gap looks small
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -31,6 +33,41 @@ def without_context_menus(scene, *plots: pg.PlotItem) -> None:
     scene.contextMenu = []
     for plot in plots:
         plot.setMenuEnabled(False)
+
+
+class IntegerAxis(pg.AxisItem):
+    """An axis of whole numbers (steps, layers, folds): no tick between two of them, so a plot
+    of three steps reads 1, 2, 3 and not 1, 1.5, 2, 2.5."""
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802,N803 - pyqtgraph's names
+        levels = []
+        for spacing, values in super().tickValues(minVal, maxVal, size):
+            whole = [v for v in values if float(v).is_integer()]
+            if whole:
+                levels.append((max(spacing, 1.0), whole))
+        if not levels:  # the range is only a few units wide: one tick per unit
+            lo, hi = sorted((minVal, maxVal))
+            levels = [(1.0, [float(v) for v in range(math.ceil(lo), math.floor(hi) + 1)])]
+        return levels
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+        return [f"{round(v * scale):d}" for v in values]
+
+
+class DecadeAxis(pg.AxisItem):
+    """A log-scale axis labelled at powers of ten only (10⁻⁴, 10⁻³, ...): the minor ticks between
+    them stay as ticks, without the crowd of 2, 3, 5 labels pyqtgraph gives them."""
+
+    _no_decade = False  # at most one power of ten in view: label the minor ticks after all
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802,N803 - pyqtgraph's names
+        self._no_decade = math.floor(maxVal) - math.ceil(minVal) < 1  # fewer than two powers of ten in view
+        return super().logTickValues(minVal, maxVal, size, stdTicks)
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+        if self._no_decade:
+            return super().logTickStrings(values, scale, spacing)
+        return [f"10{superscript(round(v))}" if abs(v - round(v)) < 1e-6 else "" for v in values]
 
 
 def configure_pyqtgraph() -> None:

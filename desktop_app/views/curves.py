@@ -15,6 +15,7 @@ from desktop_app.style import (
     DIVERGED_COLOR,
     TRAIN_COLOR,
     VAL_COLOR,
+    IntegerAxis,
     cache_axes,
     without_context_menus,
 )
@@ -28,12 +29,13 @@ class ErrorCurvesView(QWidget):
         self._painted = -1
         self._reference_painted: tuple[int, int] | None = None  # (which run, its evaluations) drawn
         self._tops: dict[str, float] = {}
+        self._reference_steps = 0  # how far the pinned run went
         self._markers: list[pg.InfiniteLine] = []
         self.tabs = QTabWidget()
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         for kind, title in (("error", self.tr("Error")), ("loss", self.tr("Loss"))):
-            widget = pg.PlotWidget()
+            widget = pg.PlotWidget(axisItems={"bottom": IntegerAxis("bottom")})  # steps: no 1.5
             plot = widget.getPlotItem()
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", self.tr("training step"))
@@ -101,11 +103,19 @@ class ErrorCurvesView(QWidget):
         if state == self._reference_painted:
             return
         self._reference_painted = state
+        self._reference_steps = 0 if reference is None else reference.n
+        self._fit_steps()
         for (kind, split), curve in self.reference_curves.items():
             if reference is None:
                 curve.setData([], [])
             else:
                 curve.setData(reference.eval_series("step"), reference.eval_series(f"{split}_{kind}"), connect="finite")
+
+    def _fit_steps(self) -> None:
+        """The step axis spans the steps run so far (as the heatmap's), and a pinned run's."""
+        right = max(self.history.n if self.history is not None else 0, self._reference_steps, 2)
+        for plot in self.plots.values():
+            plot.setXRange(0, right, padding=0.01)
 
     def _on_log_y_toggled(self, on: bool) -> None:
         for plot in self.plots.values():
@@ -123,10 +133,8 @@ class ErrorCurvesView(QWidget):
         state = (h.n_evals, len(h.changes), h.best_step, status, self.log_y.isChecked())
         if state == self._painted:
             return
-        if self._painted == -1:
-            for plot in self.plots.values():  # the whole run's length: the axis stays put
-                plot.setXRange(0, h.capacity, padding=0.01)
         self._painted = state
+        self._fit_steps()
         steps = h.eval_series("step")
         for kind in ("error", "loss"):
             for split in ("train", "val"):

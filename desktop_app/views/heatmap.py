@@ -10,36 +10,63 @@ from qtpy.QtCore import QPointF, QRectF, Signal
 from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QSizePolicy, QVBoxLayout, QWidget  # noqa: I001
 
 from desktop_app.history import RunHistory
-from desktop_app.style import cache_axes, superscript, without_context_menus
+from desktop_app.style import DIVERGED_COLOR, IntegerAxis, cache_axes, superscript, without_context_menus
 from engine.results import LOG10_SCALE
 from engine.theory import predicted_log10_signal_profile
 
 LEVELS = LOG10_SCALE  # fixed, as in sweep.png
+#: the relative view's scale, in decades of layer ÷ output layer: pale where a layer gets as much
+#: as the output layer, blue where it gets a vanishing share, red where it gets far more
+RELATIVE_LEVELS = (-8.0, 8.0)
 WINDOW_STEPS = 2000  # the heatmap scrolls once a run is longer than this
 COLORMAP = pg.colormap.get("CET-D1A")  # blue (vanishing) - pale (healthy) - red (exploding)
 _LUT = np.vstack([COLORMAP.getLookupTable(nPts=255, alpha=False), [[0, 0, 0]]]).astype(np.uint8)
 _BRUSHES = [pg.mkBrush(*rgb) for rgb in _LUT]  # one per colour-table index, for the profile bars
 
 
-def to_indices(log10: np.ndarray) -> np.ndarray:
-    """Colour-table indices: 0..254 for log10 values clipped to LEVELS (an exact zero, -inf,
+def to_indices(log10: np.ndarray, levels: tuple[float, float] = LEVELS) -> np.ndarray:
+    """Colour-table indices: 0..254 for log10 values clipped to `levels` (an exact zero, -inf,
     takes the lowest colour), 255 for +inf and NaN, which the table shows as 'not finite'."""
-    lo, hi = LEVELS
+    lo, hi = levels
     with np.errstate(invalid="ignore"):
         idx = np.clip((log10 - lo) * (254.0 / (hi - lo)), 0, 254)
     idx[np.isnan(log10) | np.isposinf(log10)] = 255
     return idx.astype(np.uint8)
 
 
+def relative_to_output(log10: np.ndarray) -> np.ndarray:
+    """log10(g_i / g_top) for each column of a (layers, steps) block: every layer against the
+    output layer (the top row) of the same step. NaN where that is undefined (inf − inf, or an
+    output layer with no gradient at all)."""
+    with np.errstate(invalid="ignore"):
+        rel = log10 - log10[-1:]
+    rel[:, ~np.isfinite(log10[-1])] = np.nan
+    return rel
+
+
+def last_shown_column(block: np.ndarray, end: int) -> int | None:
+    """The last column at or before `end` with no NaN or +inf in it (-inf, an exact zero, is a
+    value), or None: the step whose profile can be drawn."""
+    if end < 0:
+        return None
+    if not (np.isnan(block[:, end]) | np.isposinf(block[:, end])).any():  # the usual case, cheap
+        return end
+    ok = ~(np.isnan(block[:, : end + 1]) | np.isposinf(block[:, : end + 1])).any(axis=0)
+    found = np.flatnonzero(ok)
+    return int(found[-1]) if len(found) else None
+
+
 class GradientHeatmapView(QWidget):
     layerSelected = Signal(int)  # 1-based layer clicked in the heatmap or the profile
     modeChanged = Signal(bool)  # True: back-propagated signal; False: weight gradient
+    relativeChanged = Signal(bool)  # True: each layer relative to the output layer; False: absolute
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.history: RunHistory | None = None
         self.signal_mode = False
-        self._painted = (-1, None)
+        self.relative = False
+        self._painted: tuple = (-1, None, None)
 
         self.grad_button = QRadioButton(self.tr("Weight gradient ‖∇W‖"))
         self.signal_button = QRadioButton(self.tr("Back-propagated signal ∂L/∂s"))
@@ -52,17 +79,39 @@ class GradientHeatmapView(QWidget):
         group.addButton(self.grad_button)
         group.addButton(self.signal_button)
         self.signal_button.toggled.connect(self._on_signal_button_toggled)
+        self.absolute_button = QRadioButton(self.tr("Absolute"))
+        self.relative_button = QRadioButton(self.tr("Relative to output layer"))
+        self.absolute_button.setChecked(True)
+        self.absolute_button.setToolTip(self.tr("Each cell on one fixed scale: the size of the gradient itself"))
+        self.relative_button.setToolTip(
+            self.tr("Each cell divided by the output layer's value at the same step: small everywhere because the loss "
+                    "is small reads pale; a vanishing share for the input layers reads blue")
+        )
+        scale_group = QButtonGroup(self)
+        scale_group.addButton(self.absolute_button)
+        scale_group.addButton(self.relative_button)
+        self.relative_button.toggled.connect(self._on_relative_button_toggled)
         self.hover_label = QLabel(" ")
         self.hover_label.setObjectName("hoverLabel")
         self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # no re-layout on hover
         self.hover_label.setAlignment(pg.QtCore.Qt.AlignmentFlag.AlignRight | pg.QtCore.Qt.AlignmentFlag.AlignVCenter)
-        top = QHBoxLayout()
-        top.addWidget(self.grad_button)
-        top.addWidget(self.signal_button)
-        top.addWidget(self.hover_label, 1)
+        # two short rows rather than one long one: the heatmap must fit a narrow column (a
+        # projector's 1280 px, or beside a pinned reference) with every label whole
+        quantity = QHBoxLayout()
+        quantity.addWidget(self.grad_button)
+        quantity.addWidget(self.signal_button)
+        quantity.addStretch(1)
+        scale = QHBoxLayout()
+        scale.addWidget(self.absolute_button)
+        scale.addWidget(self.relative_button)
+        scale.addWidget(self.hover_label, 1)
+        top = QVBoxLayout()
+        top.setSpacing(0)
+        top.addLayout(quantity)
+        top.addLayout(scale)
 
         self.canvas = pg.GraphicsLayoutWidget()
-        self.plot = self.canvas.addPlot(row=0, col=0)
+        self.plot = self.canvas.addPlot(row=0, col=0, axisItems={"bottom": IntegerAxis("bottom")})
         self.plot.setLabel("bottom", self.tr("training step"))
         self.plot.setLabel("left", self.tr("layer (input at the bottom)"))
         self.plot.setMouseEnabled(x=False, y=False)
@@ -71,7 +120,7 @@ class GradientHeatmapView(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLookupTable(_LUT)
         self.plot.addItem(self.image)
-        self.diverged_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#d62728", width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
+        self.diverged_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(DIVERGED_COLOR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.diverged_line.hide()
         self.plot.addItem(self.diverged_line)
 
@@ -81,7 +130,7 @@ class GradientHeatmapView(QWidget):
         self.canvas.addItem(self.colorbar, row=0, col=1)
 
         self.profile = self.canvas.addPlot(row=0, col=2)
-        self.profile.setLabel("bottom", self.tr("now (log10)"))
+        self.profile.setLabel("bottom", self._profile_unit())
         self.profile.setXRange(*LEVELS, padding=0.02)
         self.profile.setMouseEnabled(x=False, y=False)
         self.profile.hideButtons()
@@ -101,6 +150,12 @@ class GradientHeatmapView(QWidget):
         self.theory_line = self.profile.plot([], [], pen=pg.mkPen("#2ca02c", width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.chi: np.ndarray | None = None
         self.theory_profile: np.ndarray | None = None  # engine.theory.predicted_log10_signal_profile
+        self.profile_note = QLabel()  # which step the profile shows when the latest is not finite
+        self.profile_note.setWordWrap(True)
+        self.profile_note.setObjectName("profileNote")
+        self.profile_note.setStyleSheet(f"color: {DIVERGED_COLOR}")
+        self.profile_note.hide()
+        self.shown_step: int | None = None  # the step the profile shows (1-based), None when none
         self.theory_note = QLabel()
         self.theory_note.setWordWrap(True)
         self.theory_note.setObjectName("theoryNote")
@@ -112,12 +167,27 @@ class GradientHeatmapView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.profile_note)
         layout.addWidget(self.theory_note)
         self.canvas.scene().sigMouseMoved.connect(self._on_scene_mouseMoved)
         self.canvas.scene().sigMouseClicked.connect(self._on_scene_mouseClicked)
 
     def _unit(self) -> str:
+        if self.relative:
+            return self.tr("log10 of layer ÷ output layer")
         return self.tr("log10 RMS ∂L/∂s") if self.signal_mode else self.tr("log10 ‖∇W‖")
+
+    def _profile_unit(self) -> str:
+        return self.tr("log10 ÷ output") if self.relative else self.tr("now (log10)")
+
+    @property
+    def levels(self) -> tuple[float, float]:
+        """The colour scale now shown, in log10 units."""
+        return RELATIVE_LEVELS if self.relative else LEVELS
+
+    def set_relative(self, on: bool) -> None:
+        """Show each layer relative to the output layer (True) or on the absolute scale."""
+        (self.relative_button if on else self.absolute_button).setChecked(True)
 
     def set_theory(self, chi: np.ndarray | None) -> None:
         """χ per step back between hidden layers (engine.theory.predicted_chi), or None."""
@@ -151,8 +221,10 @@ class GradientHeatmapView(QWidget):
 
     def set_history(self, history: RunHistory | None) -> None:
         self.history = history
-        self._painted = (-1, None)
+        self._painted = (-1, None, None)
         self.diverged_line.hide()
+        self.profile_note.hide()
+        self.shown_step = None
         if history is not None:
             n = history.n_layers
             self.plot.setYRange(0.5, n + 0.5, padding=0)
@@ -160,7 +232,7 @@ class GradientHeatmapView(QWidget):
             ticks = [(i, str(i)) for i in range(1, n + 1) if (i - 1) % step == 0 or i == n]
             for axis in (self.plot.getAxis("left"), self.profile.getAxis("left")):
                 axis.setTicks([ticks])
-            self.plot.setXRange(0.5, min(history.capacity, WINDOW_STEPS) + 0.5, padding=0)
+            self.plot.setXRange(0.5, 1.5, padding=0)  # grows with the steps run (refresh)
         self.image.clear()
         self.bars.setOpts(x0=[], y=[], width=[], height=0.8)
         self.profile_line.setData([], [])
@@ -170,49 +242,83 @@ class GradientHeatmapView(QWidget):
         self.signal_mode = on
         self.colorbar.setLabel("right" if self.colorbar.horizontal else "left", self._unit())
         self._update_theory_note()
-        self._painted = (-1, None)
+        self._painted = (-1, None, None)
         self.modeChanged.emit(on)
+        self.refresh()
+
+    def _on_relative_button_toggled(self, on: bool) -> None:
+        self.relative = on
+        self.colorbar.setLevels(values=self.levels)
+        self.colorbar.setLabel("right" if self.colorbar.horizontal else "left", self._unit())
+        self.profile.setLabel("bottom", self._profile_unit())
+        self.profile.setXRange(*self.levels, padding=0.02)
+        self._painted = (-1, None, None)
+        self.relativeChanged.emit(on)
         self.refresh()
 
     def refresh(self) -> None:
         """Repaint if the history moved since the last paint (called by the window's timer)."""
         h = self.history
-        if h is None or h.n == 0 or self._painted == (h.version, self.signal_mode):
+        state = (h.version, self.signal_mode, self.relative) if h is not None else None
+        if h is None or h.n == 0 or self._painted == state:
             return
-        self._painted = (h.version, self.signal_mode)
+        self._painted = state
         data = h.signal_log10 if self.signal_mode else h.grad_log10
         n = min(h.n, h.capacity)
         first = max(0, n - WINDOW_STEPS)
-        self.image.setImage(to_indices(data[:, first:n]), autoLevels=False, levels=(0, 255))
+        block = data[:, first:n]
+        if self.relative:
+            block = relative_to_output(block)
+        self.image.setImage(to_indices(block, self.levels), autoLevels=False, levels=(0, 255))
         self.image.setRect(QRectF(first + 0.5, 0.5, n - first, h.n_layers))
-        if n > WINDOW_STEPS:
-            self.plot.setXRange(first + 0.5, n + 0.5, padding=0)
-        last = data[:, n - 1]
-        self._set_profile(last)
-        self._set_theory_line(h)
+        # the axis spans the steps run so far, like an oscilloscope filling up, then scrolls
+        self.plot.setXRange(first + 0.5, n + 0.5, padding=0)
         record = h.last_record
-        if record is not None and record.status.value == "diverged":
+        diverged = record is not None and record.status.value == "diverged"
+        # the profile: the latest step whose every layer is finite (the step that diverged
+        # through its loss alone still has finite gradients to show)
+        column = last_shown_column(block, n - 1 - first)
+        self.shown_step = None if column is None else first + column + 1
+        self._set_profile(block[:, column] if column is not None else np.full(h.n_layers, np.nan))
+        self._set_theory_line(block[:, column] if column is not None else None)
+        if diverged:
             self.diverged_line.setValue(record.step)
             self.diverged_line.show()
+            if self.shown_step is None:
+                note = self.tr("Step {0} is not finite (red dashed line), and no step before it is.").format(record.step)
+            elif self.shown_step == record.step:
+                note = self.tr("Step {0} diverged (red dashed line): its loss is not finite; its gradients, in the profile, still are.").format(record.step)
+            else:
+                note = self.tr("Step {0} is not finite (red dashed line); the profile shows step {1}, the last finite one.").format(
+                    record.step, self.shown_step
+                )
+            self.profile_note.setText(note)
+            self.profile_note.show()
+        else:
+            self.diverged_line.hide()
+            self.profile_note.hide()
 
     def _set_profile(self, values: np.ndarray) -> None:
-        lo, hi = LEVELS
+        lo, hi = self.levels
         layers = np.arange(1, len(values) + 1)
         finite = np.isfinite(values)
         shown = np.where(finite, np.clip(values, lo, hi), np.where(np.isneginf(values), lo, hi))
-        brushes = [_BRUSHES[i] for i in to_indices(values)]
-        self.bars.setOpts(x0=np.full(len(values), lo), y=layers, width=shown - lo, height=0.8, brushes=brushes)
+        brushes = [_BRUSHES[i] for i in to_indices(values, self.levels)]
+        # absolute: bars grow from the bottom of the scale; relative: from 0, the output layer's level
+        base = 0.0 if self.relative else lo
+        x0 = np.minimum(shown, base)
+        self.bars.setOpts(x0=x0, y=layers, width=np.abs(shown - base), height=0.8, brushes=brushes)
         self.profile_line.setData(shown, layers)
 
-    def _set_theory_line(self, h: RunHistory) -> None:
-        n = min(h.n, h.capacity)
+    def _set_theory_line(self, column: np.ndarray | None) -> None:
+        """`column`: the profile shown, in the units shown (absolute or relative)."""
         profile = self.theory_profile
         # anchored at the measured top hidden layer: the theory predicts the slope, not the level
-        top = h.signal_log10[len(profile) - 1, n - 1] if profile is not None else np.nan
+        top = column[len(profile) - 1] if profile is not None and column is not None else np.nan
         if not self.signal_mode or not np.isfinite(top):
             self.theory_line.setData([], [])
             return
-        lo, hi = LEVELS
+        lo, hi = self.levels
         self.theory_line.setData(np.clip(top + profile, lo, hi), np.arange(1, len(profile) + 1))
 
     # --- mouse -------------------------------------------------------------------------------
@@ -236,7 +342,13 @@ class GradientHeatmapView(QWidget):
             self.hover_label.setText(" ")
             return
         name = self.tr("signal") if self.signal_mode else "‖∇W‖"
-        self.hover_label.setText(self.tr("layer {0}, step {1}: {2} = {3}").format(layer, step, name, format_value(value)))
+        text = self.tr("layer {0}, step {1}: {2} = {3}").format(layer, step, name, format_value(value))
+        if self.relative:
+            top = h.value_at(self.signal_mode, h.n_layers, step)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = float(np.float64(value) / np.float64(top))
+            text += self.tr("; ÷ output layer = {0}").format(format_value(ratio))
+        self.hover_label.setText(text)
 
     def _on_scene_mouseClicked(self, event) -> None:
         cell = self._cell_at(event.scenePos())
@@ -245,14 +357,21 @@ class GradientHeatmapView(QWidget):
 
 
 def format_value(value: float) -> str:
-    """2.3×10⁻⁵ style; 'inf'/'NaN' for non-finite, '0' for an exact zero."""
+    """A number as a person writes it: 0.01, 0.5, 2.4, 1,234 (three significant digits, no
+    trailing zeros), and 3.2×10⁻⁸ below 0.001 or from a million up; '∞'/'NaN' for non-finite."""
+    value = float(value)
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "∞" if value > 0 else "−∞"
     if value == 0:
         return "0"
-    exponent = math.floor(math.log10(abs(value)))
-    if -2 <= exponent <= 3:
-        return f"{value:.3g}"
-    return f"{value / 10**exponent:.2f}×10{superscript(exponent)}"
+    sign = "−" if value < 0 else ""
+    mantissa, exponent = f"{abs(value):.2e}".split("e")  # rounded first: 0.0099999 is 1.00e-02
+    exponent = int(exponent)
+    if -3 <= exponent < 6:
+        text = f"{abs(value):,.{max(0, 2 - exponent)}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return sign + text
+    return f"{sign}{mantissa.rstrip('0').rstrip('.')}×10{superscript(exponent)}"

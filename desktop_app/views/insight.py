@@ -6,22 +6,34 @@ Layer statistics are taken on evaluation steps (every `eval_every` steps); the v
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from qtpy.QtCore import QObject, QRectF, Qt
 from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_app.history import RunHistory
-from desktop_app.style import TRAIN_COLOR, VAL_COLOR, cache_axes, without_context_menus
+from desktop_app.style import TRAIN_COLOR, VAL_COLOR, DecadeAxis, IntegerAxis, cache_axes, without_context_menus
 from engine.results import QUANTILE_EVERY
 
 CLASS_COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44)]
+MIN_DECADES = 4  # the least span of the log-scale ∂L/∂s plot
 GUIDE = (1e-4, 1e-2)  # the update-to-weight ratio band around 1e-3 (Karpathy's rule of thumb)
 
 
-def _plot(title_left: str, title_bottom: str) -> tuple[pg.PlotWidget, pg.PlotItem]:
-    widget = pg.PlotWidget()
+def _plot(title_left: str, title_bottom: str, log_y: bool = False, steps: bool = True) -> tuple[pg.PlotWidget, pg.PlotItem]:
+    """A plot with its labels; `log_y`: a log10 y axis labelled at powers of ten only; `steps`:
+    a bottom axis of whole numbers (training steps)."""
+    axes = {}
+    if log_y:
+        axes["left"] = DecadeAxis("left")
+    if steps:
+        axes["bottom"] = IntegerAxis("bottom")
+    widget = pg.PlotWidget(axisItems=axes)
     plot = widget.getPlotItem()
+    if log_y:
+        plot.setLogMode(y=True)
     plot.showGrid(x=True, y=True, alpha=0.25)
     plot.setLabel("left", title_left)
     plot.setLabel("bottom", title_bottom)
@@ -46,13 +58,16 @@ class InsightView(QObject):
         super().__init__(parent)
         self.history: RunHistory | None = None
         self.layer = 1  # the focused layer (click a heatmap row)
+        self._map_extent = None  # the prediction map's extent last put in view
         self._painted: dict[str, tuple] = {}
         self.pages: dict[str, tuple[str, QWidget]] = {}  # name -> (title, page)
 
         # --- what it learned
         learned = QWidget()
-        self.map_widget, self.map_plot = _plot(self.tr("x₂ (standardized)"), self.tr("x₁ (standardized)"))
-        self.map_plot.setAspectLocked(False)
+        self.map_widget, self.map_plot = _plot(self.tr("x₂ (standardized)"), self.tr("x₁ (standardized)"), steps=False)
+        # equal axes: a circle of the data is round, whatever the shape of the dock
+        self.map_plot.setAspectLocked(True, ratio=1)
+        self.map_widget.setMinimumSize(200, 200)
         self.map_image = pg.ImageItem(axisOrder="row-major")
         self.map_plot.addItem(self.map_image)
         self.train_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("k", width=0.5))
@@ -70,15 +85,20 @@ class InsightView(QObject):
         self.dist_label = QLabel()
         self.dist_label.setWordWrap(True)
         self.act_widget, self.act_plot = _plot(self.tr("activation"), self.tr("training step"))
-        self.sig_widget, self.sig_plot = _plot(self.tr("∂L/∂s per sample"), self.tr("training step"))
+        # ∂L/∂s spans many decades (10⁻¹¹ in a vanishing layer, 0.3 in a healthy one) and is
+        # signed, centred on 0: its spread over the batch is what a log scale can show honestly
+        self.sig_widget, self.sig_plot = _plot(self.tr("spread of ∂L/∂s per sample"), self.tr("training step"), log_y=True)
         self.act_bands = self._bands(self.act_plot, "#1f77b4")
-        self.sig_bands = self._bands(self.sig_plot, "#9467bd")
-        _column(dist, (self.dist_label, 0), (self.act_widget, 1), (self.sig_widget, 1))
+        self.sig_wide = self.sig_plot.plot([], [], pen=pg.mkPen("#c5b0d5", width=3))
+        self.sig_inner = self.sig_plot.plot([], [], pen=pg.mkPen("#9467bd", width=2))
+        self.sig_label = QLabel()
+        self.sig_label.setWordWrap(True)
+        _column(dist, (self.dist_label, 0), (self.act_widget, 1), (self.sig_label, 0), (self.sig_widget, 1))
         self.pages["distributions"] = (self.tr("Distributions"), dist)
 
         # --- unit health per layer (latest evaluation) and of the focused layer over time
         health = QWidget()
-        self.health_widget, self.health_plot = _plot(self.tr("layer"), self.tr("share of units"))
+        self.health_widget, self.health_plot = _plot(self.tr("layer"), self.tr("share of units"), steps=False)
         self.health_plot.setXRange(0, 1, padding=0.02)
         self.dead_bars = pg.BarGraphItem(x0=[], y=[], height=0.4, width=[], brush="#d62728")
         self.sat_bars = pg.BarGraphItem(x0=[], y=[], height=0.4, width=[], brush="#ff7f0e")
@@ -86,21 +106,31 @@ class InsightView(QObject):
         self.health_plot.addItem(self.sat_bars)
         self.health_time_widget, self.health_time = _plot(self.tr("share"), self.tr("training step"))
         self.health_time.setYRange(0, 1, padding=0.02)
+        # the mean over the hidden layers (solid) and the worst layer (dashed, labelled)
         self.dead_curve = self.health_time.plot([], [], pen=pg.mkPen("#d62728", width=2))
         self.sat_curve = self.health_time.plot([], [], pen=pg.mkPen("#ff7f0e", width=2))
+        dash = Qt.PenStyle.DashLine
+        self.worst_dead_curve = self.health_time.plot([], [], pen=pg.mkPen("#d62728", width=1.5, style=dash))
+        self.worst_sat_curve = self.health_time.plot([], [], pen=pg.mkPen("#ff7f0e", width=1.5, style=dash))
+        self.worst_dead_label = pg.TextItem(color="#d62728", anchor=(1, 1))
+        self.worst_sat_label = pg.TextItem(color="#ff7f0e", anchor=(1, 1))
+        for label in (self.worst_dead_label, self.worst_sat_label):
+            self.health_time.addItem(label, ignoreBounds=True)
+        self.worst_layers: dict[str, int | None] = {"dead_frac": None, "saturated_frac": None}
         dead = self.tr("dead (ReLU family: zero slope on every sample)")
         saturated = self.tr("saturated (sigmoid/tanh: in the flat part)")
         legend = QLabel(f"<span style='color:#d62728'>■ {dead}</span>&nbsp; <span style='color:#ff7f0e'>■ {saturated}</span>")
         legend.setWordWrap(True)
         self.health_note = QLabel()
         self.health_note.setWordWrap(True)
-        _column(health, (legend, 0), (self.health_widget, 3), (self.health_time_widget, 2), (self.health_note, 0))
+        self.health_time_label = QLabel()
+        self.health_time_label.setWordWrap(True)
+        _column(health, (legend, 0), (self.health_widget, 3), (self.health_note, 0), (self.health_time_label, 0), (self.health_time_widget, 2))
         self.pages["health"] = (self.tr("Unit health"), health)
 
         # --- update-to-weight ratio
         updates = QWidget()
-        self.ratio_widget, self.ratio_plot = _plot(self.tr("‖ΔW‖ / ‖W‖"), self.tr("training step"))
-        self.ratio_plot.setLogMode(y=True)
+        self.ratio_widget, self.ratio_plot = _plot(self.tr("‖ΔW‖ / ‖W‖"), self.tr("training step"), log_y=True)
         band = pg.LinearRegionItem(values=np.log10(GUIDE), orientation="horizontal", movable=False, brush=(44, 160, 44, 40), pen=pg.mkPen(None))
         self.ratio_plot.addItem(band, ignoreBounds=True)
         self.ratio_curves: list[pg.PlotDataItem] = []
@@ -111,8 +141,7 @@ class InsightView(QObject):
 
         # --- clipping
         clip = QWidget()
-        self.clip_widget, self.clip_plot = _plot(self.tr("global gradient norm"), self.tr("training step"))
-        self.clip_plot.setLogMode(y=True)
+        self.clip_widget, self.clip_plot = _plot(self.tr("global gradient norm"), self.tr("training step"), log_y=True)
         self.clip_plot.setClipToView(True)  # one point per step: a long run has very many
         self.clip_plot.setDownsampling(auto=True, mode="peak")
         self.before_curve = self.clip_plot.plot([], [], pen=pg.mkPen("#7f7f7f", width=1))
@@ -138,6 +167,9 @@ class InsightView(QObject):
     def set_history(self, history: RunHistory | None) -> None:
         self.history = history
         self._painted = {}
+        self._map_extent = None
+        self.train_points.clear()
+        self.val_points.clear()
         for curve in self.ratio_curves:
             self.ratio_plot.removeItem(curve)
         self.ratio_curves = []
@@ -183,14 +215,20 @@ class InsightView(QObject):
             self.map_plot.setLabel("bottom", self.tr("x (standardized)"))
             return
         self.curve.setData([], [])
+        self.map_plot.setLabel("left", self.tr("x₂ (standardized)"))
+        self.map_plot.setLabel("bottom", self.tr("x₁ (standardized)"))
         colors = np.array(CLASS_COLORS, dtype=np.float32)[p["classes"]]  # (n, n, 3)
         n_classes = h.info.data.n_outputs
         # full colour where the network is sure, white where it is at chance
         sure = np.clip((p["confidence"] - 1 / n_classes) / (1 - 1 / n_classes), 0, 1)[..., None]
+        sure = np.nan_to_num(sure, nan=0.0)  # a diverged network predicts nothing: white
         rgb = (255 - (255 - colors) * (0.12 + 0.33 * sure)).astype(np.uint8)
         self.map_image.setImage(rgb, autoLevels=False, levels=(0, 255))
         x0, x1, y0, y1 = p["extent"]
         self.map_image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        if self._map_extent != p["extent"]:  # the whole map in view, once per run
+            self._map_extent = p["extent"]
+            self.map_plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         if not self.train_points.data.size:
             brushes = [pg.mkBrush(CLASS_COLORS[c]) for c in d.y_train]
             self.train_points.setData(d.x_train[:, 0], d.x_train[:, 1], brush=brushes)
@@ -205,13 +243,29 @@ class InsightView(QObject):
             self.tr("Layer {0}: 5–95% (light), 25–75% (dark) and median of its values over the batch, every {1} steps. "
                     "Saturated sigmoids pile up near 0 and 1; dead ReLUs make a spike at 0.").format(self.layer, every)
         )
+        self.sig_label.setText(
+            self.tr("Below, ∂L/∂s of layer {0}, on a log scale: the width of its 5–95% range (light) and of its 25–75% range "
+                    "(dark) over the batch. A vanishing signal sinks by decades.").format(self.layer)
+        )
         measured = np.isfinite(h.signal_quantiles[:j, i, 2])  # the evaluations that measured them
         steps = h.eval_series("step")[measured]
-        for (lines, median), data in ((self.act_bands, h.act_quantiles), (self.sig_bands, h.signal_quantiles)):
-            q = data[:j, i][measured]
-            for k, line in zip((0, 1, 3, 4), lines):
-                line.setData(steps, q[:, k])
-            median.setData(steps, q[:, 2])
+        lines, median = self.act_bands
+        q = h.act_quantiles[:j, i][measured]
+        for k, line in zip((0, 1, 3, 4), lines):
+            line.setData(steps, q[:, k])
+        median.setData(steps, q[:, 2])
+        # signed and centred on 0, ∂L/∂s has no logarithm; the spread of its values has
+        q = h.signal_quantiles[:j, i][measured]
+        for curve, spread in ((self.sig_wide, q[:, 4] - q[:, 0]), (self.sig_inner, q[:, 3] - q[:, 1])):
+            ok = np.isfinite(spread) & (spread > 0)  # a layer with no signal at all leaves a gap
+            curve.setData(steps[ok], spread[ok])
+        # at least four decades in view: a flat line near 10⁻¹¹ must not look like a large swing
+        spreads = q[:, [4, 3]] - q[:, [0, 1]]
+        spreads = np.log10(spreads[np.isfinite(spreads) & (spreads > 0)])
+        if len(spreads):
+            lo, hi = math.floor(spreads.min()), math.ceil(spreads.max())
+            extra = max(0, MIN_DECADES - (hi - lo))
+            self.sig_plot.setYRange(lo - extra // 2 - extra % 2, hi + extra // 2, padding=0.02)
 
     def _health(self, h: RunHistory) -> None:
         j = h.n_evals
@@ -223,11 +277,39 @@ class InsightView(QObject):
         self.dead_bars.setOpts(x0=np.zeros_like(dead), y=layers - 0.2, width=dead, height=0.4)
         self.sat_bars.setOpts(x0=np.zeros_like(sat), y=layers + 0.2, width=sat, height=0.4)
         self.health_plot.setYRange(0.5, max(1, h.n_layers - 1) + 0.5, padding=0)
+        every = max(1, -(-len(layers) // 12))  # every layer numbered, up to a dozen labels
+        self.health_plot.getAxis("left").setTicks([[(i, str(i)) for i in layers if (i - 1) % every == 0 or i == len(layers)]])
         steps = h.eval_series("step")
-        i = min(self.layer, h.n_layers - 1) - 1
-        self.dead_curve.setData(steps, h.layer_series["dead_frac"][:j, i], connect="finite")
-        self.sat_curve.setData(steps, h.layer_series["saturated_frac"][:j, i], connect="finite")
-        self.health_time.setTitle(self.tr("layer {0} over time").format(i + 1), size="9pt")
+        parts = (
+            ("dead_frac", self.dead_curve, self.worst_dead_curve, self.worst_dead_label),
+            ("saturated_frac", self.sat_curve, self.worst_sat_curve, self.worst_sat_label),
+        )
+        for name, mean_curve, worst_curve, label in parts:
+            shares = h.layer_series[name][:j, :-1]  # (evaluations, hidden layers); NaN where it does not apply
+            applies = np.isfinite(shares).any(axis=1)
+            mean = np.full(j, np.nan)
+            mean[applies] = np.nanmean(shares[applies], axis=1)
+            mean_curve.setData(steps, mean, connect="finite")
+            latest = shares[-1]
+            worst = int(np.nanargmax(latest)) if np.isfinite(latest).any() else None
+            if worst is None or latest[worst] <= 0 or shares.shape[1] < 2:  # nothing worse than the mean to show
+                self.worst_layers[name] = None
+                worst_curve.setData([], [])
+                label.setText("")
+                continue
+            self.worst_layers[name] = worst + 1
+            worst_curve.setData(steps, shares[:, worst], connect="finite")
+            label.setText(self.tr("layer {0}").format(worst + 1))
+            label.setPos(steps[-1], latest[worst])
+        text = self.tr("Over time: the mean over the hidden layers (solid)")
+        worst = {k: v for k, v in self.worst_layers.items() if v is not None}
+        if len(set(worst.values())) == 1:
+            text += self.tr(" and the worst layer now, layer {0} (dashed)").format(*set(worst.values()))
+        elif worst:
+            text += self.tr(" and the worst layers now, dead: layer {0}, saturated: layer {1} (dashed)").format(
+                worst["dead_frac"], worst["saturated_frac"]
+            )
+        self.health_time_label.setText(text + ".")
         self.health_note.setText(self.tr("Bars: each hidden layer at step {0}. Measured on the training batch every {1} steps.").format(int(h.eval_series("step")[-1]), h.info.config.eval_every))
 
     def _ratios(self, h: RunHistory) -> None:

@@ -1,0 +1,102 @@
+"""The insight pages drawn from real runs: the mean and worst layer's unit health, ∂L/∂s on a log
+scale, decade labels on log axes, and a square map of what the network learned."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from desktop_app.history import RunHistory
+from desktop_app.views.curves import ErrorCurvesView
+from desktop_app.views.insight import InsightView
+
+from .conftest import SMALL
+from .test_views_heatmap import DIVERGES, records_of
+
+DYING = SMALL.replace(depth=8, activation="relu", init="he_normal", dataset="circles", lr=0.05, steps=300)
+FADING = SMALL.replace(depth=12, activation="sigmoid", init="torch_default", dataset="moons", lr=0.01, steps=150)
+
+
+def filled(qtbot, config, layer: int = 1) -> tuple[InsightView, RunHistory]:
+    from engine.insight import prediction_map
+    from engine.service import RunInfo
+    from engine.trainer import Run
+
+    run = Run(config)
+    info = RunInfo(0, config, run.layer_names, run.layer_sizes, "cpu", run.data)
+    history = RunHistory(info)
+    history.append([run.step() for _ in range(config.steps)])
+    history.prediction, history.predictions = prediction_map(run), 1
+    view = InsightView()
+    for _, page in view.pages.values():
+        qtbot.addWidget(page)
+    view.set_history(history)
+    view.set_layer(layer)
+    return view, history
+
+
+def test_unit_health_plots_the_mean_and_the_worst_layer(qtbot):
+    view, h = filled(qtbot, DYING, layer=1)
+    j = h.n_evals
+    dead = h.layer_series["dead_frac"][:j, :-1]
+    x, y = view.dead_curve.getData()
+    assert list(x) == list(h.eval_series("step"))
+    assert np.allclose(y, dead.mean(axis=1)), "the mean over the hidden layers, not the focused layer"
+    assert y[-1] > dead[-1, 0] or dead[-1, 0] == dead[-1].max()  # layer 1 alone would understate it
+    worst = int(np.argmax(dead[-1])) + 1
+    assert view.worst_layers["dead_frac"] == worst
+    assert np.allclose(view.worst_dead_curve.getData()[1], dead[:, worst - 1])
+    assert view.worst_dead_label.textItem.toPlainText() == f"layer {worst}"
+    assert f"layer {worst}" in view.health_time_label.text()
+    assert len(view.dead_bars.opts["width"]) == DYING.depth  # the per-layer bars stay
+    assert view.sat_curve.getData()[0] is None or not np.isfinite(view.sat_curve.getData()[1]).any()  # no saturation for ReLU
+
+
+def test_signal_distribution_on_a_log_scale_and_decade_labels(qtbot):
+    view, h = filled(qtbot, FADING, layer=1)
+    view.refresh(force=True)
+    assert view.sig_plot.getAxis("left").logMode and "spread" in view.sig_plot.getAxis("left").labelText
+    q = h.signal_quantiles[: h.n_evals, 0]
+    q = q[np.isfinite(q[:, 2])]
+    x, y = view.sig_wide.getOriginalDataset()  # getData() is in log10 on a log axis
+    assert np.allclose(y, q[:, 4] - q[:, 0]) and np.all(y < 1e-3), "the input layer's signal of a deep sigmoid net is tiny"
+    lo, hi = view.sig_plot.vb.viewRange()[1]
+    assert hi - lo >= 4 and lo <= np.log10(y.min()) and hi >= np.log10(y.max()), "decades, not a linear blow-up"
+    for plot in (view.ratio_plot, view.sig_plot, view.clip_plot):
+        axis = plot.getAxis("left")
+        r0, r1 = plot.vb.viewRange()[1]
+        if r1 - r0 < 2:
+            continue
+        levels = axis.tickValues(r0, r1, 400)
+        labels = [t for spacing, values in levels for t in axis.tickStrings(values, 1, spacing) if t]
+        assert labels and all(t.startswith("10") for t in labels), labels  # 10⁻³, never a crowd of 2, 5
+
+
+def test_what_it_learned_is_square_with_equal_axes(qtbot):
+    view, h = filled(qtbot, SMALL.replace(dataset="circles", steps=20))
+    title, page = view.pages["learned"]
+    page.resize(350, 350)
+    page.show()
+    view.refresh(force=True)
+    qtbot.wait(10)
+    vb = view.map_plot.vb
+    assert vb.state["aspectLocked"] == 1
+    (x0, x1), (y0, y1) = vb.viewRange()
+    width, height = vb.width(), vb.height()
+    assert (x1 - x0) / width == pytest.approx((y1 - y0) / height, rel=0.02), "one unit is as long across as up"
+    ex0, ex1, ey0, ey1 = h.prediction["extent"]
+    assert x0 <= ex0 + 1e-6 and x1 >= ex1 - 1e-6 and y0 <= ey0 + 1e-6 and y1 >= ey1 - 1e-6, "the whole map in view"
+    assert min(width, height) > 200, "drawn large enough at 350×350"
+
+
+def test_error_curves_follow_the_steps_run(qtbot):
+    info, records = records_of(DIVERGES)
+    h = RunHistory(info)
+    h.append(records)
+    curves = ErrorCurvesView()
+    qtbot.addWidget(curves)
+    curves.set_history(h)
+    curves.refresh()
+    lo, hi = curves.plots["error"].vb.viewRange()[0]
+    assert hi < 10, "a run that diverged at step 3 fills the plot, not 1/500 of it"
+    assert curves.diverged_line["error"].isVisible() and curves.diverged_line["error"].value() == h.n
