@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -15,6 +17,11 @@ _STYLE = {
 }
 
 
+#: findings shown at once, most important first (the engine sorts them)
+MAX_SHOWN = 3
+MIN_LINES = 3  # the label's height before any finding needs more
+
+
 class DiagnosisView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -22,13 +29,42 @@ class DiagnosisView(QWidget):
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setObjectName("diagnosis")
-        # a fixed height: new numbers every few frames must not re-lay-out (and repaint) the window
-        self.label.setFixedHeight(self.label.fontMetrics().lineSpacing() * 4 + 14)
+        # a fixed height: new numbers every few frames must not re-lay-out (and repaint) the
+        # window. It grows when a text needs more lines, and shrinks back only for a new run or a
+        # new width, so that it does not jump as the numbers change.
         self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
+        self._min_height = self.label.fontMetrics().lineSpacing() * MIN_LINES + 14
+        self.label.setFixedHeight(self._min_height)
         self.show_findings([])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self._fit_height(shrink=True)
+
+    def _fit_height(self, shrink: bool = False) -> None:
+        """Make the label tall enough for its whole text at its current width."""
+        width = self.label.width()
+        if width <= 0:
+            return
+        needed = max(self._min_height, self.label.heightForWidth(width))
+        current = self.label.height()
+        if needed > current or (shrink and needed < current):
+            self.label.setFixedHeight(needed)
+
+    def share(self, ratio: float) -> str:
+        """A ratio of two gradients in words that read before "that at layer N": "2.4 times",
+        "40% of", "10⁻⁸ of"."""
+        if ratio >= 1000:
+            return self.tr("{0} times").format("10" + superscript(math.floor(math.log10(ratio))))
+        if ratio > 1:
+            return self.tr("{0} times").format(f"{float(f'{ratio:.2g}'):g}")
+        if ratio >= 0.01:
+            return self.tr("{0} of").format(_percent(ratio))
+        return self.tr("{0} of").format("10" + superscript(math.floor(math.log10(ratio))) if ratio > 0 else "0")
 
     def sentence(self, finding) -> str:
         p = finding.params
@@ -40,24 +76,31 @@ class DiagnosisView(QWidget):
                 "Training is paused. Try a lower learning rate, gradient clipping, a smaller init gain, or batch normalization."
             ).format(p["step"], where)
         if code == "early_stopped":
-            return self.tr("Early stopping ended the run at step {0}; the best validation error, {1}, was at step {2}.").format(
-                p["step"], format_value(p["best_val_error"]), p["best_step"]
-            )
+            return self.tr(
+                "Early stopping ended the run at step {0}; the best validation error, {1}, was at step {2}."
+            ).format(p["step"], format_value(p["best_val_error"]), p["best_step"])
         if code == "huge_gradient":
             return self.tr("Exploding gradients: the gradient of layer {0} has reached 10{1}.").format(
                 p["layer"], superscript(p["exponent"])
             )
         if code == "no_gradient":
-            return self.tr("Layer 1 receives no gradient at all: its units cannot learn (all-zero weights or dead units).")
-        if code in ("vanishing", "exploding", "healthy"):
-            share = "10" + superscript(p["exponent"]) if p.get("exponent") is not None else format_value(p["ratio"])
-            if code == "vanishing":
-                return self.tr("Vanishing gradients: layer 1 receives {0} of the gradient of layer {1}.").format(share, p["last"])
-            if code == "exploding":
-                return self.tr("Exploding gradients: layer 1 receives {0} times the gradient of layer {1}.").format(share, p["last"])
-            return self.tr("Gradients reach every layer: layer 1 receives {0} of the gradient of layer {1}.").format(
-                format_value(p["ratio"]), p["last"]
+            return self.tr(
+                "Layer 1 receives no gradient at all: its units cannot learn (all-zero weights or dead units)."
             )
+        if code in ("vanishing", "exploding", "healthy"):
+            share = self.share(p["ratio"])
+            if code == "vanishing":
+                return self.tr(
+                    "Vanishing gradients: the gradient ∂L/∂s that reaches layer 1 is {0} that at layer {1}, "
+                    "the output layer; the first layers barely learn."
+                ).format(share, p["last"])
+            if code == "exploding":
+                return self.tr(
+                    "Exploding gradients: the gradient ∂L/∂s that reaches layer 1 is {0} that at layer {1}, the output layer."
+                ).format(share, p["last"])
+            return self.tr(
+                "Gradients reach every layer: ∂L/∂s at layer 1 is {0} that at layer {1}, the output layer."
+            ).format(share, p["last"])
         if code == "dead":
             return self.tr("{0} of hidden units are dead (layer {1}: {2}); they pass no gradient.").format(
                 _percent(p["share"]), p["layer"], _percent(p["layer_share"])
@@ -71,6 +114,11 @@ class DiagnosisView(QWidget):
                 format_value(p["val_error"]), format_value(p["train_error"])
             )
         if code == "underfitting":
+            if p.get("label_noise"):
+                return self.tr(
+                    "Underfitting: training error is still {0}, well above the {1} of flipped labels; "
+                    "the network cannot fit the data yet."
+                ).format(format_value(p["train_error"]), _percent(p["label_noise"]))
             return self.tr("Underfitting: training error is still {0}; the network cannot fit the data yet.").format(
                 format_value(p["train_error"])
             )
@@ -81,14 +129,18 @@ class DiagnosisView(QWidget):
             text = status or self.tr("Press Play (Space) to train; move a slider and watch every layer's gradient.")
             self.label.setStyleSheet("padding:6px; border-radius:4px; background:#f3f3f3; color:#333;")
             self.label.setText(text)
+            if self.label.height() != self._min_height:  # a new run: back to the resting height
+                self.label.setFixedHeight(self._min_height)
+            self._fit_height()
             return
         worst = findings[0].severity
         style = f"padding:6px; border-radius:4px; {_STYLE[worst]}"
         if self.label.styleSheet() != style:  # a style sheet change re-polishes the widget
             self.label.setStyleSheet(style)
-        text = "<br>".join(self.sentence(f) for f in findings)
+        text = "<br>".join(self.sentence(f) for f in findings[:MAX_SHOWN])
         if self.label.text() != text:
             self.label.setText(text)
+            self._fit_height()
 
 
 def _percent(x: float) -> str:
