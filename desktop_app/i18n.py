@@ -18,8 +18,11 @@ from engine.presets import RESOURCES
 
 I18N_DIR = RESOURCES / "i18n"
 CATALOG = "vanishing_point"
-#: language code -> its name in that language (menu entries are never translated)
-LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+#: language code -> its name in that language (menu entries are never translated); Chinese also
+#: says "Chinese", which stays readable on a system whose fonts show the characters as boxes
+LANGUAGES = {"en": "English", "zh_CN": "简体中文 (Chinese)"}
+#: languages whose script needs fonts that a system may lack: code -> QFontDatabase writing system name
+SCRIPTS = {"zh_CN": "SimplifiedChinese"}
 
 _installed: list[QTranslator] = []
 
@@ -31,6 +34,44 @@ def system_language() -> str:
 def chosen_language(settings: QSettings) -> str:
     lang = settings.value("language")
     return lang if lang in LANGUAGES else system_language()
+
+
+FONT_DIR = RESOURCES / "fonts"
+#: a subset of an openly licensed font for each script a system may lack (resources/fonts/build.py)
+SHIPPED_FONTS = {"zh_CN": FONT_DIR / "NotoSansSC-subset.otf"}
+_registered: dict[str, str] = {}  # language -> family of the shipped font registered for it
+
+
+def ensure_fonts() -> None:
+    """Register the shipped font of each script that no installed font covers, once, and put
+    it at the end of the application font's families, where Qt looks for characters the main
+    font lacks. A system with its own Chinese font keeps it. Needs a QGuiApplication."""
+    from qtpy.QtGui import QFontDatabase, QGuiApplication
+
+    for lang, path in SHIPPED_FONTS.items():
+        if lang in _registered or not missing_font(lang) or not path.exists():
+            continue
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+        if families:
+            _registered[lang] = families[0]
+    if _registered:
+        font = QGuiApplication.font()
+        wanted = [f for f in _registered.values() if f not in font.families()]
+        if wanted:
+            font.setFamilies([*(font.families() or [font.family()]), *wanted])
+            QGuiApplication.setFont(font)
+
+
+def missing_font(lang: str) -> bool:
+    """True when `lang` needs a script that no installed font covers: its text would render as
+    boxes. Needs a QGuiApplication."""
+    script = SCRIPTS.get(lang)
+    if script is None:
+        return False
+    from qtpy.QtGui import QFontDatabase
+
+    return lang not in _registered and not QFontDatabase.families(getattr(QFontDatabase.WritingSystem, script))
 
 
 def lesson_language(lang: str) -> str:

@@ -13,7 +13,7 @@ from engine.config import Config
 def open_app(config: Config | None, args: argparse.Namespace) -> int:
     from desktop_app.main import launch  # Qt loads only here, never for `run` or `presets`
 
-    return launch(config, screenshot=args.screenshot)
+    return launch(config, screenshot=args.screenshot, size=args.size)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

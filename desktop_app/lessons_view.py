@@ -1,4 +1,7 @@
-"""The lessons panel: pick a lesson, read what to watch, apply its fixes one at a time."""
+"""The lessons panel: pick a lesson, read what to watch, apply its fixes one at a time.
+
+Compact on purpose: a picker (one line), the yellow "watch" box, the text and the fix buttons,
+so that the plots get the window's width."""
 
 from __future__ import annotations
 
@@ -6,11 +9,10 @@ import html
 
 from qtpy.QtCore import Qt, Signal
 from qtpy.QtWidgets import (
+    QComboBox,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
-    QSplitter,
+    QSizePolicy,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -32,18 +34,19 @@ class LessonsPanel(QWidget):
             error = None
         except ConfigError as exc:  # a damaged lesson file: say which, keep the app
             self.lessons, error = [], str(exc)
-        self.list = QListWidget()
-        self.list.setObjectName("lessonList")
+        self.picker = QComboBox()
+        self.picker.setObjectName("lessonPicker")
+        self.picker.setPlaceholderText(self.tr("Choose a lesson…"))
+        # the picker may be narrower than its longest title: the open list shows them whole
+        self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.picker.setMinimumContentsLength(12)
+        self.picker.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         for lesson in self.lessons:
-            item = QListWidgetItem(f"{lesson.order}. {lesson.t('title', language)}")
-            item.setData(Qt.ItemDataRole.UserRole, lesson.id)
-            self.list.addItem(item)
-        self.list.currentRowChanged.connect(self._on_list_currentRowChanged)
+            self.picker.addItem(f"{lesson.order}. {lesson.t('title', language)}", lesson.id)
+        self.picker.setCurrentIndex(-1)
+        self.picker.view().setMinimumWidth(self.picker.view().sizeHintForColumn(0) + 24)
+        self.picker.currentIndexChanged.connect(self._on_picker_currentIndexChanged)
 
-        self.title = QLabel()
-        self.title.setObjectName("lessonTitle")
-        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
-        self.title.setWordWrap(True)
         self.look = QLabel()
         self.look.setObjectName("lessonLook")
         self.look.setWordWrap(True)
@@ -59,35 +62,36 @@ class LessonsPanel(QWidget):
         self.fix_box = QVBoxLayout()
         self.fix_buttons: list[QPushButton] = []
 
-        detail = QWidget()
-        column = QVBoxLayout(detail)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.title)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.picker)
         column.addWidget(self.look)
         column.addWidget(self.text, 1)
         column.addLayout(self.fix_box)
         column.addWidget(self.problem_button)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.list)
-        split.addWidget(detail)
-        split.setStretchFactor(1, 3)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(split)
         self.current: Lesson | None = None
         if error:
             self.text.setPlainText(self.tr("The lessons could not be loaded: {0}").format(error))
         else:
             self.text.setPlainText(self.tr("Choose a lesson: it loads the problem, tells you what to watch, and offers the fix."))
 
-    def select(self, lesson_id: str) -> bool:
+    def select(self, lesson_id: str, load: bool = True) -> bool:
+        """Choose a lesson; with `load`, its problem is requested as if the learner picked it,
+        otherwise only its text and buttons are shown (a window rebuilt in another language)."""
         for row, lesson in enumerate(self.lessons):
             if lesson.id == lesson_id:
-                self.list.setCurrentRow(row)
+                self.picker.blockSignals(not load)
+                try:
+                    self.picker.setCurrentIndex(row)
+                finally:
+                    self.picker.blockSignals(False)
+                if not load:
+                    self.current = lesson
+                    self._show(lesson)
                 return True
         return False
 
-    def _on_list_currentRowChanged(self, row: int) -> None:
+    def _on_picker_currentIndexChanged(self, row: int) -> None:
         if not 0 <= row < len(self.lessons):
             return
         self.current = self.lessons[row]
@@ -97,10 +101,9 @@ class LessonsPanel(QWidget):
     def _show(self, lesson: Lesson) -> None:
         """Show a lesson's text and fix buttons (without loading its problem)."""
         lang = self.language
-        self.title.setText(lesson.t("title", lang))
         self.look.setText(lesson.t("look", lang))
         self.look.show()
-        self.text.setHtml("".join(f"<p>{html.escape(p)}</p>" for p in lesson.paragraphs(lang)))
+        self.text.setHtml(self._body(lesson))
         for button in self.fix_buttons:
             self.fix_box.removeWidget(button)
             button.deleteLater()
@@ -115,17 +118,22 @@ class LessonsPanel(QWidget):
             self.fix_buttons.append(button)
         self.problem_button.show()
 
+    def _body(self, lesson: Lesson) -> str:
+        """The lesson's title (whole: the picker may elide it) and its paragraphs, as HTML."""
+        lang = self.language
+        title = f"<h3 style='margin-top:0'>{html.escape(lesson.t('title', lang))}</h3>"
+        return title + "".join(f"<p>{html.escape(p)}</p>" for p in lesson.paragraphs(lang))
+
     def _apply_fix(self, fix, button: QPushButton) -> None:
         for other in self.fix_buttons:
             other.setStyleSheet("text-align:left; padding:5px 8px;")
         button.setStyleSheet("text-align:left; padding:5px 8px; background:#e8f4ea; border:1px solid #6fb37f;")
         lang = self.language
-        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in self.current.paragraphs(lang))
-        self.text.setHtml(paragraphs + f"<p style='background:#e8f4ea'><b>{html.escape(fix.t('label', lang))}</b> — {html.escape(fix.t('text', lang))}</p>")
+        self.text.setHtml(self._body(self.current) + f"<p style='background:#e8f4ea'><b>{html.escape(fix.t('label', lang))}</b> — {html.escape(fix.t('text', lang))}</p>")
         self.fixRequested.emit(fix.preset, fix.t("label", lang))
 
     def _on_problem_button_clicked(self) -> None:
         if self.current is not None:
             for b in self.fix_buttons:
                 b.setStyleSheet("text-align:left; padding:5px 8px;")
-            self._on_list_currentRowChanged(self.list.currentRow())
+            self._on_picker_currentIndexChanged(self.picker.currentIndex())

@@ -8,7 +8,7 @@ import sys
 from engine.config import Config
 
 
-def launch(config: Config | None = None, screenshot: str | None = None) -> int:
+def launch(config: Config | None = None, screenshot: str | None = None, size: tuple[int, int] | None = None) -> int:
     if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render the real window without a display
     from qtpy.QtWidgets import QApplication
@@ -22,13 +22,13 @@ def launch(config: Config | None = None, screenshot: str | None = None) -> int:
     from desktop_app.window import MainWindow
 
     if screenshot:
-        return take_screenshot(app, config or Config(), screenshot)
+        return take_screenshot(app, config or Config(), screenshot, size=size)
     window = MainWindow(config)
     window.show()
     return app.exec()
 
 
-def take_screenshot(app, config: Config, path: str, timeout_s: float = 600.0) -> int:
+def take_screenshot(app, config: Config, path: str, timeout_s: float = 600.0, size: tuple[int, int] | None = None) -> int:
     """Train `config.steps` steps through the window's own worker, then save the window."""
     from qtpy.QtCore import QElapsedTimer, QSettings, QTimer
 
@@ -38,7 +38,7 @@ def take_screenshot(app, config: Config, path: str, timeout_s: float = 600.0) ->
     settings = QSettings(os.devnull, QSettings.Format.IniFormat)
     window = MainWindow(config, settings=settings)
     window.setProperty("quiet", True)
-    window.resize(1440, 900)
+    window.resize(*(size or (1440, 900)))
     window.show()
     clock = QElapsedTimer()
     clock.start()

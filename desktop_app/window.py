@@ -15,6 +15,7 @@ from qtpy.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -42,6 +43,13 @@ PAINT_HZ = 30  # views repaint at this rate, however fast the worker delivers
 DIAGNOSIS_HZ = 4
 RESTART_DEBOUNCE_MS = 300  # a slider drag of structural keys restarts once, after it settles
 SPEEDS = [1000.0, 300.0, 100.0, 30.0, 10.0]  # steps/s caps offered besides "max"
+#: shown, untranslated on purpose, when the interface is Chinese and no font has Chinese
+#: characters: a translation would itself be boxes
+NO_FONT_MESSAGE = (
+    "No Chinese font is installed, so Chinese text shows as empty boxes. Install one "
+    "(Debian/Ubuntu: sudo apt install fonts-noto-cjk; Fedora: sudo dnf install google-noto-sans-cjk-fonts; "
+    "Windows and macOS include one) and restart, or choose English in the Language menu."
+)
 
 
 class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
@@ -53,6 +61,7 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         self.setWindowTitle("Vanishing Point")
         self.settings = settings or QSettings("VanishingPoint", "VanishingPoint")
         self.language = language or i18n.chosen_language(self.settings)
+        i18n.ensure_fonts()  # Chinese text needs a font that has it: the shipped one where none is installed
         i18n.install(QApplication.instance(), self.language)
         self.replacement: MainWindow | None = None  # the window that took over on a language switch
         self.config = config or self._saved_config() or Config()
@@ -106,6 +115,8 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
             # (an interpreter and torch) never delays the window
             self._first_show = False
             QTimer.singleShot(30, self._start_first_run)
+            if i18n.missing_font(self.language):
+                self._warn(NO_FONT_MESSAGE)
 
     def _start_first_run(self) -> None:
         if self.isVisible() and self.controller.config is None:
@@ -153,13 +164,24 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         self.reference_heatmap.setObjectName("referenceHeatmap")
         self.reference_heatmap.hide()
         self.heatmap.modeChanged.connect(self.reference_heatmap.signal_button.setChecked)
+        self.heatmap.relativeChanged.connect(self.reference_heatmap.set_relative)
         self.reference_label = QLabel()
         self.reference_label.setObjectName("referenceLabel")
         self.reference_label.setWordWrap(True)
         self.reference_label.hide()
         maps = QSplitter(Qt.Orientation.Horizontal)
+        maps.setChildrenCollapsible(False)
         maps.addWidget(self.heatmap)
         maps.addWidget(self.reference_heatmap)
+        # what the network learned (the decision boundary or the fitted curve) is the picture
+        # that convinces: beside the heatmap, square, not behind a tab
+        self.learned_title, self.learned_page = self.insight.pages["learned"]
+        self.learned_page.setObjectName("learnedPage")
+        maps.addWidget(self.learned_page)
+        maps.setStretchFactor(0, 3)
+        maps.setStretchFactor(1, 3)
+        maps.setStretchFactor(2, 2)
+        self.maps = maps
         top = QWidget()
         top_column = QVBoxLayout(top)
         top_column.setContentsMargins(0, 0, 0, 0)
@@ -181,17 +203,21 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         self.controls_dock.setObjectName("controlsDock")
         self.controls_dock.setWidget(self.controls)
         self.controls_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.controls.setMinimumWidth(330)
+        self.controls.setMinimumWidth(300)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
         self.lessons_dock = QDockWidget(self.tr("Lessons"), self)
         self.lessons_dock.setObjectName("lessonsDock")
         self.lessons_dock.setWidget(self.lessons)
-        self.lessons.setMinimumWidth(300)
+        self.lessons.setMinimumWidth(240)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lessons_dock)
-        # each insight page is a dock of its own: tabbed beside the lessons at first, and free
-        # to be dragged anywhere; the arrangement persists with the window state
+        # each other insight page is a dock of its own: tabbed with the lessons at first, and free
+        # to be dragged anywhere; the arrangement persists with the window state. The tabs run
+        # down the side, where their names fit whole however narrow the column is.
+        self.setTabPosition(Qt.DockWidgetArea.RightDockWidgetArea, QTabWidget.TabPosition.East)
         self.insight_docks: dict[str, QDockWidget] = {}
         for name, (title, page) in self.insight.pages.items():
+            if name == "learned":
+                continue
             dock = QDockWidget(title, self)
             dock.setObjectName(f"{name}Dock")
             dock.setWidget(page)
@@ -237,6 +263,9 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         view_menu.addAction(self.controls_dock.toggleViewAction())
         view_menu.addAction(self.lessons_dock.toggleViewAction())
+        self.learned_action = self._add_action(view_menu, self.learned_title, lambda on: self.learned_page.setVisible(on))
+        self.learned_action.setCheckable(True)
+        self.learned_action.setChecked(True)
         for dock in self.insight_docks.values():
             view_menu.addAction(dock.toggleViewAction())
         self._add_action(view_menu, self.tr("Full screen"), self._toggle_full_screen, QKeySequence.StandardKey.FullScreen)
@@ -382,10 +411,7 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         self.close()
         replacement.show()
         if lesson:
-            replacement.lessons.list.blockSignals(True)
-            replacement.lessons.select(lesson)
-            replacement.lessons.list.blockSignals(False)
-            replacement.lessons._show(replacement.lessons.current)
+            replacement.lessons.select(lesson, load=False)
 
     # --- edits -------------------------------------------------------------------------------
     def _on_controls_configEdited(self, key: str, value: Any) -> None:
@@ -417,6 +443,8 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
             self.reference_heatmap.refresh()
             self.curves.set_reference(self.reference)
         shown = {name for name, dock in self.insight_docks.items() if dock.isVisible() and not dock.visibleRegion().isEmpty()}
+        if self.learned_page.isVisible():
+            shown.add("learned")
         if shown:
             self.insight.refresh(shown)
         now = time.perf_counter()
@@ -434,7 +462,7 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         best = None
         if h.best_step is not None and h.early_stopping:
             best = next((r.evaluation for r in reversed(h.records) if r.step == h.best_step and r.evaluation), None)
-        self.diagnosis.show_findings(diagnose(h.last_record, h.last_eval, best))
+        self.diagnosis.show_findings(diagnose(h.last_record, h.last_eval, best, config=h.info.config))
 
     def _update_readout(self) -> None:
         h = self.history
@@ -499,6 +527,8 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
             self.resize(1360, 860)
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        else:  # the side columns as narrow as they read well: the plots take the rest
+            self.resizeDocks([self.controls_dock, self.lessons_dock], [320, 300], Qt.Orientation.Horizontal)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.paint_timer.stop()

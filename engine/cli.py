@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = config_options(defaults=False)
     parser.add_argument("--version", action="version", version=f"vanishing-point {__version__}")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen after --steps steps, save it and exit")
+    parser.add_argument("--size", metavar="WxH", help="the window's size for --screenshot, e.g. 1280x720 (default 1440x900)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", parents=[common], help="train headless and write the run's files to --out DIR")
     run.add_argument("--out", required=True, metavar="DIR", help="folder for config.toml, the CSV files and summary.json")
@@ -82,6 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_size(text: str | None) -> tuple[int, int] | None:
+    """`--size WxH` as (width, height) in pixels; ConfigError for anything else."""
+    if text is None:
+        return None
+    width, sep, height = text.lower().partition("x")
+    if sep and width.strip().isdigit() and height.strip().isdigit():
+        size = int(width), int(height)
+        if 320 <= size[0] <= 7680 and 240 <= size[1] <= 4320:
+            return size
+    raise ConfigError(f"--size {text!r}: expected WIDTHxHEIGHT in pixels from 320x240 to 7680x4320, for example --size 1280x720")
+
+
 AppOpener = Callable[[Config | None, argparse.Namespace], int]
 
 
@@ -95,6 +108,7 @@ def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -
             print("\n".join(preset_names()))
             return 0
         config = resolve_config(args)
+        args.size = parse_size(args.size)
         if args.command == "run":
             return run_headless(config, Path(args.out), quiet=args.quiet)
         if args.command == "cv":

@@ -204,21 +204,6 @@
         <translation>第 1 层完全收不到梯度：其单元无法学习（权重全为零，或单元已死亡）。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="56" />
-        <source>Vanishing gradients: layer 1 receives {0} of the gradient of layer {1}.</source>
-        <translation>梯度消失：第 1 层收到的梯度只有第 {1} 层的 {0}。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="58" />
-        <source>Exploding gradients: layer 1 receives {0} times the gradient of layer {1}.</source>
-        <translation>梯度爆炸：第 1 层收到的梯度是第 {1} 层的 {0} 倍。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/diagnosis_view.py" line="59" />
-        <source>Gradients reach every layer: layer 1 receives {0} of the gradient of layer {1}.</source>
-        <translation>梯度能传到每一层：第 1 层收到的梯度为第 {1} 层的 {0}。</translation>
-    </message>
-    <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="63" />
         <source>{0} of hidden units are dead (layer {1}: {2}); they pass no gradient.</source>
         <translation>{0} 的隐藏单元已死亡（第 {1} 层：{2}）；它们不再传递任何梯度。</translation>
@@ -242,6 +227,36 @@
         <location filename="../../desktop_app/diagnosis_view.py" line="83" />
         <source>Press Play (Space) to train; move a slider and watch every layer's gradient.</source>
         <translation>按“运行”（空格键）开始训练；拖动滑块，观察每一层的梯度如何变化。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/diagnosis_view.py" />
+        <source>{0} times</source>
+        <translation>{0} 倍</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/diagnosis_view.py" />
+        <source>{0} of</source>
+        <translation>{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/diagnosis_view.py" />
+        <source>Vanishing gradients: the gradient ∂L/∂s that reaches layer 1 is {0} that at layer {1}, the output layer; the first layers barely learn.</source>
+        <translation>梯度消失：传到第 1 层的梯度 ∂L/∂s 是输出层（第 {1} 层）的 {0}；前面几层几乎无法学习。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/diagnosis_view.py" />
+        <source>Exploding gradients: the gradient ∂L/∂s that reaches layer 1 is {0} that at layer {1}, the output layer.</source>
+        <translation>梯度爆炸：传到第 1 层的梯度 ∂L/∂s 是输出层（第 {1} 层）的 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/diagnosis_view.py" />
+        <source>Gradients reach every layer: ∂L/∂s at layer 1 is {0} that at layer {1}, the output layer.</source>
+        <translation>梯度能传到每一层：第 1 层的 ∂L/∂s 是输出层（第 {1} 层）的 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/diagnosis_view.py" />
+        <source>Underfitting: training error is still {0}, well above the {1} of flipped labels; the network cannot fit the data yet.</source>
+        <translation>欠拟合：训练误差仍为 {0}，远高于被翻转标签所占的 {1}；网络尚不能拟合数据。</translation>
     </message>
 </context>
 <context>
@@ -364,6 +379,56 @@
         <source>layer {0}, step {1}: {2} = {3}</source>
         <translation>第 {0} 层，第 {1} 步：{2} = {3}</translation>
     </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>Absolute</source>
+        <translation>绝对值</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>Relative to output layer</source>
+        <translation>相对输出层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>Each cell on one fixed scale: the size of the gradient itself</source>
+        <translation>每个格子使用同一固定色标：即梯度本身的大小</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>Each cell divided by the output layer's value at the same step: small everywhere because the loss is small reads pale; a vanishing share for the input layers reads blue</source>
+        <translation>每个格子除以同一步输出层的值：因损失很小而处处都小的显示为浅色；输入层所占份额趋于消失的显示为蓝色</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>log10 of layer ÷ output layer</source>
+        <translation>该层 ÷ 输出层 的 log10</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>log10 ÷ output</source>
+        <translation>log10（÷ 输出层）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>Step {0} is not finite (red dashed line), and no step before it is.</source>
+        <translation>第 {0} 步出现非有限值（红色虚线），且此前没有任何一步全为有限值。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>Step {0} diverged (red dashed line): its loss is not finite; its gradients, in the profile, still are.</source>
+        <translation>第 {0} 步发散（红色虚线）：其损失已非有限值；右侧剖面中的梯度仍为有限值。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>Step {0} is not finite (red dashed line); the profile shows step {1}, the last finite one.</source>
+        <translation>第 {0} 步出现非有限值（红色虚线）；剖面显示的是最后一个有限的第 {1} 步。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>; ÷ output layer = {0}</source>
+        <translation>；÷ 输出层 = {0}</translation>
+    </message>
 </context>
 <context>
     <name>InsightView</name>
@@ -400,11 +465,6 @@
         <location filename="../../desktop_app/views/insight.py" line="113" />
         <source>training step</source>
         <translation>训练步</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/views/insight.py" line="72" />
-        <source>∂L/∂s per sample</source>
-        <translation>每个样本的 ∂L/∂s</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/insight.py" line="76" />
@@ -477,11 +537,6 @@
         <translation>第 {0} 层：该层在一个批次上取值的 5–95%（浅色）、25–75%（深色）分位区间和中位数，每 {1} 步一次。饱和的 sigmoid 会堆积在 0 和 1 附近；死亡 ReLU 会在 0 处形成尖峰。</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/insight.py" line="226" />
-        <source>layer {0} over time</source>
-        <translation>第 {0} 层随时间的变化</translation>
-    </message>
-    <message>
         <location filename="../../desktop_app/views/insight.py" line="227" />
         <source>Bars: each hidden layer at step {0}. Measured on the training batch every {1} steps.</source>
         <translation>条形：第 {0} 步时的各隐藏层。每 {1} 步在训练批次上测量一次。</translation>
@@ -495,6 +550,36 @@
         <location filename="../../desktop_app/views/insight.py" line="253" />
         <source>Grey: global gradient norm before clipping; green: after. Set Gradient clipping to see the threshold.</source>
         <translation>灰色：裁剪前的全局梯度范数；绿色：裁剪后。设置“梯度裁剪”即可看到阈值。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" />
+        <source>spread of ∂L/∂s per sample</source>
+        <translation>每个样本 ∂L/∂s 的离散范围</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" />
+        <source>Below, ∂L/∂s of layer {0}, on a log scale: the width of its 5–95% range (light) and of its 25–75% range (dark) over the batch. A vanishing signal sinks by decades.</source>
+        <translation>下图为第 {0} 层的 ∂L/∂s（对数刻度）：其在批次上 5–95% 区间（浅色）和 25–75% 区间（深色）的宽度。消失的信号会成数量级地下降。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" />
+        <source>layer {0}</source>
+        <translation>第 {0} 层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" />
+        <source>Over time: the mean over the hidden layers (solid)</source>
+        <translation>随时间变化：各隐藏层的平均值（实线）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" />
+        <source> and the worst layer now, layer {0} (dashed)</source>
+        <translation>，以及当前最差的层，第 {0} 层（虚线）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" />
+        <source> and the worst layers now, dead: layer {0}, saturated: layer {1} (dashed)</source>
+        <translation>，以及当前最差的层：死亡单元为第 {0} 层，饱和单元为第 {1} 层（虚线）</translation>
     </message>
 </context>
 <context>
@@ -513,6 +598,11 @@
         <location filename="../../desktop_app/lessons_view.py" line="81" />
         <source>Choose a lesson: it loads the problem, tells you what to watch, and offers the fix.</source>
         <translation>选择一节课程：它会载入问题情形，告诉你该观察什么，并给出解决办法。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/lessons_view.py" />
+        <source>Choose a lesson…</source>
+        <translation>选择一节课程…</translation>
     </message>
 </context>
 <context>
@@ -1015,6 +1105,16 @@ Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training de
         <location filename="../../desktop_app/study_dialog.py" line="160" />
         <source>{0}: validation error {1} with {2} training points</source>
         <translation>{0}：使用 {2} 个训练样本时验证误差为 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" />
+        <source>validation ({0})</source>
+        <translation>验证（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/study_dialog.py" />
+        <source>training ({0})</source>
+        <translation>训练（{0}）</translation>
     </message>
 </context>
 </TS>

@@ -14,7 +14,7 @@ TECHNICAL = {
     "Vanishing", "Point", "ReLU", "Leaky", "PReLU", "ELU", "SELU", "GELU", "SiLU", "He", "Xavier", "Glorot",
     "LeCun", "Adam", "AdamW", "RMSProp", "SGD", "Nesterov", "Momentum", "Dropout", "TOML", "PNG", "CSV", "RMS",
     "log", "tanh", "sigmoid", "softsign", "MSE", "max", "PyTorch", "Bengio", "Ioffe", "Szegedy", "Pascanu",
-    "BatchNorm", "Softmax", "English",  # a language is named in its own language
+    "BatchNorm", "Softmax", "English", "Chinese",  # a language is named in its own language (and in English)
 } | {m.value for enum in (Activation, Dataset, Device, Init, Optimizer) for m in enum} | set(KEYS)
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z_]{2,}")
 
@@ -57,7 +57,7 @@ def test_every_string_of_the_chinese_interface_is_translated(qtbot, settings):
     assert i18n.compiled_catalog("zh_CN") is not None
     w = MainWindow(settings=settings, language="zh_CN")
     qtbot.addWidget(w)
-    w.lessons.list.setCurrentRow(0)  # a lesson's text and fix buttons are shown too
+    w.lessons.picker.setCurrentIndex(0)  # a lesson's text and fix buttons are shown too
     w.restart_timer.stop()
     texts = visible_texts(w)
     assert len(texts) > 80
@@ -103,3 +103,65 @@ def test_messages_from_the_window_mixins_are_translated(qtbot, settings):
     w.pin_reference()  # nothing to pin yet: a warning from TeachingMixin
     assert "还没有可固定的训练" in w.statusBar().currentMessage()
     w.restart_timer.stop()
+
+
+def test_a_system_without_a_chinese_font_is_told_what_to_install(make_window, monkeypatch):
+    """Without a font that has Chinese characters the whole window would be boxes. The app
+    registers its shipped subset then; should that be missing too, the window says so, in
+    English, with the package to install and the way back to English."""
+    from qtpy.QtGui import QFontDatabase
+
+    i18n.ensure_fonts()
+    has_font = bool(QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese))
+    # a system font, or else the shipped subset registered in its place: never boxes
+    assert has_font or "zh_CN" in i18n._registered
+    assert i18n.missing_font("zh_CN") is False
+    assert i18n.missing_font("en") is False
+    monkeypatch.setattr(i18n, "missing_font", lambda lang: lang == "zh_CN")
+    w = make_window(language="zh_CN")
+    message = w.statusBar().currentMessage()
+    assert "fonts-noto-cjk" in message and "English" in message
+    assert "(Chinese)" in i18n.LANGUAGES["zh_CN"]  # the menu entry stays readable too
+
+
+def test_the_shipped_chinese_font_covers_every_character_the_app_uses():
+    """A system without a Chinese font gets the shipped subset (resources/fonts): every Chinese
+    character of the translations, lessons, presets and code must be in it. When this fails,
+    rebuild the subset: `python resources/fonts/build.py` (its docstring says how)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("font_build", i18n.FONT_DIR / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    font = i18n.SHIPPED_FONTS["zh_CN"]
+    assert font.exists() and (i18n.FONT_DIR / "OFL.txt").exists()
+    covered = _cmap(font.read_bytes())
+    missing = sorted(ch for ch in build.used_characters() if ord(ch) not in covered)
+    assert not missing, f"not in {font.name}: {''.join(missing)} (run python resources/fonts/build.py)"
+
+
+def _cmap(data: bytes) -> set[int]:
+    """Code points of an OpenType font's Unicode cmap (format 4 and 12 subtables), read with
+    the standard library so that the test needs no font package."""
+    import struct
+
+    n_tables = struct.unpack(">H", data[4:6])[0]
+    tables = {data[12 + 16 * i : 16 + 16 * i]: struct.unpack(">II", data[20 + 16 * i : 28 + 16 * i]) for i in range(n_tables)}
+    base = tables[b"cmap"][0]
+    n_sub = struct.unpack(">H", data[base + 2 : base + 4])[0]
+    points: set[int] = set()
+    for i in range(n_sub):
+        offset = base + struct.unpack(">I", data[base + 8 + 8 * i : base + 12 + 8 * i])[0]
+        fmt = struct.unpack(">H", data[offset : offset + 2])[0]
+        if fmt == 4:
+            seg2 = struct.unpack(">H", data[offset + 6 : offset + 8])[0]
+            ends = struct.unpack(f">{seg2 // 2}H", data[offset + 14 : offset + 14 + seg2])
+            starts = struct.unpack(f">{seg2 // 2}H", data[offset + 16 + seg2 : offset + 16 + 2 * seg2])
+            for start, end in zip(starts, ends):
+                points.update(range(start, end + 1))
+        elif fmt == 12:
+            groups = struct.unpack(">I", data[offset + 12 : offset + 16])[0]
+            for g in range(groups):
+                start, end, _ = struct.unpack(">III", data[offset + 16 + 12 * g : offset + 28 + 12 * g])
+                points.update(range(start, end + 1))
+    return points

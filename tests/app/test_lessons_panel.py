@@ -10,7 +10,7 @@ def test_choosing_a_lesson_loads_its_problem_and_a_fix_moves_the_controls(make_w
     w = make_window()
     lesson = load_lessons()[0]
     restarts = w.restarts
-    w.lessons.list.setCurrentRow(0)
+    w.lessons.picker.setCurrentIndex(0)
     assert w.config == load_preset(lesson.problem).apply()
     assert w.controller.playing
     assert w.lessons.look.text() and w.lessons.fix_buttons
