@@ -9,13 +9,19 @@
 
 Configuration is resolved in this order, later winning: defaults, --preset, --config, --set,
 then the --steps and --seed shorthands. A bad key, value or file exits with status 2 and one
-line naming the problem and what is allowed.
+line naming the problem and what is allowed; so does a file that cannot be written (a full
+disk). Ctrl+C (SIGINT) or SIGTERM stops `run` cleanly: its files hold every step up to the
+last one recorded, summary.json says status "interrupted", and the exit status is 128 + the
+signal's number (130, 143).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,7 +30,16 @@ from engine import __version__
 from engine.config import Config, ConfigError, read_settings
 from engine.presets import load_preset, preset_names
 
-EXIT_BAD_INPUT = 2
+EXIT_BAD_INPUT = 2  # a bad key, value, option or file, or a file that cannot be written
+EXIT_SIGNAL_BASE = 128  # an interrupted run exits 128 + the signal's number: 130 (SIGINT), 143 (SIGTERM)
+
+
+class Interrupted(Exception):
+    """Raised in the main thread by a second SIGINT or SIGTERM while a step runs."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 def config_options(defaults: bool = True) -> argparse.ArgumentParser:
@@ -43,9 +58,9 @@ def config_options(defaults: bool = True) -> argparse.ArgumentParser:
 
 def resolve_config(args: argparse.Namespace) -> Config:
     config = Config()
-    if args.preset:
+    if args.preset is not None:  # an empty name is an error, not "no preset"
         config = load_preset(args.preset).apply(config)
-    if args.config:
+    if args.config is not None:
         config = config.replace(**read_settings(args.config))
     sets = list(args.set or [])
     if args.steps is not None:
@@ -69,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="train headless and write the run's files to --out DIR")
     run.add_argument("--out", required=True, metavar="DIR", help="folder for config.toml, the CSV files and summary.json")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--every", metavar="N", help="write grad_norms.csv every N steps (and step 1 and the last), not every step")
     sub.add_parser("presets", help="list preset names, one per line")
     cv = sub.add_parser("cv", parents=[common], help="K-fold cross-validation; writes cv.csv and cv_summary.json to --out DIR")
     cv.add_argument("--folds", required=True, metavar="K", help="number of folds, from 2 to n_train")
@@ -110,7 +126,7 @@ def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -
         config = resolve_config(args)
         args.size = parse_size(args.size)
         if args.command == "run":
-            return run_headless(config, Path(args.out), quiet=args.quiet)
+            return run_headless(config, Path(args.out), quiet=args.quiet, every=parse_every(args.every))
         if args.command == "cv":
             from engine.crossval import run_cv
 
@@ -122,6 +138,13 @@ def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -
     except ConfigError as exc:
         print(f"vanishing-point: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:  # a file of cv or sweep that cannot be written (a full disk)
+        where = f" {exc.filename!r}" if exc.filename else ""
+        print(f"vanishing-point: error: cannot write{where}: {exc.strerror or exc}; free some space or choose another --out", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError:  # the ranges should prevent it; a busy machine may still run out
+        print("vanishing-point: error: out of memory: lower n_train, n_val, batch_size, width or depth", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if open_app is None:
         print("vanishing-point: the desktop app is not available here; `vanishing-point run` works headless", file=sys.stderr)
         return 1
@@ -129,27 +152,98 @@ def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -
     return open_app(config if explicit else None, args)
 
 
-def run_headless(config: Config, out: Path, quiet: bool = False) -> int:
-    from engine.record import RunRecorder
+def parse_every(text: str | None) -> int:
+    """`--every N` as an integer >= 1 (1 when not given); ConfigError for anything else."""
+    if text is None:
+        return 1
+    try:
+        every = int(text)
+    except ValueError:
+        every = 0
+    if every < 1:
+        raise ConfigError(f"--every {text!r} is not allowed: it must be an integer >= 1, for example --every 10")
+    return every
+
+
+def run_headless(config: Config, out: Path, quiet: bool = False, every: int = 1) -> int:
+    """Train and write the run's files. A file that cannot be written raises ConfigError (one
+    line); SIGINT or SIGTERM ends the run as `interrupted` with complete files, returning 128 +
+    the signal's number."""
+    from engine.record import RunRecorder, interrupted_summary
     from engine.trainer import Run
 
-    run = Run(config)
+    run = Run(config, keep_history=False)  # the records are streamed to disk: keep none in memory
     try:
-        recorder = RunRecorder(out, config, run.n_layers, run.initial)
+        recorder = RunRecorder(out, config, run.n_layers, run.initial, every=every)
     except OSError as exc:
         raise ConfigError(f"cannot write to --out {str(out)!r}: {exc}") from None
     progress = Progress(config.steps, quiet)
+    signum: int | None = None
     try:
-        for record in run:
-            recorder.add(record)
-            progress.update(record)
-    except KeyboardInterrupt:
-        run.message = f"interrupted at step {run.step_count}"
-        print(f"\n{run.message}; files so far are in {out}", file=sys.stderr)
-    finally:
-        recorder.close(run.summary())
+        with stop_signals() as stop:
+            try:
+                for record in run:
+                    recorder.add(record)
+                    progress.update(record)
+                    if stop.signum is not None:  # between steps: the files hold whole steps only
+                        break
+            except Interrupted:  # a second signal while a step was running: stop at once
+                pass
+            stop.hold()  # from here on a signal is remembered, not raised: the files get closed
+            signum = stop.signum
+            summary = run.summary()
+            if signum is not None:
+                summary = interrupted_summary(summary, recorder.last_step, f"interrupted by {signal.Signals(signum).name}")
+                run.message = summary["message"]
+            recorder.close(summary)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            recorder.close()
+        raise ConfigError(
+            f"cannot write the run's files in {str(out)!r}: {exc.strerror or exc}; free some space or choose another --out"
+        ) from None
+    if signum is not None:
+        if not quiet:
+            print(f"\n{run.message}; the files up to that step are in {out}", file=sys.stderr)
+        return EXIT_SIGNAL_BASE + signum
     progress.done(run)
     return 0
+
+
+class _Stop:
+    """What stop_signals hands out: the first signal that arrived, and whether a second raises."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.held = False
+
+    def hold(self) -> None:
+        self.held = True
+
+
+@contextlib.contextmanager
+def stop_signals():
+    """SIGINT and SIGTERM set `.signum` (the loop stops after the step in progress); a second one
+    raises Interrupted, unless `.hold()` was called. The previous handlers come back on exit.
+    Outside the main thread (where Python cannot install handlers) nothing changes."""
+    stop = _Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.signum is None:
+            stop.signum = signum
+        elif not stop.held:
+            stop.held = True  # one raise at most: the files must still be closed
+            raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 class Progress:

@@ -10,6 +10,9 @@ import dataclasses
 import difflib
 import enum
 import math
+import os
+import reprlib
+import stat
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -122,6 +125,12 @@ class Config:
         for key, (ok, allowed) in _RULES.items():
             if not ok(getattr(self, key)):
                 raise ConfigError(_message(key, getattr(self, key), allowed))
+        units = min(self.batch_size, self.n_train) * self.width * self.depth
+        if units > MAX_BATCH_UNITS:
+            raise ConfigError(
+                f"batch_size x width x depth = {units} (with batch_size capped at n_train) is too large: it must be "
+                f"at most {MAX_BATCH_UNITS} (about 2 GiB of activations per step); lower batch_size, width or depth"
+            )
         if self.batch_norm and min(self.batch_size, self.n_train) < 2:
             raise ConfigError(
                 f"batch_norm = true needs at least 2 samples per batch, but batch_size = {self.batch_size} "
@@ -164,6 +173,8 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "configuration") -> Config:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: expected a table of KEY = VALUE, not a {type(data).__name__}")
         return cls(**flatten(data, source))
 
     # --- TOML ----------------------------------------------------------------------------
@@ -178,11 +189,7 @@ class Config:
 
     @classmethod
     def from_toml(cls, text: str, source: str = "configuration") -> Config:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{source}: not valid TOML ({exc})") from None
-        return cls.from_dict(data, source)
+        return cls.from_dict(_parse_toml(text, source), source)
 
     @classmethod
     def load(cls, path: str | Path) -> Config:
@@ -190,10 +197,7 @@ class Config:
 
     def save(self, path: str | Path) -> None:
         """Write atomically: a crash leaves the old file or the new one, never half of one."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_toml(), encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(Path(path), self.to_toml())
 
 
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -210,26 +214,47 @@ LIVE_KEYS: frozenset[str] = frozenset({"lr", "l1", "l2", "dropout", "clip_norm",
 
 _TYPES: dict[str, type] = {f.name: type(f.default) for f in fields(Config)}
 
+#: Upper bounds. The network trains in float32 (largest finite value about 3.4e38, and its
+#: squares overflow near 1.8e19), and a run should fit in the memory of an ordinary machine
+#: (24 GiB), so a value that would overflow before the first step or allocate more than that is
+#: refused up front, with room to spare for every value a lesson or an experiment uses.
+MAX_POINTS = 1_000_000  # n_train, n_val: the data and a whole-set evaluation of width 512 take ~4 GiB
+MAX_STEPS = 10_000_000  # steps: about a day of training at the default size; the app keeps 100,000
+MAX_SCALE = 1e3  # noise, init_gain, |bias_init|, lr, l1, l2: 1e3 already explodes any net; a
+# larger factor turns float32 weights, data or updates into inf before the run can show anything
+MAX_CLIP = 1e6  # clip_norm: a threshold above every finite float32 gradient a run reports
+#: batch_size x width x depth: the activations, pre-activations and their gradients one training
+#: step keeps (four float32 copies: 2 GiB at this bound); 512 units x 100 layers still allows 2,621
+MAX_BATCH_UNITS = 2**27
+
+
+def _number(low: float, high: float, low_open: bool = False) -> Any:
+    return lambda v: math.isfinite(v) and (v > low if low_open else v >= low) and v <= high
+
+
 _RULES: dict[str, tuple[Any, str]] = {
-    "n_train": (lambda v: v >= 1, "an integer >= 1"),
-    "n_val": (lambda v: v >= 1, "an integer >= 1"),
-    "noise": (lambda v: math.isfinite(v) and v >= 0, "a number >= 0"),
+    "n_train": (lambda v: 1 <= v <= MAX_POINTS, f"an integer from 1 to {MAX_POINTS}"),
+    "n_val": (lambda v: 1 <= v <= MAX_POINTS, f"an integer from 1 to {MAX_POINTS}"),
+    "noise": (_number(0, MAX_SCALE), f"a number >= 0 and <= {MAX_SCALE:g}"),
     "label_noise": (lambda v: 0 <= v <= 0.5, "a number from 0 to 0.5"),
     "depth": (lambda v: 1 <= v <= 100, "an integer from 1 to 100"),
     "width": (lambda v: 1 <= v <= 512, "an integer from 1 to 512"),
-    "init_gain": (lambda v: math.isfinite(v) and v > 0, "a number > 0"),
-    "bias_init": (math.isfinite, "a finite number"),
+    "init_gain": (_number(0, MAX_SCALE, low_open=True), f"a number > 0 and <= {MAX_SCALE:g}"),
+    "bias_init": (_number(-MAX_SCALE, MAX_SCALE), f"a finite number from -{MAX_SCALE:g} to {MAX_SCALE:g}"),
     "dropout": (lambda v: 0 <= v < 1, "a number >= 0 and < 1"),
-    "lr": (lambda v: math.isfinite(v) and v > 0, "a number > 0"),
-    "batch_size": (lambda v: v >= 1, "an integer >= 1"),
-    "l1": (lambda v: math.isfinite(v) and v >= 0, "a number >= 0"),
-    "l2": (lambda v: math.isfinite(v) and v >= 0, "a number >= 0"),
-    "clip_norm": (lambda v: math.isfinite(v) and v >= 0, "a number >= 0 (0 = no clipping)"),
-    "patience": (lambda v: v >= 0, "an integer >= 0 (0 = off)"),
-    "steps": (lambda v: v >= 1, "an integer >= 1"),
-    "eval_every": (lambda v: v >= 1, "an integer >= 1"),
+    "lr": (_number(0, MAX_SCALE, low_open=True), f"a number > 0 and <= {MAX_SCALE:g}"),
+    "batch_size": (lambda v: 1 <= v <= MAX_POINTS, f"an integer >= 1 and <= {MAX_POINTS}"),
+    "l1": (_number(0, MAX_SCALE), f"a number >= 0 and <= {MAX_SCALE:g}"),
+    "l2": (_number(0, MAX_SCALE), f"a number >= 0 and <= {MAX_SCALE:g}"),
+    "clip_norm": (_number(0, MAX_CLIP), f"a number >= 0 and <= {MAX_CLIP:g} (0 = no clipping)"),
+    "patience": (lambda v: 0 <= v <= MAX_STEPS, f"an integer >= 0 and <= {MAX_STEPS} (0 = off)"),
+    "steps": (lambda v: 1 <= v <= MAX_STEPS, f"an integer >= 1 and <= {MAX_STEPS}"),
+    "eval_every": (lambda v: 1 <= v <= MAX_STEPS, f"an integer >= 1 and <= {MAX_STEPS}"),
     "seed": (lambda v: 0 <= v < 2**63, "an integer from 0 to 2**63 - 1"),
 }
+
+#: A configuration file larger than this is not one (a --config /dev/zero would read forever).
+MAX_CONFIG_BYTES = 1 << 20
 
 
 def flatten(data: dict[str, Any], source: str = "configuration") -> dict[str, Any]:
@@ -254,16 +279,52 @@ def flatten(data: dict[str, Any], source: str = "configuration") -> dict[str, An
 
 
 def read_settings(path: str | Path) -> dict[str, Any]:
-    """The keys a TOML file sets (not yet validated as a whole: Config does that)."""
+    """The keys a TOML file sets (not yet validated as a whole: Config does that). Only a regular
+    file of at most MAX_CONFIG_BYTES is read."""
+    if not str(path).strip():
+        raise ConfigError("--config '': no file named; give the path of a TOML file, e.g. --config run/config.toml")
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ConfigError(f"cannot read configuration file {str(path)!r}: it is not a regular file; give a TOML file")
+            data = f.read(MAX_CONFIG_BYTES + 1)  # a file may grow after fstat
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"cannot read configuration file {str(path)!r}: it is larger than {MAX_CONFIG_BYTES // 1024} KiB, "
+                "which no configuration is; give a TOML file of KEY = VALUE lines"
+            )
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read configuration file {str(path)!r}: {exc}") from None
+        raise ConfigError(f"cannot read configuration file {str(path)!r}: {_one_line(exc)}") from None
+    return flatten(_parse_toml(text, str(path)), str(path))
+
+
+def _parse_toml(text: str, source: str) -> Any:
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    return flatten(data, str(path))
+        raise ConfigError(f"{source}: not valid TOML ({_one_line(exc)})") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: not a configuration (its tables or arrays are nested too deeply); write flat KEY = VALUE lines") from None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through `path.tmp` and a rename: a crash leaves the old file or the
+    new one, never half of one; a failed write removes its temporary file (one killed outright
+    leaves `NAME.tmp`, which the next write to `path` replaces)."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def allowed_text(key: str) -> str:
@@ -275,17 +336,22 @@ def allowed_text(key: str) -> str:
     return {bool: "true or false", int: "an integer", float: "a number"}[kind]
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong, _SHORT.maxlist, _SHORT.maxdict = 2, 60, 60, 40, 6, 4
+
+
 def _message(key: str, value: Any, allowed: str | None = None) -> str:
-    return f"{key} = {_plain(value)!r} is not allowed: {key} must be {allowed or allowed_text(key)}"
+    """One line; a long or nested value is shortened (reprlib) so that the line stays readable."""
+    return f"{key} = {_SHORT.repr(_plain(value))} is not allowed: {key} must be {allowed or allowed_text(key)}"
 
 
-def _check_key(key: str, source: str | None = None) -> None:
-    if key in KEYS:
+def _check_key(key: Any, source: str | None = None) -> None:
+    if isinstance(key, str) and key in KEYS:
         return
-    near = difflib.get_close_matches(key, KEYS, n=1)
+    near = difflib.get_close_matches(key, KEYS, n=1) if isinstance(key, str) else []
     hint = f"did you mean {near[0]!r}? " if near else ""
     where = f"{source}: " if source else ""
-    raise ConfigError(f"{where}unknown key {key!r}; {hint}known keys: {', '.join(KEYS)}")
+    raise ConfigError(f"{where}unknown key {_SHORT.repr(key)}; {hint}known keys: {', '.join(KEYS)}")
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -296,7 +362,7 @@ def _coerce(key: str, value: Any) -> Any:
             return value
         try:
             return kind(value)
-        except ValueError:
+        except (ValueError, TypeError):
             raise ConfigError(_message(key, value)) from None
     if kind is bool:
         if isinstance(value, bool):
@@ -306,7 +372,10 @@ def _coerce(key: str, value: Any) -> Any:
             return value
     elif kind is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # an integer beyond any float
+                raise ConfigError(_message(key, value)) from None
     raise ConfigError(_message(key, value))
 
 

@@ -1,7 +1,8 @@
 """Writes a run's files: config.toml, metrics.csv, grad_norms.csv, layer_stats.csv, summary.json.
 
 Rows are written as steps arrive, so a long run needs no memory for its history and an
-interrupted run leaves every finished row on disk. Only finite numbers are written: the step at
+interrupted run leaves every finished row on disk. `every` thins grad_norms.csv (the one file
+with a row per step) to every N-th step, plus step 1 and the last step recorded. Only finite numbers are written: the step at
 which a run diverges is named in summary.json, not written as a row of infinities; a statistic
 that does not apply to a layer is an empty cell.
 """
@@ -18,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.config import Config, ConfigError
-from engine.results import STAT_NAMES, Evaluation, Metrics, StepRecord
+from engine.config import Config, ConfigError, write_atomic
+from engine.results import STAT_NAMES, Evaluation, Metrics, RunStatus, StepRecord
 
 METRICS_COLUMNS = ("step", "train_loss", "train_error", "val_loss", "val_error")
 LAYER_STATS_COLUMNS = ("step", "layer", *STAT_NAMES)
@@ -51,8 +52,14 @@ def json_safe(data: Any) -> Any:
 class RunRecorder:
     """Streams StepRecords into the run's CSV files in `out_dir`."""
 
-    def __init__(self, out_dir: str | Path, config: Config, n_layers: int, initial: Metrics | None = None):
-        """`initial`: the untrained network (Run.initial), written as metrics.csv's step-0 row."""
+    def __init__(self, out_dir: str | Path, config: Config, n_layers: int, initial: Metrics | None = None, every: int = 1):
+        """`initial`: the untrained network (Run.initial), written as metrics.csv's step-0 row;
+        `every`: grad_norms.csv gets steps 1, every, 2 every, ... and the last one recorded."""
+        if every < 1:
+            raise ConfigError(f"every = {every} is not allowed: every must be an integer >= 1")
+        self.every = every
+        self._last_grad_row: list[Any] | None = None  # the latest row that the thinning skipped
+        self.last_step = 0  # the latest step written to the files
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         config.save(self.out_dir / "config.toml")
@@ -73,7 +80,13 @@ class RunRecorder:
     def add(self, record: StepRecord) -> None:
         if not record.finite:
             return  # the diverged step: summary.json names it
-        self._grads.writerow([record.step, *map(csv_cell, record.grad_norms)])
+        row = [record.step, *map(csv_cell, record.grad_norms)]
+        if record.step == 1 or record.step % self.every == 0:
+            self._grads.writerow(row)
+            self._last_grad_row = None
+        else:
+            self._last_grad_row = row  # written by close() if no later step comes
+        self.last_step = record.step
         ev = record.evaluation
         if ev is not None:
             self._write_metrics(ev)
@@ -84,9 +97,22 @@ class RunRecorder:
         self._metrics.writerow([m.step, *map(csv_cell, (m.train_loss, m.train_error, m.val_loss, m.val_error))])
 
     def close(self, summary: dict[str, Any] | None = None) -> None:
-        for f in self._files:
-            f.close()
-        self._files = []
+        """Close the CSV files (with the last grad_norms row the thinning skipped) and write
+        summary.json. On an error the files are still closed, and the error is raised."""
+        try:
+            if self._last_grad_row is not None and self._files:
+                self._grads.writerow(self._last_grad_row)
+                self._last_grad_row = None
+        finally:
+            files, self._files = self._files, []
+            errors = []
+            for f in files:
+                try:
+                    f.close()
+                except OSError as exc:  # a full disk shows here, when the buffer is flushed
+                    errors.append(exc)
+            if errors:
+                raise errors[0]
         if summary is not None:
             write_json(self.out_dir / "summary.json", summary)
 
@@ -119,9 +145,15 @@ def stderr_printer(quiet: bool):
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Atomic write; non-finite floats become null so the file stays valid JSON."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n")
+
+
+def interrupted_summary(summary: dict[str, Any], last_step: int, why: str) -> dict[str, Any]:
+    """A Run.summary() taken after the run was stopped from outside: status `interrupted`, and
+    `steps_run` the last step whose rows are in the files."""
+    if summary.get("status") not in (RunStatus.READY.value, RunStatus.RUNNING.value):
+        return summary  # it had ended on its own before the signal arrived
+    return {**summary, "status": RunStatus.INTERRUPTED.value, "message": f"{why} after step {last_step}", "steps_run": last_step}
 
 
 def record_run(records: Iterable[StepRecord], out_dir: str | Path, config: Config, n_layers: int, summary: dict[str, Any]) -> None:

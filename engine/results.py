@@ -20,6 +20,9 @@ class RunStatus(enum.StrEnum):
     COMPLETED = "completed"
     DIVERGED = "diverged"
     EARLY_STOPPED = "early_stopped"
+    # stopped from outside (Ctrl+C, SIGTERM) before its end: the command line's summary.json says
+    # so; its files hold every step up to the last one recorded. A Run's own status never is this.
+    INTERRUPTED = "interrupted"
 
 
 FINISHED = frozenset({RunStatus.COMPLETED, RunStatus.DIVERGED, RunStatus.EARLY_STOPPED})
@@ -91,6 +94,15 @@ class Evaluation:
     val_loss: float
     val_error: float
     layers: LayerStats
+
+
+def count_clipped(total_norm: np.ndarray, clipped_norm: np.ndarray) -> int:
+    """How many steps clipping shortened: the global norm after clipping is below the norm before.
+    Both (steps,) arrays as StepRecord has them; non-finite steps (a diverged run) count as not
+    clipped. It counts at whatever threshold each step had, since the threshold is live."""
+    total, clipped = np.asarray(total_norm, dtype=float), np.asarray(clipped_norm, dtype=float)
+    ok = np.isfinite(total) & (total > 0)
+    return int(np.sum(clipped[ok] < total[ok]))
 
 
 @dataclass(frozen=True)

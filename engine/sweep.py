@@ -107,11 +107,11 @@ class CellResult:
 
 def run_cell(index: int, config: Config, out_dir: str) -> CellResult:
     """Train one cell exactly as `vanishing-point run` does, writing its files to out_dir."""
-    from engine.record import RunRecorder
+    from engine.record import RunRecorder, interrupted_summary
     from engine.trainer import Run
 
     start = time.perf_counter()
-    run = Run(config)
+    run = Run(config, keep_history=False)  # streamed to the cell's files: no history in memory
     recorder = RunRecorder(out_dir, config, run.n_layers, run.initial)
     first = None
     summary = None
@@ -121,7 +121,7 @@ def run_cell(index: int, config: Config, out_dir: str) -> CellResult:
                 first = record.grad_norms
             recorder.add(record)
     finally:
-        summary = run.summary()
+        summary = interrupted_summary(run.summary(), recorder.last_step, "interrupted")  # unchanged if it ended
         recorder.close(summary)
     assert first is not None  # a run takes at least one step
     return CellResult(index, summary, float(first[0]), float(first[-1]), time.perf_counter() - start)

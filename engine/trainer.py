@@ -92,8 +92,11 @@ def _scaled_norms(rows: torch.Tensor, peaks: torch.Tensor | None = None) -> list
 class Run:
     """One training run. Not thread-safe except `set_live`, which any thread may call."""
 
-    def __init__(self, config: Config, data: DataSplit | None = None):
-        """`data` replaces the points `make_data(config)` draws (cross-validation's folds)."""
+    def __init__(self, config: Config, data: DataSplit | None = None, keep_history: bool = True):
+        """`data` replaces the points `make_data(config)` draws (cross-validation's folds).
+        `keep_history=False` keeps only the latest evaluation in `evaluations` (and the best in
+        `best`): for a consumer that streams the records (the command line, a sweep's cells),
+        so that a long run's memory does not grow by one Evaluation (~2 KB) per evaluation."""
         self.config = config  # the current configuration, live changes included
         self.initial_config = config
         self.device = resolve_device(config.device)
@@ -137,7 +140,8 @@ class Run:
         self.status = RunStatus.READY
         self.message = ""
         self.diverged_at: int | None = None
-        self.evaluations: list[Evaluation] = []
+        self.keep_history = keep_history
+        self.evaluations: list[Evaluation] = []  # every evaluation; only the latest without keep_history
         self._measured_slope: float | None = None  # of signal_rms at step 1 (engine.theory)
         self.best: Evaluation | None = None  # the evaluation with the lowest validation loss
         self._evals_since_best = 0
@@ -313,6 +317,8 @@ class Run:
         if not all(math.isfinite(v) for v in values):
             return None
         evaluation = Evaluation(t, *values, stats)
+        if not self.keep_history:
+            self.evaluations.clear()
         self.evaluations.append(evaluation)
         if t == 1:
             self._measured_slope = measured_log10_signal_slope(stats.signal_rms)

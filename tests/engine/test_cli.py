@@ -261,3 +261,88 @@ def test_tiny_helper_matches_the_set_arguments():
     """Guard for the helpers: --set of TINY's values resolves to tiny()."""
     config = resolve_config(build_parser().parse_args(["run", *set_args(), "--out", "x"]))
     assert config == tiny()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--config", ""], "--config '': no file named"),
+        (["--preset", ""], "unknown preset ''"),
+        (["--config", "/dev/zero"], "it is not a regular file"),
+        (["--set", "lr=1e308", "--set", "optimizer=sgd"], "lr must be a number > 0 and <= 1000"),
+        (["--set", "init_gain=1e300"], "init_gain must be a number > 0 and <= 1000"),
+        (["--set", "bias_init=-1e300"], "bias_init must be a finite number from -1000 to 1000"),
+        (["--set", "noise=1e300"], "noise must be a number >= 0 and <= 1000"),
+        (["--set", "n_train=1000000000"], "n_train must be an integer from 1 to 1000000"),
+        (["--set", "n_val=1000000000"], "n_val must be an integer from 1 to 1000000"),
+        (["--every", "0"], "--every '0' is not allowed"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_what_used_to_escape_exits_2_with_one_line(args, expected, tmp_path, capsys):
+    assert cli("run", *args, "--out", str(tmp_path / "out")) == 2
+    lines = error_lines(capsys)
+    assert len(lines) == 1 and expected in lines[0], lines
+
+
+def test_deeply_nested_toml_exits_2_with_one_line(tmp_path, capsys):
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 10_000 + "]" * 10_000 + "\n", encoding="utf-8")
+    assert cli("run", "--config", str(deep), "--out", str(tmp_path / "out")) == 2
+    lines = error_lines(capsys)
+    assert len(lines) == 1 and "nested too deeply" in lines[0]
+
+
+def test_a_full_disk_exits_2_with_one_line(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from engine.record import RunRecorder
+
+    def full(self, record):
+        if record.step == 5:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(RunRecorder, "add", full)
+    out = tmp_path / "out"
+    assert cli("run", *set_args(), "--quiet", "--out", str(out)) == 2
+    lines = error_lines(capsys)
+    assert len(lines) == 1 and "No space left on device; free some space or choose another --out" in lines[0], lines
+
+
+def test_every_thins_grad_norms_only(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli("run", *set_args(steps=20, eval_every=5), "--every", "7", "--quiet", "--out", str(out)) == 0
+    _, rows = read_csv(out / "grad_norms.csv")
+    assert [int(r[0]) for r in rows] == [1, 7, 14, 20]  # step 1, every 7th, the last
+    _, rows = read_csv(out / "metrics.csv")
+    assert [int(r[0]) for r in rows] == [0, 1, 5, 10, 15, 20]
+
+
+@pytest.mark.parametrize(("sig", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_ends_the_run_as_interrupted_with_whole_files(sig, code, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "engine", "run", *set_args(steps=10_000_000, eval_every=7), "--out", str(out)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until some steps are on disk
+            grads = out / "grad_norms.csv"
+            if grads.exists() and grads.stat().st_size > 2000:
+                break
+            time.sleep(0.05)
+        proc.send_signal(getattr(signal, sig))
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    summary = strict_json(out / "summary.json")
+    assert summary["status"] == "interrupted" and f"interrupted by {sig} after step" in summary["message"]
+    _, rows = read_csv(out / "grad_norms.csv")
+    steps = [int(r[0]) for r in rows]
+    assert steps == list(range(1, summary["steps_run"] + 1))  # every step, none half-written
+    _, rows = read_csv(out / "metrics.csv")
+    assert int(rows[-1][0]) <= summary["steps_run"]

@@ -194,10 +194,13 @@ def test_unknown_key_without_a_close_match_lists_the_keys():
 
 #: (key, a value out of range, a phrase of what is allowed); every ranged key at least once.
 OUT_OF_RANGE = [
-    ("n_train", 0, ">= 1"),
-    ("n_val", 0, ">= 1"),
+    ("n_train", 0, "from 1 to 1000000"),
+    ("n_train", 10**9, "from 1 to 1000000"),  # would need gigabytes
+    ("n_val", 0, "from 1 to 1000000"),
+    ("n_val", 10**9, "from 1 to 1000000"),
     ("noise", -0.1, ">= 0"),
     ("noise", float("inf"), ">= 0"),
+    ("noise", 1e300, "<= 1000"),  # float32 data would overflow
     ("label_noise", 0.6, "from 0 to 0.5"),
     ("label_noise", -0.1, "from 0 to 0.5"),
     ("depth", 0, "from 1 to 100"),
@@ -206,17 +209,26 @@ OUT_OF_RANGE = [
     ("width", 513, "from 1 to 512"),
     ("init_gain", 0.0, "> 0"),
     ("init_gain", float("nan"), "> 0"),
-    ("bias_init", float("inf"), "a finite number"),
+    ("init_gain", 1e300, "<= 1000"),
+    ("bias_init", float("inf"), "a finite number from -1000 to 1000"),
+    ("bias_init", 1e300, "from -1000 to 1000"),
+    ("bias_init", -1e300, "from -1000 to 1000"),
     ("dropout", 1.0, ">= 0 and < 1"),
     ("dropout", -0.1, ">= 0 and < 1"),
     ("lr", 0.0, "> 0"),
     ("lr", -0.01, "> 0"),
+    ("lr", 1e308, "<= 1000"),  # sgd's update would overflow float32
     ("batch_size", 0, ">= 1"),
+    ("batch_size", 10**7, "<= 1000000"),
     ("l1", -1e-3, ">= 0"),
+    ("l1", 1e4, "<= 1000"),
     ("l2", -1e-3, ">= 0"),
+    ("l2", 1e4, "<= 1000"),
     ("clip_norm", -1.0, ">= 0"),
+    ("clip_norm", 1e300, "<= 1e+06"),
     ("patience", -1, ">= 0"),
     ("steps", 0, ">= 1"),
+    ("steps", 10**7 + 1, "<= 10000000"),
     ("eval_every", 0, ">= 1"),
     ("seed", -1, "from 0 to 2**63 - 1"),
     ("seed", 2**63, "from 0 to 2**63 - 1"),
@@ -249,6 +261,7 @@ def test_every_ranged_key_has_an_out_of_range_case():
 
 def test_boundary_values_are_allowed():
     Config(n_train=1, n_val=1, noise=0.0, label_noise=0.5, depth=1, width=1, dropout=0.0, l1=0.0, l2=0.0)
+    Config(n_train=10**6, n_val=10**6, noise=1e3, init_gain=1e3, bias_init=-1e3, lr=1e3, l1=1e3, l2=1e3, clip_norm=1e6, steps=10**7)
     Config(depth=100, width=512, label_noise=0.0, dropout=0.99, clip_norm=0.0, patience=0, steps=1, eval_every=1)
 
 
@@ -385,3 +398,57 @@ def test_a_bad_value_in_a_file_names_key_value_and_range(tmp_path):
 
 def test_config_error_is_a_value_error():
     assert issubclass(ConfigError, ValueError)
+
+
+def test_a_step_that_would_need_gigabytes_of_activations_is_refused():
+    """batch_size x width x depth bounds one step's activations; the batch is capped at n_train."""
+    Config(depth=100, width=512, batch_size=2621, n_train=3000)  # just under 2**27
+    with pytest.raises(ConfigError, match=r"^batch_size x width x depth = 134246400 .* lower batch_size, width or depth$"):
+        Config(depth=100, width=512, batch_size=2622, n_train=3000)
+    Config(depth=100, width=512, batch_size=10**6, n_train=2000)  # capped at n_train: 102,400,000
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"depth": 10**400},  # beyond any float
+        {"lr": 10**400},
+        {"activation": {"a": [[[1]]]}},  # unhashable
+        {1: 2},  # not a key
+        {"network": {"depth": {"x": 1}}},
+        [1, 2],  # not a table
+    ],
+    ids=repr,
+)
+def test_strange_values_raise_config_error_in_one_line(data):
+    with pytest.raises(ConfigError) as err:
+        Config.from_dict(data)
+    assert "\n" not in str(err.value) and len(str(err.value)) < 400
+
+
+def test_deeply_nested_toml_is_refused_in_one_line():
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        Config.from_toml("a = " + "[" * 10_000 + "]" * 10_000)
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        Config.from_toml("depth = " + "{a = " * 5_000 + "1" + "}" * 5_000)
+
+
+def test_only_a_small_regular_file_is_read_as_configuration(tmp_path):
+    from engine.config import MAX_CONFIG_BYTES, read_settings
+
+    with pytest.raises(ConfigError, match="not a regular file"):
+        read_settings("/dev/zero")
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * MAX_CONFIG_BYTES + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="larger than 1024 KiB"):
+        read_settings(big)
+    with pytest.raises(ConfigError, match="no file named"):
+        read_settings("")
+
+
+def test_a_failed_save_leaves_no_temporary_file(tmp_path):
+    target = tmp_path / "config.toml"
+    target.mkdir()  # the rename onto a folder fails
+    with pytest.raises(OSError):
+        Config().save(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]

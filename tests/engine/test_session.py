@@ -61,7 +61,7 @@ def test_round_trip_gives_the_same_numbers_at_every_step(recorded, saved):
 
 
 def test_a_diverged_run_keeps_its_non_finite_step(tmp_path):
-    config = tiny(dataset="sine", optimizer="sgd", lr=1e5, steps=30)
+    config = tiny(dataset="sine", optimizer="sgd", lr=1e3, init_gain=1e3, steps=30)
     run, records = record_run(config)
     assert run.summary()["status"] == "diverged" and not records[-1].finite
     session = load_session(save_run(tmp_path / "d.vpsession", run, records))
@@ -154,7 +154,7 @@ def damage(kind: str, good: Path, bad: Path) -> None:
                 if name != "loss.npy":
                     dst.writestr(name, src.read(name))
     elif kind == "wrong shape":
-        rewrite_header(good, bad, steps=41)
+        rewrite_header(good, bad, steps=39)
     elif kind == "bad config":
         rewrite_header(good, bad, config="[network]\ndepth = 0\n")
     else:  # pragma: no cover
@@ -215,3 +215,23 @@ def test_a_refused_save_keeps_the_old_file(recorded, tmp_path):
     with pytest.raises(SessionError, match="4 layers but 2 names"):
         save_session(path, records, run.initial_config, layer_names=["a", "b"])
     assert snapshot(tmp_path) == before
+
+
+def test_a_save_removes_what_a_killed_save_left(recorded, tmp_path):
+    run, records = recorded
+    path = tmp_path / "run.vpsession"
+    stale, fresh = tmp_path / ".run.vpsession.abcd1234.tmp", tmp_path / ".run.vpsession.wxyz_987.tmp"
+    other = tmp_path / ".other.vpsession.abcd1234.tmp"  # another file's: not ours to remove
+    for p in (stale, fresh, other):
+        p.write_bytes(b"half a zip")
+    old = os.stat(stale).st_mtime - 3600
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    save_run(path, run, records)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, fresh.name, other.name])
+
+
+def test_opening_reads_only_what_it_checked(saved):
+    """A session of every kind of record opens with arrays that are plain, writable numpy."""
+    session = load_session(saved)
+    assert session.records[0].grad_norms.flags.writeable

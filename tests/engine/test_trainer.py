@@ -476,3 +476,15 @@ def test_step_zero_is_the_untrained_network():
     assert [r.loss for r in records] == [r.loss for r in again]
     summary = run.summary()
     assert summary["initial_val_error"] == run.initial.val_error
+
+
+def test_without_history_a_run_keeps_only_the_latest_evaluation():
+    """The command line streams its records: a long run's memory must not grow with them."""
+    from .helpers import tiny
+
+    config = tiny(steps=40, eval_every=3)
+    kept, lean = Run(config), Run(config, keep_history=False)
+    list(kept), list(lean)
+    assert len(kept.evaluations) == 15 and len(lean.evaluations) == 1
+    assert lean.evaluations[-1].step == kept.evaluations[-1].step == 40
+    assert lean.summary() == kept.summary()  # the best is kept apart
