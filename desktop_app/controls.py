@@ -25,7 +25,7 @@ from qtpy.QtWidgets import (
 )
 from superqt import QCollapsible, QDoubleSlider, QEnumComboBox, QLabeledDoubleSlider, QLabeledSlider
 
-from engine.config import Activation, Config, Dataset, Device, Init, Optimizer
+from engine import Activation, Config, Dataset, Device, Init, Optimizer
 
 
 def format_number(value: float) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.config import LIVE_KEYS
+from engine import LIVE_KEYS, count_clipped
 
 MAX_STEPS = 100_000  # steps kept for the views and CSV export; a longer run trains on unrecorded
 LAYER_SERIES = ("dead_frac", "saturated_frac", "update_ratio")  # the insight views draw these over time
@@ -110,3 +110,9 @@ class RunHistory:
         if not (1 <= layer <= self.n_layers and 1 <= step <= min(self.n, self.capacity)):
             return None
         return float(10.0 ** (self.signal_log10 if signal else self.grad_log10)[layer - 1, step - 1])
+
+    @property
+    def clipped_steps(self) -> int:
+        """Recorded steps that clipping shortened (engine.count_clipped), at any threshold."""
+        n = min(self.n, self.capacity)
+        return count_clipped(self.total_norm[:n], self.clipped_norm[:n])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qtpy.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QStandardPaths, QTranslator
 
-from engine.presets import RESOURCES
+from engine import RESOURCES
 
 I18N_DIR = RESOURCES / "i18n"
 CATALOG = "vanishing_point"

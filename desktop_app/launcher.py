@@ -6,8 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from engine.cli import main as cli_main
-from engine.config import Config
+from engine import Config, cli_main
 
 
 def open_app(config: Config | None, args: argparse.Namespace) -> int:

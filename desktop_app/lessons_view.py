@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from qtpy.QtCore import Qt, Signal
+from qtpy.QtCore import Signal
 from qtpy.QtWidgets import (
     QComboBox,
     QLabel,
@@ -18,13 +18,18 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from engine.config import ConfigError
-from engine.lessons import Lesson, load_lessons
+from engine import ConfigError, Lesson, load_lessons
+
+#: lessons whose fixes are alternatives to compare side by side: they offer "Overlay all", which
+#: trains the problem and every fix to the end and pins each (a `compare` key in the lesson files
+#: would say this where the lesson is written)
+OVERLAY_LESSONS = frozenset({"optimizers"})
 
 
 class LessonsPanel(QWidget):
     problemRequested = Signal(str)  # preset name of the lesson's problem
     fixRequested = Signal(str, str)  # preset name, button label
+    overlayRequested = Signal(list)  # preset names: the problem, then each fix, to overlay
 
     def __init__(self, language: str = "en", parent: QWidget | None = None):
         super().__init__(parent)
@@ -59,6 +64,11 @@ class LessonsPanel(QWidget):
         self.problem_button.setObjectName("lessonProblem")
         self.problem_button.clicked.connect(self._on_problem_button_clicked)
         self.problem_button.hide()
+        self.overlay_button = QPushButton(self.tr("Overlay all"))
+        self.overlay_button.setObjectName("lessonOverlay")
+        self.overlay_button.setToolTip(self.tr("Train the problem and each fix to the end, one after another, and pin each: their curves show together."))
+        self.overlay_button.clicked.connect(self._on_overlay_button_clicked)
+        self.overlay_button.hide()
         self.fix_box = QVBoxLayout()
         self.fix_buttons: list[QPushButton] = []
 
@@ -69,6 +79,7 @@ class LessonsPanel(QWidget):
         column.addWidget(self.text, 1)
         column.addLayout(self.fix_box)
         column.addWidget(self.problem_button)
+        column.addWidget(self.overlay_button)
         self.current: Lesson | None = None
         if error:
             self.text.setPlainText(self.tr("The lessons could not be loaded: {0}").format(error))
@@ -117,6 +128,7 @@ class LessonsPanel(QWidget):
             self.fix_box.addWidget(button)
             self.fix_buttons.append(button)
         self.problem_button.show()
+        self.overlay_button.setVisible(lesson.id in OVERLAY_LESSONS)
 
     def _body(self, lesson: Lesson) -> str:
         """The lesson's title (whole: the picker may elide it) and its paragraphs, as HTML."""
@@ -137,3 +149,11 @@ class LessonsPanel(QWidget):
             for b in self.fix_buttons:
                 b.setStyleSheet("text-align:left; padding:5px 8px;")
             self._on_picker_currentIndexChanged(self.picker.currentIndex())
+
+    def _on_overlay_button_clicked(self) -> None:
+        if self.current is not None:
+            self.overlayRequested.emit([self.current.problem, *(fix.preset for fix in self.current.fixes)])
+
+    def set_overlaying(self, on: bool) -> None:
+        """While the runs are being trained and pinned, the button stops them."""
+        self.overlay_button.setText(self.tr("Stop overlaying") if on else self.tr("Overlay all"))

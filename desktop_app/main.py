@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from engine.config import Config
+from engine import Config
 
 
 def launch(config: Config | None = None, screenshot: str | None = None, size: tuple[int, int] | None = None) -> int:
@@ -71,9 +71,9 @@ def take_screenshot(app, config: Config, path: str, timeout_s: float = 600.0, si
             state["rc"] = 1
             finish(f"the run did not finish within {timeout_s:.0f} s; saving what there is")
 
-    window.runStarted.connect(started)
-    window.runFinished.connect(finished)
-    window.controller.runFailed.connect(lambda msg: (state.update(rc=1), finish(msg)))
+    window.state.runStarted.connect(started)
+    window.state.runFinished.connect(finished)
+    window.state.runFailed.connect(lambda msg: (state.update(rc=1), finish(msg)))
     timer = QTimer(window, interval=1000)
     timer.timeout.connect(watchdog)
     timer.start()

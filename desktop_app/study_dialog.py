@@ -21,9 +21,7 @@ from qtpy.QtWidgets import (
 
 from desktop_app.style import TRAIN_COLOR, VAL_COLOR, IntegerAxis, without_context_menus
 from desktop_app.views.heatmap import format_value
-from engine.config import Config, ConfigError
-from engine.crossval import CVResult, check_folds, default_sizes
-from engine.service import JobProcess
+from engine import Config, ConfigError, CVResult, JobProcess, check_folds, default_sizes
 
 
 class StudyDialog(QDialog):

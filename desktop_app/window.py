@@ -1,11 +1,12 @@
-"""The main window: controls, transport, heatmap, curves and diagnosis, wired to the worker."""
+"""The main window: layout and menus. The run's state lives in RunState (desktop_app.run_state);
+the window shows it (its views follow the state's signals) and hands the learner's actions to it,
+to FileActions and to TeachingActions. It decides nothing about a run itself."""
 
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from qtpy.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from qtpy.QtCore import QByteArray, QSettings, Qt, QTimer
 from qtpy.QtGui import QAction, QKeySequence
 from qtpy.QtWidgets import (
     QApplication,
@@ -24,24 +25,19 @@ from qtpy.QtWidgets import (
 from desktop_app import i18n
 from desktop_app.controls import ControlPanel
 from desktop_app.diagnosis_view import DiagnosisView
+from desktop_app.file_actions import FileActions
 from desktop_app.history import RunHistory
 from desktop_app.lessons_view import LessonsPanel
+from desktop_app.run_state import RunState
+from desktop_app.teaching_actions import TeachingActions
 from desktop_app.timeline import ReplayTimeline
 from desktop_app.views.curves import ErrorCurvesView
 from desktop_app.views.heatmap import GradientHeatmapView
 from desktop_app.views.insight import InsightView
-from desktop_app.window_files import FilesMixin
-from desktop_app.window_teaching import TeachingMixin
-from desktop_app.worker import TrainingController
-from engine.config import LIVE_KEYS, Config, ConfigError
-from engine.presets import load_preset, preset_names
-from engine.results import FINISHED
-from engine.service import Batch
-from engine.theory import predicted_chi
+from engine import Config, ConfigError, diagnose, load_preset, preset_names
 
 PAINT_HZ = 30  # views repaint at this rate, however fast the worker delivers
 DIAGNOSIS_HZ = 4
-RESTART_DEBOUNCE_MS = 300  # a slider drag of structural keys restarts once, after it settles
 SPEEDS = [1000.0, 300.0, 100.0, 30.0, 10.0]  # steps/s caps offered besides "max"
 #: shown, untranslated on purpose, when the interface is Chinese and no font has Chinese
 #: characters: a translation would itself be boxes
@@ -52,10 +48,7 @@ NO_FONT_MESSAGE = (
 )
 
 
-class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
-    runStarted = Signal()  # a fresh run (after a rebuild or reset) is ready
-    runFinished = Signal(str)  # the run ended: completed, diverged or early_stopped
-
+class MainWindow(QMainWindow):
     def __init__(self, config: Config | None = None, settings: QSettings | None = None, language: str | None = None):
         super().__init__()
         self.setWindowTitle("Vanishing Point")
@@ -64,41 +57,26 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         i18n.ensure_fonts()  # Chinese text needs a font that has it: the shipped one where none is installed
         i18n.install(QApplication.instance(), self.language)
         self.replacement: MainWindow | None = None  # the window that took over on a language switch
-        self.config = config or self._saved_config() or Config()
-        self.history: RunHistory | None = None
-        self.reference: RunHistory | None = None  # a pinned run, shown beside the current one
-        self.replay = None  # (Session, RunInfo) while a saved session is shown
-        self.restarts = 0  # runs built so far (tests and the status line read it)
-        self._rate_steps = 0
-        self._rate_time = time.perf_counter()
+        self.state = RunState(config or self._saved_config() or Config(), self)
         self.steps_per_second = 0.0
-
-        self.controller = TrainingController(self)
-        self.controller.batchArrived.connect(self._on_controller_batchArrived)
-        self.controller.runReplaced.connect(self._on_controller_runReplaced)
-        self.controller.runFailed.connect(self._on_controller_runFailed)
+        self._rate_steps, self._rate_time = 0, time.perf_counter()  # steps_received at the last rate reading
 
         self.controls = ControlPanel()
-        self.controls.set_config(self.config)
-        self.controls.configEdited.connect(self._on_controls_configEdited)
-        hidden = self.settings.value("classroomHidden", []) or []
-        self.classroom_hidden = {hidden} if isinstance(hidden, str) else set(hidden)  # one key reads back as a str
-        self.controls.set_hidden(self.classroom_hidden)
+        self.controls.set_config(self.state.config)
         self.heatmap = GradientHeatmapView()
         self.curves = ErrorCurvesView()
         self.diagnosis = DiagnosisView()
         self.insight = InsightView()
-        self.heatmap.layerSelected.connect(self._on_heatmap_layerSelected)
         self.lessons = LessonsPanel(i18n.lesson_language(self.language))
-        self.lessons.problemRequested.connect(self._on_lessons_problemRequested)
-        self.lessons.fixRequested.connect(self._on_lessons_fixRequested)
+        self.files = FileActions(self.state, self, self._warn, lambda text, ms: self.statusBar().showMessage(text, ms))
+        self.teaching = TeachingActions(self, self.state, self.controls, self.settings, self._warn, (self.heatmap, self.curves))
 
         self._build_transport()
         self._build_layout()
         self._build_menus()
+        self.teaching.presentation_action = self.presentation_action
+        self._connect()
 
-        self.restart_timer = QTimer(self, singleShot=True, interval=RESTART_DEBOUNCE_MS)
-        self.restart_timer.timeout.connect(self.start_run)  # structural edits, once they settle
         self.paint_timer = QTimer(self, interval=1000 // PAINT_HZ)
         self.paint_timer.timeout.connect(self._on_paint_timer_timeout)
         self.paint_timer.start()
@@ -107,6 +85,42 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         self.diagnosis_timer.start()
         self._restore_geometry()
         self._first_show = True
+
+    # what tests and benchmarks read: the state's, shown here
+    @property
+    def config(self) -> Config:
+        return self.state.config
+
+    @property
+    def history(self) -> RunHistory | None:
+        return self.state.history
+
+    @property
+    def controller(self):
+        return self.state.controller
+
+    @property
+    def restarts(self) -> int:
+        return self.state.restarts
+
+    def _connect(self) -> None:
+        state = self.state
+        self.controls.configEdited.connect(state.edit)
+        self.timeline.stepChosen.connect(state.show_replay_step)
+        self.heatmap.layerSelected.connect(self._on_heatmap_layerSelected)
+        self.lessons.problemRequested.connect(self._on_lessons_problemRequested)
+        self.lessons.fixRequested.connect(self._on_lessons_fixRequested)
+        self.lessons.overlayRequested.connect(self._on_lessons_overlayRequested)
+        state.configReplaced.connect(self._on_state_configReplaced)
+        state.historyReplaced.connect(self._on_state_historyReplaced)
+        state.statusChanged.connect(self._update_readout)
+        state.runFinished.connect(self._on_diagnosis_timer_timeout)
+        state.runFailed.connect(self._on_state_runFailed)
+        state.replayOpened.connect(self._on_state_replayOpened)
+        state.replayStepShown.connect(self._on_state_replayStepShown)
+        state.pinnedChanged.connect(self._show_pinned)
+        state.comparingChanged.connect(self._on_state_comparingChanged)
+        state.editRefused.connect(self._warn)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -119,8 +133,8 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
                 self._warn(NO_FONT_MESSAGE)
 
     def _start_first_run(self) -> None:
-        if self.isVisible() and self.controller.config is None:
-            self.start_run(playing=False)
+        if self.isVisible() and self.state.controller.process is None:
+            self.state.start_run(playing=False)
 
     # --- layout ------------------------------------------------------------------------------
     def _build_transport(self) -> None:
@@ -163,6 +177,7 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         self.reference_heatmap = GradientHeatmapView()
         self.reference_heatmap.setObjectName("referenceHeatmap")
         self.reference_heatmap.hide()
+        self.reference_heatmap.toggles.hide()  # it follows the main heatmap's toggles: no room for two sets
         self.heatmap.modeChanged.connect(self.reference_heatmap.signal_button.setChecked)
         self.heatmap.relativeChanged.connect(self.reference_heatmap.set_relative)
         self.reference_label = QLabel()
@@ -194,7 +209,6 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         split.setStretchFactor(1, 2)
         column.addWidget(split, 1)
         self.timeline = ReplayTimeline()
-        self.timeline.stepChosen.connect(self._on_timeline_stepChosen)
         self.timeline.hide()
         column.addWidget(self.timeline)
         column.addWidget(self.diagnosis)
@@ -228,28 +242,28 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
-        self._add_action(file_menu, self.tr("&Open configuration…"), self.open_config, QKeySequence.StandardKey.Open)
-        self._add_action(file_menu, self.tr("&Save configuration…"), self.save_config, QKeySequence.StandardKey.Save)
+        self._add_action(file_menu, self.tr("&Open configuration…"), self.files.open_config, QKeySequence.StandardKey.Open)
+        self._add_action(file_menu, self.tr("&Save configuration…"), self.files.save_config, QKeySequence.StandardKey.Save)
         file_menu.addSeparator()
-        self._add_action(file_menu, self.tr("Save session (the run's whole history)…"), self.save_session, QKeySequence("Ctrl+Shift+S"))
-        self._add_action(file_menu, self.tr("Open session to replay…"), self.open_session, QKeySequence("Ctrl+Shift+O"))
+        self._add_action(file_menu, self.tr("Save session (the run's whole history)…"), self.files.save_session, QKeySequence("Ctrl+Shift+S"))
+        self._add_action(file_menu, self.tr("Open session to replay…"), self.files.open_session, QKeySequence("Ctrl+Shift+O"))
         file_menu.addSeparator()
-        self._add_action(file_menu, self.tr("Export heatmap as PNG…"), lambda: self.export_png(self.heatmap, "heatmap.png"))
-        self._add_action(file_menu, self.tr("Export curves as PNG…"), lambda: self.export_png(self.curves, "curves.png"))
+        self._add_action(file_menu, self.tr("Export heatmap as PNG…"), lambda: self.files.export_png(self.heatmap, "heatmap.png"))
+        self._add_action(file_menu, self.tr("Export curves as PNG…"), lambda: self.files.export_png(self.curves, "curves.png"))
         views_menu = file_menu.addMenu(self.tr("Export a view as PNG"))
         for name, (title, page) in self.insight.pages.items():
-            self._add_action(views_menu, title, lambda _=False, p=page, n=name: self.export_png(p, f"{n}.png"))
-        self._add_action(file_menu, self.tr("Export run data as CSV…"), self.export_csv, QKeySequence("Ctrl+E"))
-        self._add_action(file_menu, self.tr("Export window as PNG…"), lambda: self.export_png(self, "vanishing-point.png"))
-        self._add_action(file_menu, self.tr("Export model as PyTorch code…"), self.export_snippet)
+            self._add_action(views_menu, title, lambda _=False, p=page, n=name: self.files.export_png(p, f"{n}.png"))
+        self._add_action(file_menu, self.tr("Export run data as CSV…"), self.files.export_csv, QKeySequence("Ctrl+E"))
+        self._add_action(file_menu, self.tr("Export window as PNG…"), lambda: self.files.export_png(self, "vanishing-point.png"))
+        self._add_action(file_menu, self.tr("Export model as PyTorch code…"), self.files.export_snippet)
         file_menu.addSeparator()
         self._add_action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
 
         compare_menu = self.menuBar().addMenu(self.tr("&Compare"))
-        self._add_action(compare_menu, self.tr("Pin this run as the reference"), self.pin_reference, QKeySequence("Ctrl+Shift+P"))
-        self._add_action(compare_menu, self.tr("Clear the reference"), self.clear_reference)
+        self._add_action(compare_menu, self.tr("Pin this run"), self.teaching.pin, QKeySequence("Ctrl+Shift+P"))
+        self._add_action(compare_menu, self.tr("Clear pinned runs"), self.teaching.clear_pinned)
         compare_menu.addSeparator()
-        self._add_action(compare_menu, self.tr("Cross-validation and learning curve…"), self.open_study, QKeySequence("Ctrl+K"))
+        self._add_action(compare_menu, self.tr("Cross-validation and learning curve…"), self.teaching.open_study, QKeySequence("Ctrl+K"))
 
         self.presets_menu = self.menuBar().addMenu(self.tr("&Presets"))
         for name in preset_names():
@@ -258,7 +272,7 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
                 title = preset.title_zh if self.language.startswith("zh") else preset.title
             except ConfigError:
                 title = name
-            self._add_action(self.presets_menu, title, lambda _=False, n=name: self.apply_preset(n))
+            self._add_action(self.presets_menu, title, lambda _=False, n=name: self.state.apply_preset(n))
 
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         view_menu.addAction(self.controls_dock.toggleViewAction())
@@ -269,9 +283,9 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         for dock in self.insight_docks.values():
             view_menu.addAction(dock.toggleViewAction())
         self._add_action(view_menu, self.tr("Full screen"), self._toggle_full_screen, QKeySequence.StandardKey.FullScreen)
-        self.presentation_action = self._add_action(view_menu, self.tr("Presentation mode"), self.toggle_presentation, QKeySequence(Qt.Key.Key_F5))
+        self.presentation_action = self._add_action(view_menu, self.tr("Presentation mode"), self.teaching.toggle_presentation, QKeySequence(Qt.Key.Key_F5))
         self.presentation_action.setCheckable(True)
-        self._add_action(view_menu, self.tr("Classroom: choose the controls to show…"), self.choose_classroom_controls)
+        self._add_action(view_menu, self.tr("Classroom: choose the controls to show…"), self.teaching.choose_classroom_controls)
 
         language_menu = self.menuBar().addMenu(self.tr("&Language"))
         for code, name in i18n.LANGUAGES.items():
@@ -290,112 +304,28 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         menu.addAction(action)
         return action
 
-    # --- runs --------------------------------------------------------------------------------
-    def start_run(self, playing: bool | None = None) -> None:
-        """Build a fresh run of the current configuration (same seed: same data and weights)."""
-        self.replay = None
-        self.timeline.hide()
-        self.restart_timer.stop()
-        self.history = None
-        self.heatmap.set_history(None)
-        self.curves.set_history(None)
-        self.insight.set_history(None)
-        self.diagnosis.show_findings([], self.tr("Building the network…"))
-        self.controller.start(self.config, playing=playing)
-        self._update_readout()
-
-    def _on_controller_runReplaced(self, info) -> None:
-        self.restarts += 1
-        self.history = RunHistory(info)
-        self.heatmap.set_history(self.history)
-        self.heatmap.set_theory(predicted_chi(info.config, info.data.n_inputs))
-        self.curves.set_history(self.history)
-        self.insight.set_history(self.history)
-        if self.reference is not None:
-            self.reference_heatmap.refresh()
-            self._update_reference()
-        self.diagnosis.show_findings([])
-        self._rate_steps, self._rate_time = 0, time.perf_counter()
-        self._update_readout()
-        self.runStarted.emit()
-
-    def _on_controller_runFailed(self, message: str) -> None:
-        self.controller.playing = False
-        self.diagnosis.show_findings([], self.tr("The network could not be built: {0}").format(message))
-        self._update_readout()
-
-    def _on_controller_batchArrived(self, batch: Batch) -> None:
-        if self.history is None or self.replay is not None:
-            return
-        self.history.append(batch.records)  # only appends: the timers repaint
-        self.history.summary = batch.summary
-        if batch.prediction is not None:
-            self.history.prediction = batch.prediction
-            self.history.predictions += 1
-        self._rate_steps += len(batch.records)
-        last = self.history.last_record
-        if last is not None and last.status in FINISHED and batch.records:
-            self._on_diagnosis_timer_timeout()
-            self.runFinished.emit(last.status.value)
-        if not batch.playing:
-            self._update_readout()
-
+    # --- transport: the toolbar's actions, handed to the state --------------------------------
     def toggle_play(self) -> None:
-        if self.replay is not None:
-            self.timeline.toggle_play()
-            return
-        if self.controller.playing:
-            self.controller.pause()
-        elif self.history is not None and self.history.last_record is not None and self.history.last_record.status in FINISHED:
-            self.start_run(playing=True)  # Play on a finished run starts it again
+        if self.state.replay is not None:
+            self.timeline.toggle_play()  # a replayed session plays on its timeline
         else:
-            self.controller.play()
-        self._update_readout()
+            self.state.toggle_play()
 
     def play(self) -> None:
-        if not self.controller.playing:
+        if not self.state.playing:
             self.toggle_play()
 
     def pause(self) -> None:
-        self.controller.pause()
-        self._update_readout()
+        self.state.pause()
 
     def step_once(self) -> None:
-        self.controller.step(1)
+        self.state.step_once()
 
     def reset(self) -> None:
-        self.start_run()
+        self.state.reset()
 
-    def set_config(self, config: Config, playing: bool | None = None) -> None:
-        """Show and start `config` (a preset, a lesson, an opened file)."""
-        self.config = config
-        self.controls.set_config(config)
-        self.start_run(playing=playing)
-
-    def apply_preset(self, name: str, playing: bool | None = None) -> list[str]:
-        """Load a preset; the controls it changed light up. Returns the changed keys."""
-        try:
-            config = load_preset(name).apply()
-        except ConfigError as exc:
-            self._warn(str(exc))
-            return []
-        changed = list(self.config.diff(config))
-        self.set_config(config, playing=playing)
-        self.controls.highlight(changed)
-        return changed
-
-    def _on_heatmap_layerSelected(self, layer: int) -> None:
-        self.insight.set_layer(layer)
-        self.heatmap.set_focus(layer)
-
-    def _on_lessons_problemRequested(self, preset: str) -> None:
-        self.apply_preset(preset, playing=True)
-
-    def _on_lessons_fixRequested(self, preset: str, label: str) -> None:
-        changed = self.apply_preset(preset, playing=True)
-        if changed:
-            names = ", ".join(self.controls.labels[k].text() for k in changed)
-            self.statusBar().showMessage(self.tr("{0}: changed {1}").format(label, names), 8000)
+    def _on_speed_currentIndexChanged(self, index: int) -> None:
+        self.state.set_rate(self.speed.itemData(index))
 
     def switch_language(self, language: str) -> None:
         """Rebuild the window in `language` with the same configuration, layout and lesson."""
@@ -403,7 +333,7 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
             return
         self.settings.setValue("language", language)
         lesson = self.lessons.current.id if self.lessons.current else None
-        replacement = MainWindow(self.config, settings=self.settings, language=language)
+        replacement = MainWindow(self.state.config, settings=self.settings, language=language)
         replacement.restoreGeometry(self.saveGeometry())
         replacement.restoreState(self.saveState())
         replacement.setProperty("quiet", self.property("quiet"))
@@ -413,35 +343,100 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
         if lesson:
             replacement.lessons.select(lesson, load=False)
 
-    # --- edits -------------------------------------------------------------------------------
-    def _on_controls_configEdited(self, key: str, value: Any) -> None:
-        try:
-            candidate = self.config.replace(**{key: value})
-        except ConfigError as exc:
-            self._warn(str(exc))
-            self.controls.set_config(self.config)
-            return
-        if key in LIVE_KEYS:
-            self.config = candidate
-            try:
-                self.controller.set_live(**{key: value})
-            except ConfigError as exc:
-                self._warn(str(exc))
-            return
-        # structural: the network or the data changes; rebuild once the edits settle
-        self.config = candidate
-        self.restart_timer.start()
+    # --- the learner's choices in the side panels ---------------------------------------------
+    def _on_heatmap_layerSelected(self, layer: int) -> None:
+        self.insight.set_layer(layer)
+        self.heatmap.set_focus(layer)
 
-    def _on_speed_currentIndexChanged(self, index: int) -> None:
-        self.controller.set_rate(self.speed.itemData(index))
+    def _on_lessons_problemRequested(self, preset: str) -> None:
+        self.state.apply_preset(preset, playing=True)
+
+    def _on_lessons_fixRequested(self, preset: str, label: str) -> None:
+        changed = self.state.apply_preset(preset, playing=True)
+        if changed:
+            names = ", ".join(self.controls.labels[k].text() for k in changed)
+            self.statusBar().showMessage(self.tr("{0}: changed {1}").format(label, names), 8000)
+
+    def _on_lessons_overlayRequested(self, presets: list[str]) -> None:
+        if self.state.comparing:
+            self.state.cancel_compare()
+        else:
+            self.state.compare(presets)
+
+    # --- showing the state -------------------------------------------------------------------
+    def _on_state_configReplaced(self, config: Config, changed: list[str]) -> None:
+        self.controls.set_config(config)
+        if changed:
+            self.controls.highlight(changed)
+        if self.state.comparing:
+            done, total = self.state.compare_position
+            self.statusBar().showMessage(self.tr("Overlaying all: run {0} of {1}").format(done, total))
+
+    def _on_state_historyReplaced(self, history: RunHistory | None) -> None:
+        if self.state.replay is None:
+            self.timeline.hide()
+        for view in (self.heatmap, self.curves, self.insight):
+            view.set_history(history)
+        if history is None:
+            self.diagnosis.show_findings([], self.tr("Building the network…"))
+        else:
+            self.heatmap.set_theory(history.info.predicted_chi)  # the engine's, for this run
+            self.diagnosis.show_findings([])
+            self._show_pinned()
+        self._rate_steps, self._rate_time = self.state.steps_received, time.perf_counter()
+        self._update_readout()
+
+    def _on_state_runFailed(self, message: str) -> None:
+        self.diagnosis.show_findings([], self.tr("The network could not be built: {0}").format(message))
+
+    def _on_state_replayOpened(self, steps: int, name: str) -> None:
+        self.timeline.set_steps(steps, name)
+        self.timeline.show()
+
+    def _on_state_replayStepShown(self) -> None:
+        self._on_paint_timer_timeout()
+        self._on_diagnosis_timer_timeout()
+        self._update_readout()
+
+    def _on_state_comparingChanged(self, on: bool) -> None:
+        self.lessons.set_overlaying(on)
+        if not on:
+            self.statusBar().clearMessage()
+
+    def _show_pinned(self) -> None:
+        """The pinned runs: their curves over the current ones, the latest one's heatmap beside."""
+        state = self.state
+        labels = state.pinned_labels()
+        self.curves.set_pinned(state.pinned, labels)
+        ref = state.reference
+        if ref is None:
+            self.reference_heatmap.set_history(None)
+            self.reference_heatmap.hide()
+            self.reference_label.hide()
+            return
+        if self.reference_heatmap.history is not ref:
+            self.reference_heatmap.set_history(ref)
+        self.reference_heatmap.refresh()
+        self.reference_heatmap.show()
+        diff = ref.info.config.diff(state.config)
+        if len(state.pinned) > 1:
+            text = self.tr("{0} runs pinned (dashed curves, named below the plot); the heatmap on the right is the last one: {1}").format(
+                len(state.pinned), labels[-1]
+            )
+        elif diff:
+            changes = "; ".join(f"{key} {old} → {new}" for key, (old, new) in diff.items())
+            text = self.tr("Reference (right, dashed curves) differs in: {0}").format(changes)
+        else:
+            text = self.tr("Reference pinned (right, dashed curves): change a setting to compare.")
+        self.reference_label.setText(text)
+        self.reference_label.show()
 
     # --- painting ----------------------------------------------------------------------------
     def _on_paint_timer_timeout(self) -> None:
         self.heatmap.refresh()
-        self.curves.refresh()
-        if self.reference is not None and self.reference is self.history:  # pinned, still training
+        self.curves.refresh()  # the pinned runs' curves too
+        if self.state.reference is not None and self.state.reference is self.state.history:  # pinned, still training
             self.reference_heatmap.refresh()
-            self.curves.set_reference(self.reference)
         shown = {name for name, dock in self.insight_docks.items() if dock.isVisible() and not dock.visibleRegion().isEmpty()}
         if self.learned_page.isVisible():
             shown.add("learned")
@@ -449,39 +444,38 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
             self.insight.refresh(shown)
         now = time.perf_counter()
         if now - self._rate_time >= 0.5:
-            self.steps_per_second = self._rate_steps / (now - self._rate_time)
-            self._rate_steps, self._rate_time = 0, now
+            self.steps_per_second = (self.state.steps_received - self._rate_steps) / (now - self._rate_time)
+            self._rate_steps, self._rate_time = self.state.steps_received, now
             self._update_readout()
 
     def _on_diagnosis_timer_timeout(self) -> None:
-        h = self.history
+        h = self.state.history
         if h is None or h.last_record is None:
             return
-        from engine.diagnosis import diagnose
-
         best = None
         if h.best_step is not None and h.early_stopping:
             best = next((r.evaluation for r in reversed(h.records) if r.step == h.best_step and r.evaluation), None)
         self.diagnosis.show_findings(diagnose(h.last_record, h.last_eval, best, config=h.info.config))
 
     def _update_readout(self) -> None:
-        h = self.history
+        h = self.state.history
+        playing = self.state.playing
         step = h.n if h else 0
-        total = self.config.steps
+        total = self.state.config.steps
         if h is None:
             status = self.tr("building")
         elif h.last_record is None:
             status = self.tr("ready")
         else:
             status = {
-                "running": self.tr("training") if self.controller.playing else self.tr("paused"),
+                "running": self.tr("training") if playing else self.tr("paused"),
                 "completed": self.tr("completed"),
                 "diverged": self.tr("diverged"),
                 "early_stopped": self.tr("early stopped"),
             }.get(h.last_record.status.value, h.last_record.status.value)
-        rate = self.steps_per_second if self.controller.playing else 0.0
+        rate = self.steps_per_second if playing else 0.0
         self.readout.setText(self.tr("  step {0} / {1}    {2} steps/s    {3}").format(step, total, f"{rate:,.0f}", status))
-        self.play_action.setText(self.tr("❚❚ Pause") if self.controller.playing else self.tr("▶ Play"))
+        self.play_action.setText(self.tr("❚❚ Pause") if playing else self.tr("▶ Play"))
 
     def _warn(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
@@ -533,12 +527,10 @@ class MainWindow(FilesMixin, TeachingMixin, QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.paint_timer.stop()
         self.diagnosis_timer.stop()
-        self.restart_timer.stop()
-        if getattr(self, "study", None) is not None:
-            self.study.close()
-        self.controller.shutdown(1.0)
+        self.teaching.close()
+        self.state.shutdown(1.0)
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
-        self.settings.setValue("config", self.config.to_toml())
+        self.settings.setValue("config", self.state.config.to_toml())
         self.settings.sync()
         super().closeEvent(event)

@@ -12,8 +12,7 @@ from typing import Any
 
 from qtpy.QtCore import QObject, QTimer, Signal
 
-from engine.config import LIVE_KEYS, Config, ConfigError
-from engine.service import Batch, RunInfo, TrainingProcess
+from engine import FINISHED, Batch, Config, RunInfo, TrainingProcess
 
 POLL_MS = 15  # how often arrived batches are taken from the pipe
 
@@ -27,8 +26,7 @@ class TrainingController(QObject):
         super().__init__(parent)
         self.process: TrainingProcess | None = None
         self.generation = 0
-        self.info: RunInfo | None = None
-        self.config: Config | None = None
+        self.info: RunInfo | None = None  # the run being trained, once built
         self.playing = False
         self.rate = 0.0
         self.timer = QTimer(self, interval=POLL_MS)
@@ -43,7 +41,6 @@ class TrainingController(QObject):
             self.process.send("rate", self.rate)
         self.generation += 1
         self.info = None
-        self.config = config
         self.process.send("start", self.generation, config, self.playing)
         self.timer.start()
 
@@ -57,7 +54,10 @@ class TrainingController(QObject):
                 self.runReplaced.emit(self.info)
             elif kind == "batch" and message[1].generation == self.generation:
                 batch: Batch = message[1]
-                self.playing = batch.playing
+                # the child plays as the last command said, until the run ends: a batch sent
+                # before a "pause" or "play" arrived must not undo it
+                if batch.records and batch.records[-1].status in FINISHED:
+                    self.playing = False
                 self.batchArrived.emit(batch)
             elif kind == "failed" and message[1] == self.generation:
                 self.playing = False
@@ -82,14 +82,10 @@ class TrainingController(QObject):
         self.rate = steps_per_second
         self._send("rate", steps_per_second)
 
-    def set_live(self, **changes: Any) -> None:
-        """Validated here (ConfigError, nothing sent) and applied before the run's next step."""
-        structural = set(changes) - LIVE_KEYS
-        if structural:
-            raise ConfigError(f"{', '.join(sorted(structural))} cannot change during a run")
-        if self.config is not None:
-            self.config = self.config.replace(**changes)
-        self._send("live", changes)
+    def set_live(self, changes: dict[str, Any]) -> None:
+        """Send live settings, already validated by the run state (RunState.edit); the engine
+        applies them before the run's next step."""
+        self._send("live", dict(changes))
 
     def _send(self, *message: Any) -> None:
         if self.process is not None:

@@ -16,7 +16,29 @@ from typing import TYPE_CHECKING
 from engine.config import LIVE_KEYS, Activation, Config, ConfigError, Dataset, Device, Init, Optimizer  # noqa: E402
 
 if TYPE_CHECKING:
-    from engine.results import STAT_NAMES, Evaluation, LayerStats, Metrics, RunStatus, StepRecord
+    from engine.cli import main as cli_main
+    from engine.crossval import CVResult, check_folds, default_sizes
+    from engine.data import make_data
+    from engine.diagnosis import diagnose
+    from engine.lessons import Lesson, load_lessons
+    from engine.presets import RESOURCES, load_preset, preset_names
+    from engine.record import record_run
+    from engine.results import (
+        FINISHED,
+        LOG10_SCALE,
+        QUANTILE_EVERY,
+        STAT_NAMES,
+        Evaluation,
+        LayerStats,
+        Metrics,
+        RunStatus,
+        StepRecord,
+        count_clipped,
+    )
+    from engine.service import Batch, JobProcess, RunInfo, TrainingProcess
+    from engine.session import Session, SessionError, load_session, save_session
+    from engine.snippet import pytorch_snippet
+    from engine.theory import predicted_log10_signal_profile
     from engine.trainer import Run
 
 # The names below import torch; they load on first use, so that `engine.config` (and a window
@@ -29,6 +51,34 @@ _LAZY = {
     "Run": "engine.trainer",
     "RunStatus": "engine.results",
     "StepRecord": "engine.results",
+    # what the desktop app uses: it imports these from `engine`, never from the modules
+    # (an import-linter contract in pyproject.toml holds it to that)
+    "FINISHED": "engine.results",
+    "count_clipped": "engine.results",
+    "Batch": "engine.service",
+    "RunInfo": "engine.service",
+    "TrainingProcess": "engine.service",
+    "make_data": "engine.data",
+    "diagnose": "engine.diagnosis",
+    "load_preset": "engine.presets",
+    "preset_names": "engine.presets",
+    "Lesson": "engine.lessons",
+    "load_lessons": "engine.lessons",
+    "Session": "engine.session",
+    "SessionError": "engine.session",
+    "load_session": "engine.session",
+    "save_session": "engine.session",
+    "record_run": "engine.record",
+    "pytorch_snippet": "engine.snippet",
+    "RESOURCES": "engine.presets",
+    "LOG10_SCALE": "engine.results",
+    "QUANTILE_EVERY": "engine.results",
+    "predicted_log10_signal_profile": "engine.theory",
+    "CVResult": "engine.crossval",
+    "check_folds": "engine.crossval",
+    "default_sizes": "engine.crossval",
+    "JobProcess": "engine.service",
+    "cli_main": "engine.cli",
 }
 
 
@@ -36,12 +86,39 @@ def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        attr = "main" if name == "cli_main" else name
+        return getattr(importlib.import_module(_LAZY[name]), attr)
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 __all__ = [
+    "CVResult",
+    "JobProcess",
+    "LOG10_SCALE",
+    "QUANTILE_EVERY",
+    "RESOURCES",
+    "check_folds",
+    "cli_main",
+    "default_sizes",
+    "predicted_log10_signal_profile",
+    "FINISHED",
     "LIVE_KEYS",
     "STAT_NAMES",
+    "Batch",
+    "Lesson",
+    "RunInfo",
+    "Session",
+    "SessionError",
+    "TrainingProcess",
+    "count_clipped",
+    "diagnose",
+    "load_lessons",
+    "load_preset",
+    "load_session",
+    "make_data",
+    "preset_names",
+    "pytorch_snippet",
+    "record_run",
+    "save_session",
     "Activation",
     "Config",
     "ConfigError",

@@ -42,6 +42,14 @@ class RunInfo:
     def n_layers(self) -> int:
         return len(self.layer_names)
 
+    @property
+    def predicted_chi(self):
+        """The mean-field χ per hidden layer at initialization (engine.theory.predicted_chi) for
+        this run's configuration and data, or None where the theory does not apply."""
+        from engine.theory import predicted_chi
+
+        return predicted_chi(self.config, self.data.n_inputs)
+
 
 @dataclass
 class Batch:

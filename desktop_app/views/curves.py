@@ -1,7 +1,9 @@
 """Training and validation error (and loss) against step, with markers for live changes, the
-early-stopping best step and divergence."""
+early-stopping best step and divergence, and the curves of pinned runs, each in its own colour."""
 
 from __future__ import annotations
+
+import html
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,15 +23,19 @@ from desktop_app.style import (
 )
 from desktop_app.views.heatmap import format_value
 
+# pinned runs, in the order they were pinned: none is the current run's blue or orange
+PINNED_COLORS = ("#9467bd", "#2ca02c", "#d62728", "#8c564b", "#e377c2", "#17becf")
+
 
 class ErrorCurvesView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.history: RunHistory | None = None
         self._painted = -1
-        self._reference_painted: tuple[int, int] | None = None  # (which run, its evaluations) drawn
+        self.pinned: list[RunHistory] = []
+        self.pinned_curves: list[dict[tuple[str, str], pg.PlotDataItem]] = []  # per pinned run
+        self._pinned_painted: list[int] = []  # evaluations drawn, per pinned run
         self._tops: dict[str, float] = {}
-        self._reference_steps = 0  # how far the pinned run went
         self._markers: list[pg.InfiniteLine] = []
         self.tabs = QTabWidget()
         self.plots: dict[str, pg.PlotItem] = {}
@@ -49,10 +55,6 @@ class ErrorCurvesView(QWidget):
                 self.curves[(kind, split)] = plot.plot([], [], pen=pg.mkPen(color, width=2), name=name)
             self.plots[kind] = plot
             self.tabs.addTab(widget, title)
-        self.reference_curves = {
-            key: self.plots[key[0]].plot([], [], pen=pg.mkPen(TRAIN_COLOR if key[1] == "train" else VAL_COLOR, width=1.5, style=Qt.PenStyle.DashLine))
-            for key in self.curves
-        }
         self.best_line = {k: self._vline(p, BEST_COLOR, Qt.PenStyle.DashLine) for k, p in self.plots.items()}
         self.diverged_line = {k: self._vline(p, DIVERGED_COLOR, Qt.PenStyle.SolidLine) for k, p in self.plots.items()}
         self.log_y = QCheckBox(self.tr("log scale"))
@@ -61,12 +63,19 @@ class ErrorCurvesView(QWidget):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         # its text changes on every evaluation: it must not resize (and re-lay-out) the view
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # the pinned runs' key: one entry per run, wrapped when there are many
+        self.pinned_legend = QLabel()
+        self.pinned_legend.setObjectName("pinnedLegend")
+        self.pinned_legend.setTextFormat(Qt.TextFormat.RichText)
+        self.pinned_legend.setWordWrap(True)
+        self.pinned_legend.hide()
         bar = QHBoxLayout()
         bar.addWidget(self.readout, 1)
         bar.addWidget(self.log_y)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
+        layout.addWidget(self.pinned_legend)
         layout.addWidget(self.tabs, 1)
 
     @staticmethod
@@ -97,23 +106,51 @@ class ErrorCurvesView(QWidget):
         self.readout.setText(self._legend())
         self.refresh()
 
-    def set_reference(self, reference: RunHistory | None) -> None:
-        """Overlay a pinned run's curves, dashed (redrawn only when it has new evaluations)."""
-        state = None if reference is None else (id(reference), reference.n_evals)
-        if state == self._reference_painted:
-            return
-        self._reference_painted = state
-        self._reference_steps = 0 if reference is None else reference.n
+    def set_pinned(self, runs: list[RunHistory], labels: list[str]) -> None:
+        """Overlay pinned runs' curves, each run in its own colour (validation dashed, training
+        dotted), named in the legend by `labels` (what sets each run apart)."""
+        if [id(h) for h in runs] != [id(h) for h in self.pinned]:
+            for curves in self.pinned_curves:
+                for (kind, _), curve in curves.items():
+                    self.plots[kind].removeItem(curve)
+            self.pinned = list(runs)
+            self.pinned_curves = []
+            for i in range(len(runs)):
+                color = PINNED_COLORS[i % len(PINNED_COLORS)]
+                self.pinned_curves.append({
+                    (kind, split): self.plots[kind].plot(
+                        [], [], pen=pg.mkPen(color, width=2 if split == "val" else 1.5,
+                                             style=Qt.PenStyle.DashLine if split == "val" else Qt.PenStyle.DotLine),
+                    )
+                    for kind in self.plots for split in ("train", "val")
+                })
+            self._pinned_painted = [-1] * len(runs)
+        entries = [
+            f"<span style='color:{PINNED_COLORS[i % len(PINNED_COLORS)]}'>╍╍ {html.escape(label)}</span>"
+            for i, label in enumerate(labels)
+        ]
+        self.pinned_legend.setText(self.tr("Pinned (validation dashed, training dotted):") + "&nbsp;&nbsp;" + "&nbsp;&nbsp; ".join(entries))
+        self.pinned_legend.setVisible(bool(runs))
         self._fit_steps()
-        for (kind, split), curve in self.reference_curves.items():
-            if reference is None:
-                curve.setData([], [])
-            else:
-                curve.setData(reference.eval_series("step"), reference.eval_series(f"{split}_{kind}"), connect="finite")
+        self._refresh_pinned()
+
+    def _refresh_pinned(self) -> None:
+        """Redraw a pinned run's curves when it has new evaluations (one still training)."""
+        moved = False
+        for i, (h, curves) in enumerate(zip(self.pinned, self.pinned_curves)):
+            if self._pinned_painted[i] == h.n_evals:
+                continue
+            self._pinned_painted[i] = h.n_evals
+            moved = True
+            for (kind, split), curve in curves.items():
+                curve.setData(h.eval_series("step"), h.eval_series(f"{split}_{kind}"), connect="finite")
+        if moved:
+            self._fit_steps()
+            self._painted = -1  # the error axis makes room for them
 
     def _fit_steps(self) -> None:
-        """The step axis spans the steps run so far (as the heatmap's), and a pinned run's."""
-        right = max(self.history.n if self.history is not None else 0, self._reference_steps, 2)
+        """The step axis spans the steps run so far (as the heatmap's), and the pinned runs'."""
+        right = max([self.history.n if self.history is not None else 0, *(h.n for h in self.pinned), 2])
         for plot in self.plots.values():
             plot.setXRange(0, right, padding=0.01)
 
@@ -126,6 +163,7 @@ class ErrorCurvesView(QWidget):
     def refresh(self) -> None:
         """Redraw when an evaluation, a live change or the run's status arrived (not on every
         batch: the curves only move on evaluations)."""
+        self._refresh_pinned()
         h = self.history
         if h is None:
             return
@@ -145,7 +183,7 @@ class ErrorCurvesView(QWidget):
         if not self.log_y.isChecked() and len(steps):
             # errors and losses are >= 0: keep zero in view so that a small wiggle looks small
             for kind, plot in self.plots.items():
-                values = np.concatenate([h.eval_series(f"{s}_{kind}") for s in ("train", "val")])
+                values = np.concatenate([r.eval_series(f"{s}_{kind}") for r in (h, *self.pinned) for s in ("train", "val")])
                 top = max(values[np.isfinite(values)].max(initial=0.0) * 1.05, 1e-3)
                 current = self._tops.get(kind)
                 if current is None or top > current or top < current / 1.5:

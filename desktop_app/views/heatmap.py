@@ -11,8 +11,7 @@ from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QSiz
 
 from desktop_app.history import RunHistory
 from desktop_app.style import DIVERGED_COLOR, IntegerAxis, cache_axes, superscript, without_context_menus
-from engine.results import LOG10_SCALE
-from engine.theory import predicted_log10_signal_profile
+from engine import LOG10_SCALE, predicted_log10_signal_profile
 
 LEVELS = LOG10_SCALE  # fixed, as in sweep.png
 #: the relative view's scale, in decades of layer ÷ output layer: pale where a layer gets as much
@@ -105,7 +104,9 @@ class GradientHeatmapView(QWidget):
         scale.addWidget(self.absolute_button)
         scale.addWidget(self.relative_button)
         scale.addWidget(self.hover_label, 1)
-        top = QVBoxLayout()
+        self.toggles = QWidget()  # a view that mirrors another (a pinned run's) hides them
+        top = QVBoxLayout(self.toggles)
+        top.setContentsMargins(0, 0, 0, 0)
         top.setSpacing(0)
         top.addLayout(quantity)
         top.addLayout(scale)
@@ -165,7 +166,7 @@ class GradientHeatmapView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
+        layout.addWidget(self.toggles)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.profile_note)
         layout.addWidget(self.theory_note)

@@ -15,7 +15,7 @@ from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_app.history import RunHistory
 from desktop_app.style import TRAIN_COLOR, VAL_COLOR, DecadeAxis, IntegerAxis, cache_axes, without_context_menus
-from engine.results import QUANTILE_EVERY
+from engine import QUANTILE_EVERY
 
 CLASS_COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44)]
 MIN_DECADES = 4  # the least span of the log-scale ∂L/∂s plot
@@ -332,8 +332,7 @@ class InsightView(QObject):
         if threshold > 0:
             self.threshold.setValue(np.log10(threshold))
             self.threshold.show()
-            clipped = int(np.sum(after[ok] < before[ok]))  # the steps the engine clipped, at any threshold
-            self.clip_label.setText(self.tr("Grey: global gradient norm before clipping; green: after. Red: the threshold {0}; {1} of {2} steps were clipped.").format(f"{threshold:g}", clipped, n))
+            self.clip_label.setText(self.tr("Grey: global gradient norm before clipping; green: after. Red: the threshold {0}; {1} of {2} steps were clipped.").format(f"{threshold:g}", h.clipped_steps, n))
         else:
             self.threshold.hide()
             self.clip_label.setText(self.tr("Grey: global gradient norm before clipping; green: after. Set Gradient clipping to see the threshold."))

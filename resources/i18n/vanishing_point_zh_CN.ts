@@ -306,6 +306,11 @@
         <source>step {0}: error {1} / {2}</source>
         <translation>第 {0} 步：误差 {1} / {2}</translation>
     </message>
+    <message>
+        <location filename="../../desktop_app/views/curves.py" />
+        <source>Pinned (validation dashed, training dotted):</source>
+        <translation>已固定（验证为虚线，训练为点线）：</translation>
+    </message>
 </context>
 <context>
     <name>GradientHeatmapView</name>
@@ -604,6 +609,21 @@
         <source>Choose a lesson…</source>
         <translation>选择一节课程…</translation>
     </message>
+    <message>
+        <location filename="../../desktop_app/lessons_view.py" />
+        <source>Overlay all</source>
+        <translation>全部叠加</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/lessons_view.py" />
+        <source>Stop overlaying</source>
+        <translation>停止叠加</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/lessons_view.py" />
+        <source>Train the problem and each fix to the end, one after another, and pin each: their curves show together.</source>
+        <translation>依次把问题和每个修正训练到结束，并逐一固定：它们的曲线会一起显示。</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -732,16 +752,6 @@
         <location filename="../../desktop_app/window.py" line="222" />
         <source>&amp;Compare</source>
         <translation>对比(&amp;C)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/window.py" line="223" />
-        <source>Pin this run as the reference</source>
-        <translation>将本次训练固定为参照</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/window.py" line="224" />
-        <source>Clear the reference</source>
-        <translation>清除参照</translation>
     </message>
     <message>
         <location filename="../../desktop_app/window.py" line="226" />
@@ -988,6 +998,26 @@ Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training de
         <location filename="../../desktop_app/window_files.py" line="139" />
         <source>Could not write {0}: {1}</source>
         <translation>无法写入 {0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>Pin this run</source>
+        <translation>固定本次训练</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>Clear pinned runs</source>
+        <translation>清除已固定的训练</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>Overlaying all: run {0} of {1}</source>
+        <translation>正在全部叠加：第 {0} 次，共 {1} 次</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>{0} runs pinned (dashed curves, named below the plot); the heatmap on the right is the last one: {1}</source>
+        <translation>已固定 {0} 次训练（虚线曲线，名称见图下方）；右侧热图是最后一次：{1}</translation>
     </message>
 </context>
 <context>

@@ -58,7 +58,7 @@ def test_every_string_of_the_chinese_interface_is_translated(qtbot, settings):
     w = MainWindow(settings=settings, language="zh_CN")
     qtbot.addWidget(w)
     w.lessons.picker.setCurrentIndex(0)  # a lesson's text and fix buttons are shown too
-    w.restart_timer.stop()
+    w.state.restart_timer.stop()
     texts = visible_texts(w)
     assert len(texts) > 80
     assert untranslated(texts) == []
@@ -91,18 +91,18 @@ def test_language_menu_rebuilds_the_window_in_chinese(make_window, qtbot):
     newer.close()
 
 
-def test_messages_from_the_window_mixins_are_translated(qtbot, settings):
-    """The file and teaching mixins translate under MainWindow, the class Qt looks texts up by."""
+def test_messages_from_the_file_and_teaching_actions_are_translated(qtbot, settings):
+    """FileActions and TeachingActions translate their messages under MainWindow's context."""
     from desktop_app.window import MainWindow
 
     w = MainWindow(settings=settings, language="zh_CN")
     w.setProperty("quiet", True)
     qtbot.addWidget(w)
-    w.save_session()  # nothing to save yet: a warning from FilesMixin
+    w.files.save_session()  # nothing to save yet: a warning from FileActions
     assert "还没有可保存的训练" in w.statusBar().currentMessage()
-    w.pin_reference()  # nothing to pin yet: a warning from TeachingMixin
+    w.teaching.pin()  # nothing to pin yet: a warning from TeachingActions
     assert "还没有可固定的训练" in w.statusBar().currentMessage()
-    w.restart_timer.stop()
+    w.state.restart_timer.stop()
 
 
 def test_a_system_without_a_chinese_font_is_told_what_to_install(make_window, monkeypatch):

@@ -9,7 +9,7 @@ from .conftest import SMALL
 
 def test_insight_views_fill_from_a_real_run(make_window, qtbot):
     w = make_window(SMALL.replace(dataset="moons", activation="relu", clip_norm=0.5, steps=200))
-    with qtbot.waitSignal(w.runFinished, timeout=60000):
+    with qtbot.waitSignal(w.state.runFinished, timeout=60000):
         w.play()
     qtbot.waitUntil(lambda: w.history.prediction is not None, timeout=10000)
     ins = w.insight

@@ -52,3 +52,23 @@ def test_the_window_fits_and_nothing_is_cut_off(make_window, qtbot, size):
     # the pictures get the room: the heatmap and the learned boundary are each a real picture
     assert w.heatmap.width() >= 0.3 * size[0] - 40
     assert w.learned_page.width() >= 200 and w.learned_page.height() >= 200
+
+
+def test_with_pinned_runs_the_window_still_fits_1280x720(make_window, qtbot):
+    """Pinning a run adds its heatmap beside the current one: still nothing cut off."""
+    w = make_window()
+    w.resize(1280, 720)
+    w.step_once()
+    qtbot.waitUntil(lambda: w.history.n >= 1, timeout=20000)
+    w.teaching.pin()
+    w.reset()
+    qtbot.waitUntil(lambda: w.history is not None and w.history.n == 0, timeout=20000)
+    w.step_once()
+    qtbot.waitUntil(lambda: w.history.n >= 1, timeout=20000)
+    w.teaching.pin()
+    QApplication.processEvents()
+    w._on_paint_timer_timeout()
+    QApplication.processEvents()
+    assert w.reference_heatmap.isVisible()
+    assert w.width() <= 1280 and w.height() <= 720, f"the window needs {w.minimumSizeHint()}"
+    assert cut_off(w) == []

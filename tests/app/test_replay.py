@@ -9,15 +9,15 @@ from .conftest import SMALL
 
 def test_save_open_and_scrub_a_session(make_window, qtbot, tmp_path):
     w = make_window(SMALL.replace(steps=120))
-    with qtbot.waitSignal(w.runFinished, timeout=60000):
+    with qtbot.waitSignal(w.state.runFinished, timeout=60000):
         w.play()
     original = w.history
     path = tmp_path / "run.vpsession"
-    assert w.save_session(str(path))
+    assert w.files.save_session(str(path))
 
     w.reset()
     qtbot.waitUntil(lambda: w.history is not None and w.history is not original, timeout=10000)
-    assert w.open_session(str(path))
+    assert w.files.open_session(str(path))
     assert w.timeline.isVisible() and w.history.n == 120
     assert np.array_equal(w.history.grad_log10, original.grad_log10, equal_nan=True)
     assert w.history.eval_series("val_error").tolist() == original.eval_series("val_error").tolist()
@@ -32,7 +32,7 @@ def test_save_open_and_scrub_a_session(make_window, qtbot, tmp_path):
     damaged = tmp_path / "damaged.vpsession"
     damaged.write_bytes(path.read_bytes()[:500])
     shown = w.history
-    assert not w.open_session(str(damaged))
+    assert not w.files.open_session(str(damaged))
     assert "damaged.vpsession" in w.statusBar().currentMessage()
     assert w.history is shown, "a refused file changes nothing"
 

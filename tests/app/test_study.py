@@ -16,10 +16,10 @@ def test_cross_validation_compares_current_and_reference(make_window, qtbot):
     w = make_window(FAST)
     w.step_once()
     qtbot.waitUntil(lambda: w.history.n == 1, timeout=10000)
-    w.pin_reference()
-    w.config = FAST.replace(width=4)
-    w.open_study()
-    dialog = w.study
+    w.teaching.pin()
+    w.state.config = FAST.replace(width=4)
+    w.teaching.open_study()
+    dialog = w.teaching.study
     dialog.folds.setValue(3)
     dialog.start("cv")
     qtbot.waitUntil(lambda: dialog.job is None, timeout=120000)
@@ -33,10 +33,10 @@ def test_cross_validation_compares_current_and_reference(make_window, qtbot):
 
 def test_learning_curve_and_a_bad_k(make_window, qtbot):
     w = make_window(FAST)
-    w.open_study()
-    dialog = w.study
+    w.teaching.open_study()
+    dialog = w.teaching.study
     dialog.folds.setValue(20)
-    w.study.configs = [("current", FAST.replace(n_train=10))]
+    w.teaching.study.configs = [("current", FAST.replace(n_train=10))]
     dialog.start("cv")
     assert dialog.job is None and "10" in dialog.summary.text()  # K > n_train: refused, nothing runs
     dialog.configs = [("current", FAST)]

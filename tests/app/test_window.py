@@ -57,7 +57,7 @@ def test_moving_each_control_changes_the_key_it_names(qtbot, settings):
         before = w.config
         _new_value(w.controls.bindings[key].widget, getattr(before, key))
         assert w.config.diff(before).keys() == {key}, key
-    w.restart_timer.stop()
+    w.state.restart_timer.stop()
 
 
 def test_play_fills_heatmap_with_one_row_per_layer(make_window, qtbot):
@@ -116,7 +116,7 @@ def test_structural_drag_restarts_once(make_window, qtbot):
 def test_exploding_run_shows_divergence_and_app_still_responds(make_window, qtbot):
     exploding = SMALL.replace(depth=20, width=32, activation="relu", init="he_normal", init_gain=2.5, optimizer="sgd", lr=0.05)
     w = make_window(exploding)
-    with qtbot.waitSignal(w.runFinished, timeout=30000) as finished:
+    with qtbot.waitSignal(w.state.runFinished, timeout=30000) as finished:
         w.play()
     assert finished.args == ["diverged"]
     w._on_diagnosis_timer_timeout()
@@ -163,15 +163,15 @@ def test_export_and_reopen(make_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: w.history.n >= 30, timeout=20000)
     w.pause()
     qtbot.waitUntil(lambda: not w.controller.playing, timeout=5000)
-    assert w.export_csv(str(tmp_path / "data"))
+    assert w.files.export_csv(str(tmp_path / "data"))
     header = (tmp_path / "data" / "grad_norms.csv").read_text().splitlines()[0]
     assert header == "step," + ",".join(f"layer_{i}" for i in range(1, SMALL.depth + 2))
-    assert w.export_png(w.heatmap, "heatmap.png", str(tmp_path / "heatmap.png"))
+    assert w.files.export_png(w.heatmap, "heatmap.png", str(tmp_path / "heatmap.png"))
     assert (tmp_path / "heatmap.png").stat().st_size > 5000
-    w.save_config(str(tmp_path / "saved.toml"))
+    w.files.save_config(str(tmp_path / "saved.toml"))
     assert Config.load(tmp_path / "saved.toml") == w.config
     (tmp_path / "bad.toml").write_text("depth = 1000\n")
-    w.open_config(str(tmp_path / "bad.toml"))
+    w.files.open_config(str(tmp_path / "bad.toml"))
     assert "depth" in w.statusBar().currentMessage() and w.config == Config.load(tmp_path / "saved.toml")
 
 
