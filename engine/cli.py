@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from engine import __version__
-from engine.config import Config, ConfigError, read_settings
+from engine.config import Config, ConfigError, positive_int, read_settings
 from engine.presets import load_preset, preset_names
 
 EXIT_BAD_INPUT = 2  # a bad key, value, option or file, or a file that cannot be written
@@ -154,15 +154,7 @@ def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -
 
 def parse_every(text: str | None) -> int:
     """`--every N` as an integer >= 1 (1 when not given); ConfigError for anything else."""
-    if text is None:
-        return 1
-    try:
-        every = int(text)
-    except ValueError:
-        every = 0
-    if every < 1:
-        raise ConfigError(f"--every {text!r} is not allowed: it must be an integer >= 1, for example --every 10")
-    return every
+    return positive_int(text, "--every", 1, "--every 10")
 
 
 def run_headless(config: Config, out: Path, quiet: bool = False, every: int = 1) -> int:

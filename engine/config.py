@@ -327,6 +327,20 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
+def positive_int(text: str | None, flag: str, default: int, example: str) -> int:
+    """A command-line option's integer >= 1, or `default` when it is not given; ConfigError
+    (one line, with `example`) for anything else."""
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{flag} {text!r} is not allowed: it must be an integer >= 1, for example {example}")
+    return value
+
+
 def allowed_text(key: str) -> str:
     kind = _TYPES[key]
     if issubclass(kind, enum.Enum):

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.config import Config, ConfigError
+from engine.config import Config, ConfigError, positive_int
 from engine.record import csv_cell, prepare_out_dir, stderr_printer
 from engine.results import LOG10_SCALE
 
@@ -269,15 +269,8 @@ def write_picture(path: Path, grid: Grid, results: Sequence[CellResult]) -> None
 
 # --- the `sweep` command --------------------------------------------------------------------
 def parse_jobs(text: str | None) -> int:
-    if text is None:
-        return os.cpu_count() or 1
-    try:
-        jobs = int(text)
-    except ValueError:
-        jobs = 0
-    if jobs < 1:
-        raise ConfigError(f"jobs = {text!r} is not allowed: jobs must be an integer >= 1")
-    return jobs
+    """`--jobs N` as an integer >= 1 (the number of CPUs when not given)."""
+    return positive_int(text, "--jobs", os.cpu_count() or 1, "--jobs 2")
 
 
 def run_sweep(base: Config, grid_items: Sequence[str], jobs_text: str | None, out: Path, quiet: bool = False) -> int:

@@ -132,7 +132,7 @@ def test_heatmap_colours_follow_the_apps_scale():
         (["--grid", "depth=2", "--grid", "depth=3"], "--grid depth is given twice"),
         ([], "a sweep needs at least one --grid"),
         (["--grid", "batch_norm=false,true", "--grid", "batch_size=1,2"], "grid cell batch_norm=true batch_size=1: batch_norm"),
-        (["--grid", "depth=2", "--jobs", "0"], "jobs = '0' is not allowed: jobs must be an integer >= 1"),
+        (["--grid", "depth=2", "--jobs", "0"], "--jobs '0' is not allowed: it must be an integer >= 1, for example --jobs 2"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else None,
 )
