@@ -264,7 +264,7 @@ def flatten(data: dict[str, Any], source: str = "configuration") -> dict[str, An
         if isinstance(value, dict):
             if key not in SECTIONS:
                 raise ConfigError(
-                    f"{source}: unknown section [{key}]; sections are {', '.join(SECTIONS)} "
+                    f"{source}: unknown section [{key if isinstance(key, str) and key.isidentifier() else repr(key)}]; sections are {', '.join(SECTIONS)} "
                     "(or write the keys without a section)"
                 )
             items = value.items()
