@@ -8,7 +8,7 @@ no non-finite check. The ratio engine/bare is the figure; the target is >= 0.9 a
 Two bare loops are timed. "bare" is the textbook loop (`optimizer.zero_grad()`, which sets every
 gradient to None, then `backward()`), the baseline the target is set against. "bare, flat" keeps
 the gradients where the engine keeps them, in one flat buffer zeroed in place
-(engine.model.flatten_parameters), which by itself makes a small net's step faster; its ratio
+(engine.models.flatten_parameters), which by itself makes a small net's step faster; its ratio
 shows what the statistics alone cost.
 
     python benchmarks/engine.py [--steps N] [--repeats R] [--size small|default|deep ...]

@@ -3,32 +3,9 @@ optimizer and loss, training on the same kind of data, for a learner to take awa
 
 from __future__ import annotations
 
-from engine.config import Activation, Config, Dataset, Init, Optimizer
+from engine.choices import ACTIVATIONS, INITS, OPTIMIZERS
+from engine.config import Config, Dataset
 from engine.data import data_shape
-
-_ACT = {
-    Activation.LINEAR: "nn.Identity()",
-    Activation.SIGMOID: "nn.Sigmoid()",
-    Activation.TANH: "nn.Tanh()",
-    Activation.SOFTSIGN: "nn.Softsign()",
-    Activation.RELU: "nn.ReLU()",
-    Activation.LEAKY_RELU: "nn.LeakyReLU(0.01)",
-    Activation.PRELU: "nn.PReLU(init=0.25)",
-    Activation.ELU: "nn.ELU()",
-    Activation.SELU: "nn.SELU()",
-    Activation.GELU: "nn.GELU()",
-    Activation.SILU: "nn.SiLU()",
-}
-
-_OPT = {
-    Optimizer.SGD: "torch.optim.SGD(model.parameters(), lr={lr})",
-    Optimizer.MOMENTUM: "torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9)",
-    Optimizer.NESTEROV: "torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9, nesterov=True)",
-    Optimizer.RMSPROP: "torch.optim.RMSprop(model.parameters(), lr={lr})",
-    Optimizer.ADAM: "torch.optim.Adam(model.parameters(), lr={lr})",
-    Optimizer.ADAMW: "torch.optim.AdamW(model.parameters(), lr={lr})",
-}
-
 
 # the app's data sets (engine.data), written in torch
 _DATA = {
@@ -52,30 +29,13 @@ _DATA = {
 }
 
 
-def _init_line(init: Init, gain: float) -> str:
-    """A statement that initializes `w` (fan_out, fan_in) as engine.model.init_weight does."""
-    g = repr(gain)
-    return {
-        Init.TORCH_DEFAULT: f"nn.init.uniform_(w, -{g} / fan_in**0.5, {g} / fan_in**0.5)",
-        Init.NORMAL: f"nn.init.normal_(w, 0.0, {g} / fan_in**0.5)",
-        Init.UNIFORM: f"nn.init.uniform_(w, -{g} * (3 / fan_in) ** 0.5, {g} * (3 / fan_in) ** 0.5)",
-        Init.XAVIER_UNIFORM: f"nn.init.xavier_uniform_(w, gain={g})",
-        Init.XAVIER_NORMAL: f"nn.init.xavier_normal_(w, gain={g})",
-        Init.HE_UNIFORM: f"nn.init.uniform_(w, -{g} * (6 / fan_in) ** 0.5, {g} * (6 / fan_in) ** 0.5)",
-        Init.HE_NORMAL: f"nn.init.normal_(w, 0.0, {g} * (2 / fan_in) ** 0.5)",
-        Init.LECUN_NORMAL: f"std = {g} / fan_in**0.5 / 0.8796; nn.init.trunc_normal_(w, 0.0, std, -2 * std, 2 * std)",
-        Init.ORTHOGONAL: f"nn.init.orthogonal_(w, gain={g})",
-        Init.ZEROS: "nn.init.zeros_(w)",
-    }[init]
-
-
 def pytorch_snippet(config: Config) -> str:
     c = config
     n_in, n_out = data_shape(c.dataset)
     block_parts = [f"nn.Linear(w_in, {c.width})"]
     if c.batch_norm:
         block_parts.append(f"nn.BatchNorm1d({c.width})")
-    block_parts.append(_ACT[c.activation])
+    block_parts.append(ACTIVATIONS[c.activation].code)
     if c.dropout > 0:
         block_parts.append(f"nn.Dropout({c.dropout!r})")
     if c.is_regression:
@@ -126,11 +86,11 @@ linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
 with torch.no_grad():
     for layer in linears:
         w, fan_in = layer.weight, layer.weight.shape[1]
-        {_init_line(c.init, c.init_gain)}
+        {INITS[c.init].code.format(g=repr(c.init_gain))}
         nn.init.constant_(layer.bias, {c.bias_init!r})
 
 {data}
-optimizer = {_OPT[c.optimizer].format(lr=repr(c.lr))}
+optimizer = {OPTIMIZERS[c.optimizer].code(c.lr)}
 for step in range({min(c.steps, 200)}):
     batch = torch.randint(0, len(x), ({min(c.batch_size, c.n_train)},))
     loss = loss_fn(model(x[batch]), y[batch]){penalty}

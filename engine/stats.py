@@ -6,26 +6,12 @@ Each array has one entry per layer (layer 1 .. depth+1). An entry that does not 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
-from engine.config import Activation
-from engine.model import MLP, RELU_FAMILY, SATURATION_THRESHOLD
+from engine.choices import ACTIVATIONS
+from engine.models import Model
 from engine.results import QUANTILES, LayerStats
-
-
-def _saturation_bounds(activation: Activation) -> tuple[float, float] | None:
-    """(centre, half-width) on the activation's output beyond which a unit counts as saturated."""
-    s = SATURATION_THRESHOLD.get(activation)
-    if s is None:
-        return None
-    if activation is Activation.SIGMOID:
-        return 0.5, 1 / (1 + math.exp(-s)) - 0.5
-    if activation is Activation.TANH:
-        return 0.0, math.tanh(s)
-    return 0.0, s / (1 + s)  # softsign
 
 
 def layer_stats(
@@ -35,17 +21,17 @@ def layer_stats(
     out: torch.Tensor,
     weights: torch.Tensor,
     before: torch.Tensor,
-    model: MLP,
+    model: Model,
     pre_grads: list[torch.Tensor],
     quantiles: bool = True,
 ) -> LayerStats:
     """`post` are the hidden activations (batch, width) of this step's forward pass, `out` the
     output (batch, n_outputs), `weights` and `before` the weight matrices after and before the
-    optimizer step, one flattened and zero-padded layer per row (engine.model.flatten_parameters),
+    optimizer step, one flattened and zero-padded layer per row (engine.models.flatten_parameters),
     `pre_grads` the gradients dL/ds of each layer's pre-activation. `before` is overwritten.
     Without `quantiles` the distributions are None (not measured at this evaluation)."""
     depth = len(post)
-    act = model.activation
+    act = ACTIVATIONS[model.activation]  # its dead and saturation rules (engine.choices)
     with torch.no_grad():
         if quantiles:  # the hidden layers' activations and dL/ds share a shape: one copy for both
             both = torch.stack([*post, *pre_grads[:-1]]).view(2 * depth, -1)  # (2 depth, batch*width)
@@ -53,17 +39,18 @@ def layer_stats(
         else:
             per_layer = torch.stack(post).view(depth, -1)  # reductions over the last dimension are fast
         rows = [per_layer.abs().mean(dim=1), out.abs().mean().view(1)]
-        dead_applies = act in RELU_FAMILY
+        dead_applies = act.dead_applies
         if dead_applies:
-            # a unit is dead when its activation's slope is zero on every sample: for relu (and a
-            # leaky or parametric relu whose negative slope is exactly 0) that is output <= 0
+            # a unit is dead when its activation's slope is zero on every sample: for the relu
+            # family, output <= 0 on every sample where the negative slope is exactly 0
             dead = per_layer.view(depth, out.shape[0], -1).amax(dim=1).le_(0).mean(dim=1)
-            if act is Activation.LEAKY_RELU:  # its negative side keeps slope 0.01: never dead
+            slopes = model.learned_slopes()
+            if slopes is not None:  # dead only where the learned slope is exactly 0
+                dead = dead * (slopes == 0)
+            elif act.negative_slope != 0:  # its negative side keeps a slope (leaky relu): never dead
                 dead.zero_()
-            elif act is Activation.PRELU:  # dead only where the learned slope is exactly 0
-                dead = dead * (torch.cat([p.detach() for p in model.prelu]) == 0)
             rows.append(dead)
-        bounds = _saturation_bounds(act)
+        bounds = act.saturation_bounds
         if bounds is not None:
             centre, half = bounds
             distance = per_layer.abs() if centre == 0 else (per_layer - centre).abs_()

@@ -13,7 +13,8 @@ and each layer multiplies the mean square of the back-propagated signal ∂L/∂
     χ_l = σ_w² · E[φ'(h)²],   h ~ N(b, q_l)
 
 so, moving one layer toward the input, log10 RMS(∂L/∂s) changes by ½·log10 χ. Negative means
-the signal vanishes toward the input; positive, that it explodes. Only numpy: no torch here.
+the signal vanishes toward the input; positive, that it explodes. The arithmetic is numpy's:
+φ is each activation's numpy form in engine.choices.
 """
 
 from __future__ import annotations
@@ -22,59 +23,28 @@ import math
 
 import numpy as np
 
+from engine.choices import ACTIVATIONS, INITS
 from engine.config import Activation, Config, Init
 
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(81)  # E[f(z)], z ~ N(0, 1)
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
-_erf = np.frompyfunc(math.erf, 1, 1)
 
 
 def _phi(activation: Activation, x: np.ndarray) -> np.ndarray:
-    if activation is Activation.LINEAR:
-        return x
-    if activation is Activation.SIGMOID:
-        return 1 / (1 + np.exp(-x))
-    if activation is Activation.TANH:
-        return np.tanh(x)
-    if activation is Activation.SOFTSIGN:
-        return x / (1 + np.abs(x))
-    if activation is Activation.RELU:
-        return np.maximum(x, 0)
-    if activation is Activation.LEAKY_RELU:
-        return np.where(x > 0, x, 0.01 * x)
-    if activation is Activation.PRELU:
-        return np.where(x > 0, x, 0.25 * x)  # its initial slope
-    if activation is Activation.ELU:
-        return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
-    if activation is Activation.SELU:
-        alpha, scale = 1.6732632423543772, 1.0507009873554805
-        return scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
-    if activation is Activation.GELU:
-        return 0.5 * x * (1 + _erf(x / math.sqrt(2)).astype(float))
-    if activation is Activation.SILU:
-        return x / (1 + np.exp(-x))
-    raise AssertionError(activation)
+    return ACTIVATIONS[activation].numpy(x)
 
 
 def _dphi(activation: Activation, x: np.ndarray) -> np.ndarray:
+    """φ' by central difference of the entry's φ: no second formula to drift from the first."""
     eps = 1e-4
-    return (_phi(activation, x + eps) - _phi(activation, x - eps)) / (2 * eps)
+    phi = ACTIVATIONS[activation].numpy
+    return (phi(x + eps) - phi(x - eps)) / (2 * eps)
 
 
 def weight_variance_scale(init: Init, gain: float, fan_in: int, fan_out: int) -> float | None:
     """σ_w² = fan_in · Var(W) for the init scheme; None where the theory does not apply."""
-    var = {
-        Init.TORCH_DEFAULT: 1 / (3 * fan_in),
-        Init.NORMAL: 1 / fan_in,
-        Init.UNIFORM: 1 / fan_in,
-        Init.XAVIER_UNIFORM: 2 / (fan_in + fan_out),
-        Init.XAVIER_NORMAL: 2 / (fan_in + fan_out),
-        Init.HE_UNIFORM: 2 / fan_in,
-        Init.HE_NORMAL: 2 / fan_in,
-        Init.LECUN_NORMAL: 1 / fan_in,
-        Init.ORTHOGONAL: 1 / max(fan_in, fan_out),  # orthonormal rows, or columns when taller
-    }.get(init)
-    return None if var is None else fan_in * gain**2 * var
+    variance = INITS[init].variance
+    return None if variance is None else fan_in * gain**2 * variance(fan_in, fan_out)
 
 
 def predicted_chi(config: Config, n_inputs: int = 2) -> np.ndarray | None:
@@ -82,7 +52,7 @@ def predicted_chi(config: Config, n_inputs: int = 2) -> np.ndarray | None:
     which the mean square of ∂L/∂s shrinks or grows from hidden layer l+1 back to layer l
     (l = 1..depth-1). None where the theory does not apply: batch norm and skip connections
     change the recursion, all-zero weights have none, and one hidden layer has no step."""
-    if config.batch_norm or config.residual or config.init is Init.ZEROS or config.depth < 2:
+    if config.batch_norm or config.residual or config.depth < 2:
         return None
     act, b, width = config.activation, config.bias_init, config.width
     sw2_hidden = weight_variance_scale(config.init, config.init_gain, width, width)

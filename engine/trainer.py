@@ -18,9 +18,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.config import LIVE_KEYS, Config, ConfigError, Device, Optimizer
+from engine.choices import OPTIMIZERS
+from engine.config import LIVE_KEYS, Config, ConfigError, Device
 from engine.data import DataSplit, make_data
-from engine.model import MLP, flatten_parameters
+from engine.models import Generators, build_model, flatten_parameters
 from engine.results import FINISHED, QUANTILE_EVERY, Evaluation, LayerStats, Metrics, RunStatus, StepRecord
 from engine.stats import layer_stats
 from engine.theory import measured_log10_signal_slope, predicted_log10_signal_slope
@@ -40,20 +41,6 @@ def resolve_device(device: Device) -> torch.device:
     if (device is Device.CUDA and not cuda) or (device is Device.MPS and not mps):
         raise ConfigError(f"device = {device.value!r} is not available on this machine: use auto or cpu")
     return torch.device(device.value)
-
-
-def make_optimizer(kind: Optimizer, params: list[torch.Tensor], lr: float) -> torch.optim.Optimizer:
-    if kind is Optimizer.SGD:
-        return torch.optim.SGD(params, lr=lr)
-    if kind is Optimizer.MOMENTUM:
-        return torch.optim.SGD(params, lr=lr, momentum=0.9)
-    if kind is Optimizer.NESTEROV:
-        return torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True)
-    if kind is Optimizer.RMSPROP:
-        return torch.optim.RMSprop(params, lr=lr)
-    if kind is Optimizer.ADAM:
-        return torch.optim.Adam(params, lr=lr)
-    return torch.optim.AdamW(params, lr=lr)
 
 
 #: A norm below this may have lost its value to float32: the squares of elements under about
@@ -104,9 +91,10 @@ class Run:
             torch.set_num_threads(CPU_THREADS)
         self.data: DataSplit = make_data(config) if data is None else data
         # weights are drawn on the CPU, so that they do not depend on the device
-        init_gen = torch.Generator().manual_seed(config.seed)
-        dropout_gen = torch.Generator(self.device).manual_seed(config.seed + 1)
-        self.model = MLP(self.data.n_inputs, self.data.n_outputs, config, init_gen, dropout_gen).to(self.device)
+        generators = Generators(
+            init=torch.Generator().manual_seed(config.seed), dropout=torch.Generator(self.device).manual_seed(config.seed + 1)
+        )
+        self.model = build_model(config, self.data.n_inputs, self.data.n_outputs, generators).to(self.device)
         self._batch_gen = torch.Generator().manual_seed(config.seed + 2)
 
         d = self.data
@@ -118,17 +106,15 @@ class Run:
         self._perm = torch.empty(0, dtype=torch.long)
         self._perm_pos = self.x_train.shape[0]  # forces a shuffle before the first batch
 
-        self.weights = self.model.weights()
-        weight_ids = {id(w) for w in self.weights}
-        others = [p for p in self.model.parameters() if id(p) not in weight_ids]
+        self.weights, others = self.model.parameter_groups()
         self.params = self.weights + others
         # row i of each: layer i+1's weight matrix, then one row for every other parameter
         self._param_rows, self._grad_rows = flatten_parameters(self.weights, others)
         self._weight_rows = self._param_rows[: len(self.weights)]  # a view: it follows the updates
         self._grads = [p.grad for p in self.params]
-        self.optimizer = make_optimizer(config.optimizer, self.params, config.lr)
+        self.optimizer = OPTIMIZERS[config.optimizer].make(self.params, config.lr)
         self.n_layers = len(self.weights)
-        self.layer_names = [f"layer_{i}" for i in range(1, self.n_layers + 1)]
+        self.layer_names = self.model.probe_labels()
         self.layer_sizes = [tuple(w.shape[::-1]) for w in self.weights]  # (fan_in, fan_out)
         self._rms_scale = 1 / np.sqrt([w.numel() for w in self.weights])  # norm -> RMS
         # dL/ds of a mean loss is 1/batch of each sample's own: norm -> per-sample RMS

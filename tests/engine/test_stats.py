@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from engine import STAT_NAMES, Activation, Run
-from engine.model import RELU_FAMILY, SATURATION_THRESHOLD
+from engine.choices import ACTIVATIONS
 
 from .helpers import tiny
 
@@ -89,9 +89,9 @@ def test_saturation_thresholds_are_a_tenth_of_the_peak_slope():
         Activation.TANH: lambda s: 1 - torch.tanh(s) ** 2,
         Activation.SOFTSIGN: lambda s: 1 / (1 + s.abs()) ** 2,
     }
-    assert set(slopes) == set(SATURATION_THRESHOLD)
+    assert set(slopes) == {act for act, entry in ACTIVATIONS.items() if entry.saturation is not None}
     for act, relative_slope in slopes.items():
-        s = torch.tensor(SATURATION_THRESHOLD[act], dtype=torch.float64)
+        s = torch.tensor(ACTIVATIONS[act].saturation, dtype=torch.float64)
         assert relative_slope(s).item() < 0.1
         assert relative_slope(s - 0.02).item() > 0.1  # the threshold is tight, not merely safe
 
@@ -99,8 +99,8 @@ def test_saturation_thresholds_are_a_tenth_of_the_peak_slope():
 @pytest.mark.parametrize("activation", list(Activation), ids=str)
 def test_statistics_that_do_not_apply_are_nan(activation):
     s = stats(activation=activation)
-    dead_applies = activation in RELU_FAMILY
-    saturation_applies = activation in SATURATION_THRESHOLD
+    dead_applies = ACTIVATIONS[activation].dead_applies
+    saturation_applies = ACTIVATIONS[activation].saturation is not None
     assert dead_applies == (activation in {"relu", "leaky_relu", "prelu"})
     assert saturation_applies == (activation in {"sigmoid", "tanh", "softsign"})
     assert np.isfinite(s.dead_frac[HIDDEN]).all() if dead_applies else np.isnan(s.dead_frac).all()

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from engine import Config, Init, Run
+from engine.choices import INITS
 from engine.insight import MAP_SIZE, prediction_map
-from engine.model import init_weight
 from engine.theory import (
     measured_log10_signal_slope,
     predicted_chi,
@@ -29,10 +29,10 @@ def first_evaluation(config: Config):
 @pytest.mark.parametrize("init", [i for i in Init if i is not Init.ZEROS])
 @pytest.mark.parametrize(("fan_out", "fan_in"), [(512, 2), (256, 256), (3, 512)])
 def test_the_theory_uses_the_variance_each_init_draws(init, fan_out, fan_in):
-    """σ_w² of engine.theory is fan_in · Var(W) of the weights engine.model actually draws, for
+    """σ_w² of engine.theory is fan_in · Var(W) of the weights engine.choices actually draws, for
     the first (wide), hidden (square) and output (narrow) layer shapes."""
     w = torch.empty(fan_out, fan_in)
-    init_weight(w, init, 1.5, torch.Generator().manual_seed(0))
+    INITS[init].draw(w, 1.5, torch.Generator().manual_seed(0))
     measured = fan_in * w.square().mean().item()  # every scheme draws with mean 0
     assert weight_variance_scale(init, 1.5, fan_in, fan_out) == pytest.approx(measured, rel=0.1)
 

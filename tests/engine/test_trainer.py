@@ -23,7 +23,7 @@ from engine import (
     RunStatus,
     StepRecord,
 )
-from engine.model import RELU_FAMILY, SATURATION_THRESHOLD
+from engine.choices import ACTIVATIONS
 from engine.presets import load_preset
 
 from .helpers import assert_same, tiny, train
@@ -101,7 +101,7 @@ def assert_finite_run(run: Run, records: list[StepRecord], zero_weights: bool = 
         for name in ("grad_rms", "signal_rms", "act_mean_abs"):
             assert np.isfinite(getattr(s, name)).all(), name
         # dead and saturated fractions: finite in [0, 1] where they apply, NaN elsewhere
-        for name, applies in (("dead_frac", act in RELU_FAMILY), ("saturated_frac", act in SATURATION_THRESHOLD)):
+        for name, applies in (("dead_frac", ACTIVATIONS[act].dead_applies), ("saturated_frac", ACTIVATIONS[act].saturation is not None)):
             values = getattr(s, name)
             if applies:
                 assert np.isfinite(values[:depth]).all() and ((values[:depth] >= 0) & (values[:depth] <= 1)).all()
@@ -282,7 +282,7 @@ def test_clipping_scales_the_gradient_and_reports_the_norm_before():
 
 @pytest.mark.parametrize("changes", [dict(), dict(clip_norm=0.05, init_gain=2.0), dict(batch_norm=True, activation="prelu")])
 def test_every_step_reports_the_gradient_the_optimizer_used(changes):
-    """The gradients live in one flat buffer (engine.model.flatten_parameters): on plain and
+    """The gradients live in one flat buffer (engine.models.flatten_parameters): on plain and
     traced steps alike, the norms reported must be those of the gradients the optimizer saw."""
     run = Run(tiny(steps=23, eval_every=5, **changes))
     for record in run:

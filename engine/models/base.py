@@ -1,0 +1,83 @@
+"""What the trainer and the statistics ask of a model family, and the flat parameter storage.
+
+A family is one module in engine/models behind `Model`: a traced forward pass that hands out the
+probes the statistics read, its parameter groups, and the name and labels of its probe axis. The
+trainer and the statistics read nothing else, so they never ask which family they hold.
+"""
+
+from __future__ import annotations
+
+import abc
+
+import torch
+from torch import nn
+
+from engine.config import Activation
+
+
+class Model(nn.Module, abc.ABC):
+    """A network the trainer can instrument. Probes are numbered along `probe_axis` from the input:
+    probe i has a pre-activation s_i, and, except the last (the output), a hidden activation."""
+
+    #: the name of the axis the probes run along ("layer"; "time step" for a recurrent net)
+    probe_axis: str
+    #: the hidden nonlinearity: its entry in engine.choices gives the dead and saturation rules
+    activation: Activation
+    #: drop probability after each hidden activation; live: the trainer may change it between steps
+    dropout: float
+
+    @abc.abstractmethod
+    def forward_traced(
+        self, x: torch.Tensor, pre: list[torch.Tensor] | None, post: list[torch.Tensor] | None
+    ) -> torch.Tensor:
+        """The forward pass, appending each probe's pre-activation s (batch, units) to `pre` (the
+        trainer differentiates the loss with respect to them) and each hidden probe's activation
+        to `post`. With both None it is the plain forward pass."""
+
+    @abc.abstractmethod
+    def weights(self) -> list[nn.Parameter]:
+        """One weight matrix (fan_out, fan_in) per probe: the gradient norms and update ratios are
+        theirs, and the L1/L2 penalties apply to them."""
+
+    @abc.abstractmethod
+    def probe_labels(self) -> list[str]:
+        """One name per probe, as the records and sessions store it ("layer_1", ...)."""
+
+    def learned_slopes(self) -> torch.Tensor | None:
+        """The learned negative slope of each hidden probe (PReLU), (n_probes - 1,); else None."""
+        return None
+
+    def parameter_groups(self) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+        """(the weights, every other parameter in registration order): the flat buffer's rows."""
+        weights = self.weights()
+        ids = {id(w) for w in weights}
+        return weights, [p for p in self.parameters() if id(p) not in ids]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_traced(x, None, None)
+
+
+def flatten_parameters(weights: list[nn.Parameter], others: list[nn.Parameter]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Make every parameter a view into one (len(weights) + 1, row) tensor and every gradient a
+    view into a second one of the same shape, and return the two.
+
+    Row i holds weight matrix i, the last row every other parameter (biases, batch-norm and PReLU
+    parameters) end to end; the rest of each row is zero padding. The per-layer norms of the
+    weights, the gradients and an update then each take one vectorized op instead of one op per
+    layer, which on a small net costs more than the arithmetic. Autograd accumulates into an
+    existing `.grad` in place, so the gradients stay views as long as they are zeroed in place
+    (`grads.zero_()`) and never set to None."""
+    rows = [[w] for w in weights] + [others]
+    width = max(sum(p.numel() for p in row) for row in rows)
+    data = torch.zeros(len(rows), width, dtype=weights[0].dtype, device=weights[0].device)
+    grads = torch.zeros_like(data)
+    with torch.no_grad():
+        for r, row in enumerate(rows):
+            offset = 0
+            for p in row:
+                n = p.numel()
+                data[r, offset : offset + n] = p.reshape(-1)
+                p.data = data[r, offset : offset + n].view_as(p)
+                p.grad = grads[r, offset : offset + n].view_as(p)
+                offset += n
+    return data, grads
