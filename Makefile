@@ -37,6 +37,7 @@ bench: install
 	$(PY) benchmarks/engine.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/ui.py
 	$(PY) benchmarks/session.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/soak.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(QM)

@@ -31,7 +31,7 @@ from engine import Activation, Config, Dataset, Device, Init, Optimizer
 def format_number(value: float) -> str:
     if value == 0:
         return "0"
-    if 1e-2 <= abs(value) < 1e3:
+    if 1e-3 <= abs(value) < 1e3:  # 0.003 as the lessons write it, not 3.0e-3
         return f"{value:.3g}"
     mantissa, exponent = f"{value:.1e}".split("e")
     return f"{mantissa}e{int(exponent)}"

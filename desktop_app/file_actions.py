@@ -46,12 +46,16 @@ class FileActions:
             path, _ = QFileDialog.getOpenFileName(self.parent, QCoreApplication.translate("MainWindow", "Open session"), "", QCoreApplication.translate("MainWindow", "Sessions (*.vpsession)"))
         if not path:
             return False
+        # the whole file is checked (load_session) and the replay built (open_replay) before any
+        # of the window's state changes: a refused file leaves training, controls and timeline as
+        # they were
         try:
             session = load_session(path)
-        except SessionError as exc:
-            self.warn(str(exc))
+            self.state.open_replay(session, Path(path).name)
+        except (SessionError, ConfigError, ValueError) as exc:
+            self.warn(QCoreApplication.translate("MainWindow", "Could not open {0}: {1}").format(Path(path).name, exc)
+                      if not isinstance(exc, SessionError) else str(exc))
             return False
-        self.state.open_replay(session, Path(path).name)
         return True
 
     def open_config(self, path: str | None = None) -> None:

@@ -1,11 +1,21 @@
-"""The GUI thread's record of the current run: preallocated buffers the views paint from.
+"""The GUI thread's record of the current run: bounded buffers the views paint from.
 
 The worker's batches are appended here (cheap); the views read the buffers on their paint timer.
 Values are the engine's numbers; the only transform is log10 for the heatmap.
+
+Memory is bounded however long a run trains, as an oscilloscope's is: the most recent
+RECENT_STEPS steps (and RECENT_EVALS evaluations) are kept at full resolution, and older ones
+as a decimated history. When a buffer fills, its older part is compacted: each group of
+DECIMATION columns (rows) becomes two, their element-wise minimum and maximum (NaN ignored),
+at the group's first and last step, so that a spike or a dip of any age stays visible on the
+curves; compacting again coarsens the oldest part further. A column's step is in `col_steps`,
+an evaluation's in `evals["step"]`. The StepRecords themselves (CSV export, session save) are
+the last `record_cap` steps, sized so that they take about RECORD_BYTES.
 """
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +23,13 @@ import numpy as np
 
 from engine import LIVE_KEYS, count_clipped
 
-MAX_STEPS = 100_000  # steps kept for the views and CSV export; a longer run trains on unrecorded
+RECENT_STEPS = 5_000  # steps always kept at full resolution (the heatmap shows the last 2,000)
+COLUMNS = 2 * RECENT_STEPS  # per-step columns held; compaction makes room when they fill
+RECENT_EVALS = 1_024  # evaluations always kept at full resolution
+EVAL_ROWS = 2 * RECENT_EVALS  # evaluation rows held
+DECIMATION = 4  # a compaction turns each group of this many old columns into a (min, max) pair
+RECORD_BYTES = 32 * 2**20  # about this much of StepRecords kept for export and session save
+MIN_RECORDS, MAX_RECORDS = 2_000, 100_000  # however small or large a record is
 LAYER_SERIES = ("dead_frac", "saturated_frac", "update_ratio")  # the insight views draw these over time
 EVAL_FIELDS = ("step", "train_loss", "train_error", "val_loss", "val_error")
 
@@ -26,30 +42,69 @@ class LiveChange:
     new: Any
 
 
+def _compact(arrays: list[np.ndarray], steps: np.ndarray, start: int, stop: int, used: int) -> int:
+    """Decimate rows [start, stop) of each array (axis 0) into (min, max) pairs per group of
+    DECIMATION, move rows [stop, used) down after them, and return the rows now used."""
+    k = stop - start
+    groups = -(-k // DECIMATION)
+    pad = groups * DECIMATION - k
+    for a in arrays:
+        old = a[start:stop]
+        if pad:  # a short last group: repeat its last row
+            old = np.concatenate([old, np.repeat(old[-1:], pad, axis=0)])
+        old = old.reshape(groups, DECIMATION, *a.shape[1:])
+        with np.errstate(invalid="ignore"):
+            lo, hi = np.fmin.reduce(old, axis=1), np.fmax.reduce(old, axis=1)
+        pairs = np.stack([lo, hi], axis=1).reshape(2 * groups, *a.shape[1:])
+        tail = a[stop:used].copy()
+        a[start : start + 2 * groups] = pairs
+        a[start + 2 * groups : start + 2 * groups + len(tail)] = tail
+        a[start + 2 * groups + len(tail) : used] = np.nan if a.dtype.kind == "f" else 0
+    old_steps = steps[start:stop]
+    firsts = old_steps[::DECIMATION]
+    lasts = np.append(old_steps[DECIMATION - 1 :: DECIMATION], [] if k % DECIMATION == 0 else old_steps[-1:]).astype(steps.dtype)
+    pair_steps = np.stack([firsts, lasts], axis=1).reshape(-1)
+    tail = steps[stop:used].copy()
+    steps[start : start + 2 * groups] = pair_steps
+    steps[start + 2 * groups : start + 2 * groups + len(tail)] = tail
+    return start + 2 * groups + len(tail)
+
+
+def _drop(arrays: list[np.ndarray], start: int, k: int, used: int) -> None:
+    """Remove rows [start, start + k) of each array (axis 0), moving the rest of [.., used) down."""
+    for a in arrays:
+        a[start : used - k] = a[start + k : used].copy()
+        a[used - k : used] = np.nan if a.dtype.kind == "f" else 0
+
+
 class RunHistory:
     def __init__(self, info: Any):
         config = info.config
         self.info = info  # engine.service.RunInfo: the configuration, layers and data of the run
-        self.n_layers = info.n_layers
+        self.n_layers = n = info.n_layers
         self.summary: dict[str, Any] = {}  # the engine's Run.summary() as of the last batch
-        self.capacity = min(config.steps, MAX_STEPS)
-        # (layers, steps) so that a range of steps is a slice of rows the heatmap can take as is
-        self.grad_log10 = np.full((self.n_layers, self.capacity), np.nan, dtype=np.float32)
-        self.signal_log10 = np.full((self.n_layers, self.capacity), np.nan, dtype=np.float32)
+        self.capacity = min(config.steps, COLUMNS)  # per-step columns held
+        # (layers, columns) so that a range of steps is a slice of rows the heatmap can take as is
+        self.grad_log10 = np.full((n, self.capacity), np.nan, dtype=np.float32)
+        self.signal_log10 = np.full((n, self.capacity), np.nan, dtype=np.float32)
         self.total_norm = np.full(self.capacity, np.nan)
         self.clipped_norm = np.full(self.capacity, np.nan)
-        n_evals = self.capacity // config.eval_every + 3  # with step 0, step 1 and the last step
+        self.col_steps = np.zeros(self.capacity, dtype=np.int64)  # the step of each column
+        self.n_cols = 0  # columns filled
+        n_evals = min(config.steps // config.eval_every + 3, EVAL_ROWS)  # with step 0, step 1 and the last step
         self.evals = {name: np.full(n_evals, np.nan) for name in EVAL_FIELDS}
-        n = self.n_layers
         # per evaluation and layer: (evals, layers) statistics, (evals, layers, 5) distributions
         self.layer_series = {name: np.full((n_evals, n), np.nan) for name in LAYER_SERIES}
         self.act_quantiles = np.full((n_evals, n, 5), np.nan)
         self.signal_quantiles = np.full((n_evals, n, 5), np.nan)
         self.prediction: dict[str, Any] | None = None  # engine.insight.prediction_map, latest
         self.predictions = 0  # how many maps have arrived: the view redraws when it moves
-        self.n_evals = 0
-        self.n = 0  # steps recorded
-        self.records: list[Any] = []  # the StepRecords themselves, for CSV export
+        self.n_evals = 0  # evaluation rows filled
+        self.n = 0  # the last step recorded
+        self.appended = 0  # records appended, ever (a replay's position in its session)
+        self.clipped = 0  # steps clipping shortened, ever (engine.count_clipped)
+        self.records: list[Any] = []  # the last record_cap StepRecords, for CSV export and sessions
+        self.record_cap: int | None = None  # set from the first records' size
         self.changes: list[LiveChange] = []
         self.last_record = None
         self.last_eval = None
@@ -68,24 +123,23 @@ class RunHistory:
         self.n = records[-1].step
         self.last_record = records[-1]
         self.best_step = records[-1].best_step
-        kept = [r for r in records if r.step <= self.capacity]
-        if kept:
-            cols = np.array([r.step - 1 for r in kept])
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                self.grad_log10[:, cols] = np.log10(np.array([r.grad_norms for r in kept])).T
-                traced = [r for r in kept if r.signal_rms is not None]
-                if traced:
-                    signal = np.log10(np.array([r.signal_rms for r in traced])).T
-                    self.signal_log10[:, [r.step - 1 for r in traced]] = signal
-            self.total_norm[cols] = [r.total_norm for r in kept]
-            self.clipped_norm[cols] = [r.clipped_norm for r in kept]
-            self.records.extend(kept)
-        for r in kept:
+        self.appended += len(records)
+        done = 0
+        while done < len(records):  # a replay may hand over 100,000 at once: as many as fit
+            if self.n_cols == self.capacity:
+                self._compact_columns()
+            take = min(len(records) - done, self.capacity - self.n_cols)
+            self._append_columns(records[done : done + take])
+            done += take
+        self._keep_records(records)
+        for r in records:
             for key, new in r.changes.items():
                 self.changes.append(LiveChange(r.step, key, self.live.get(key), new))
                 self.live[key] = new
             ev = r.evaluation
             if ev is not None:
+                if self.n_evals == len(self.evals["step"]):
+                    self._compact_evals()
                 j = self.n_evals
                 for name in EVAL_FIELDS:
                     self.evals[name][j] = getattr(ev, name)
@@ -98,21 +152,90 @@ class RunHistory:
                 self.last_eval = ev
         self.version += 1
 
+    def _append_columns(self, records: list[Any]) -> None:
+        c, k = self.n_cols, len(records)
+        cols = slice(c, c + k)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            self.grad_log10[:, cols] = np.log10(np.array([r.grad_norms for r in records])).T
+            traced = [i for i, r in enumerate(records) if r.signal_rms is not None]
+            if traced:
+                signal = np.log10(np.array([records[i].signal_rms for i in traced])).T
+                self.signal_log10[:, [c + i for i in traced]] = signal
+        total = np.array([r.total_norm for r in records], dtype=float)
+        clipped = np.array([r.clipped_norm for r in records], dtype=float)
+        self.total_norm[cols], self.clipped_norm[cols] = total, clipped
+        self.clipped += count_clipped(total, clipped)
+        self.col_steps[cols] = [r.step for r in records]
+        self.n_cols += k
+
+    def _compact_columns(self) -> None:
+        """Make room: the columns older than the last RECENT_STEPS become (min, max) pairs."""
+        stop = self.n_cols - min(RECENT_STEPS, self.capacity // 2)
+        # the per-step arrays are (layers, columns): compact their transposed views in place
+        arrays = [self.grad_log10.T, self.signal_log10.T, self.total_norm, self.clipped_norm]
+        if stop > DECIMATION:
+            self.n_cols = _compact(arrays, self.col_steps, 0, stop, self.n_cols)
+        else:  # a buffer too small to decimate (a run longer than it said): drop the oldest
+            _drop(arrays + [self.col_steps], 0, max(1, self.n_cols // 4), self.n_cols)
+            self.n_cols -= max(1, self.n_cols // 4)
+
+    def _compact_evals(self) -> None:
+        """Make room: the evaluations older than the last RECENT_EVALS (step 0 aside) become
+        (min, max) pairs."""
+        rows = len(self.evals["step"])
+        stop = self.n_evals - min(RECENT_EVALS, rows // 2)
+        fields = [self.evals[name] for name in EVAL_FIELDS if name != "step"]
+        arrays = [*fields, *self.layer_series.values(), self.act_quantiles, self.signal_quantiles]
+        if stop - 1 <= DECIMATION:  # too few rows to decimate: drop the oldest (step 0 stays)
+            k = max(1, (self.n_evals - 1) // 4)
+            _drop([*arrays, self.evals["step"]], 1, k, self.n_evals)
+            self.n_evals -= k
+            return
+        steps = self.evals["step"]
+        int_steps = np.nan_to_num(steps).astype(np.int64)
+        self.n_evals = _compact(arrays, int_steps, 1, stop, self.n_evals)
+        steps[: self.n_evals] = int_steps[: self.n_evals]
+        steps[self.n_evals :] = np.nan
+
+    def _keep_records(self, records: list[Any]) -> None:
+        if self.record_cap is None:  # sized once per run, from what a step and an evaluation take
+            plain = next((r for r in records if r.evaluation is None), records[0])
+            evaluated = next((r for r in records if r.evaluation is not None), None)
+            size = len(pickle.dumps(plain)) + (len(pickle.dumps(evaluated)) / self.info.config.eval_every if evaluated else 0)
+            self.record_cap = int(np.clip(RECORD_BYTES // (2 * size), MIN_RECORDS, MAX_RECORDS))  # 2: Python objects' overhead
+        self.records.extend(records)
+        if len(self.records) > self.record_cap * 5 // 4:  # trimmed in chunks: amortized O(1) per record
+            del self.records[: len(self.records) - self.record_cap]
+
     @property
     def early_stopping(self) -> bool:
         return self.live["patience"] > 0
 
+    @property
+    def decimated(self) -> bool:
+        """Whether older steps are held as a decimated history (a run longer than the buffers)."""
+        return self.n_cols > 0 and self.col_steps[self.n_cols - 1] - self.col_steps[0] + 1 > self.n_cols
+
     def eval_series(self, name: str) -> np.ndarray:
         return self.evals[name][: self.n_evals]
 
-    def value_at(self, signal: bool, layer: int, step: int) -> float | None:
-        """The raw value at 1-based layer and step, or None outside the recorded range."""
-        if not (1 <= layer <= self.n_layers and 1 <= step <= min(self.n, self.capacity)):
+    def column_of(self, step: int) -> int | None:
+        """The column of 1-based `step` where it is held at full resolution, else None."""
+        if self.n_cols == 0:
             return None
-        return float(10.0 ** (self.signal_log10 if signal else self.grad_log10)[layer - 1, step - 1])
+        col = self.n_cols - 1 - (self.n - step)
+        if 0 <= col < self.n_cols and self.col_steps[col] == step and (col == 0 or self.col_steps[col - 1] == step - 1):
+            return col
+        return None
+
+    def value_at(self, signal: bool, layer: int, step: int) -> float | None:
+        """The raw value at 1-based layer and step, or None outside the full-resolution range."""
+        col = self.column_of(step)
+        if col is None or not 1 <= layer <= self.n_layers:
+            return None
+        return float(10.0 ** (self.signal_log10 if signal else self.grad_log10)[layer - 1, col])
 
     @property
     def clipped_steps(self) -> int:
-        """Recorded steps that clipping shortened (engine.count_clipped), at any threshold."""
-        n = min(self.n, self.capacity)
-        return count_clipped(self.total_norm[:n], self.clipped_norm[:n])
+        """Steps that clipping shortened (engine.count_clipped), at any threshold, ever."""
+        return self.clipped

@@ -47,7 +47,10 @@ class LessonsPanel(QWidget):
         self.picker.setMinimumContentsLength(12)
         self.picker.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         for lesson in self.lessons:
-            self.picker.addItem(f"{lesson.order}. {lesson.t('title', language)}", lesson.id)
+            # the picker shows the title up to its colon ("9. Optimizers"), so that it fits the
+            # column whole; the text below starts with the full title
+            short = lesson.t("title", language).split(":")[0].split("：")[0]
+            self.picker.addItem(f"{lesson.order}. {short}", lesson.id)
         self.picker.setCurrentIndex(-1)
         self.picker.view().setMinimumWidth(self.picker.view().sizeHintForColumn(0) + 24)
         self.picker.currentIndexChanged.connect(self._on_picker_currentIndexChanged)

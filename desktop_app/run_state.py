@@ -29,7 +29,8 @@ class RunState(QObject):
     historyReplaced = Signal(object)  # the RunHistory the views show now; None while a run is built
     runStarted = Signal()  # a fresh run (after a rebuild or reset) is ready
     runFinished = Signal(str)  # the run ended: completed, diverged or early_stopped
-    runFailed = Signal(str)  # the run could not be built, or the training process stopped
+    runFailed = Signal(str)  # the run could not be built, or a step raised: the engine's message
+    processEnded = Signal(str)  # the training process ended unexpectedly (killed, crashed): how
     statusChanged = Signal()  # playing, paused or stopped changed: the readout follows
     replayOpened = Signal(int, str)  # a saved session's steps and name: the timeline shows them
     replayStepShown = Signal()  # the replayed history moved to another step
@@ -48,11 +49,16 @@ class RunState(QObject):
         self._pending_live: dict[str, Any] = {}  # validated live values not sent yet
         self._queue: list[Config] | None = None  # compare queue: configurations still to run
         self._queue_size = 0
+        # why training stopped, until the next run starts: ("failed", the engine's message) or
+        # ("ended", how the process ended). The window shows it until then, with a restart.
+        self.problem: tuple[str, str] | None = None
+        self._was_playing = False  # whether it trained when it stopped: a restart plays on
 
         self.controller = TrainingController(self)
         self.controller.batchArrived.connect(self._on_controller_batchArrived)
         self.controller.runReplaced.connect(self._on_controller_runReplaced)
         self.controller.runFailed.connect(self._on_controller_runFailed)
+        self.controller.processEnded.connect(self._on_controller_processEnded)
         self.restart_timer = QTimer(self, singleShot=True, interval=RESTART_DEBOUNCE_MS)
         self.restart_timer.timeout.connect(self.start_run)
         self.live_timer = QTimer(self, singleShot=True, interval=LIVE_THROTTLE_MS)
@@ -107,6 +113,7 @@ class RunState(QObject):
     def start_run(self, playing: bool | None = None) -> None:
         """Build a fresh run of the current configuration (same seed: same data and weights)."""
         self.replay = None
+        self.problem = None
         self.restart_timer.stop()
         self.live_timer.stop()
         self._pending_live = {}  # the new run is built with them
@@ -128,6 +135,9 @@ class RunState(QObject):
         """Play or pause training (a replayed session plays on the window's timeline instead)."""
         self.cancel_compare()
         if self.replay is not None:
+            return
+        if self.problem is not None:  # Play after a crash: a fresh run of the same configuration
+            self.restart(playing=True)
             return
         if self.controller.playing:
             self.controller.pause()
@@ -155,6 +165,19 @@ class RunState(QObject):
         self.cancel_compare()
         self.start_run()
 
+    def restart(self, playing: bool | None = None) -> None:
+        """After the training process ended or a run failed: a fresh run of the same
+        configuration (a new process where the old one has gone), playing if it was. The run
+        recorded so far is pinned first, so that its curves and heatmap stay in view beside the
+        new one (File > Save session saves the current run: save before restarting to keep it
+        in a file)."""
+        if playing is None:
+            playing = self._was_playing
+        h = self.history
+        if h is not None and h.last_record is not None and self.replay is None:
+            self.pin()
+        self.start_run(playing=playing)
+
     def set_rate(self, steps_per_second: float) -> None:
         self.controller.set_rate(steps_per_second)
 
@@ -167,8 +190,21 @@ class RunState(QObject):
 
     def _on_controller_runFailed(self, message: str) -> None:
         self.cancel_compare()
+        self._was_playing = False
+        self.problem = ("failed", message)
         self.statusChanged.emit()
         self.runFailed.emit(message)
+
+    def _on_controller_processEnded(self, how: str, playing: bool) -> None:
+        """The training process is gone: what it recorded stays (the history, a session save);
+        the window says so until a restart."""
+        self.cancel_compare()
+        self._was_playing = playing
+        self.restart_timer.stop()
+        self.live_timer.stop()
+        self.problem = ("ended", how)
+        self.statusChanged.emit()
+        self.processEnded.emit(how)
 
     def _on_controller_batchArrived(self, batch: Batch) -> None:
         h = self.history
@@ -189,18 +225,21 @@ class RunState(QObject):
 
     # --- a saved session ---------------------------------------------------------------------
     def open_replay(self, session: Session, name: str) -> None:
-        """Show a saved run: no training; `show_replay_step` moves through it."""
+        """Show a saved run (engine.load_session has checked the whole file): no training;
+        `show_replay_step` moves through it. Everything it needs is built before any state
+        changes, so that a session that cannot be shown changes nothing (it raises)."""
         from engine import Metrics, make_data
 
-        self.cancel_compare()
-        self.controller.pause()
-        self.restart_timer.stop()
-        self.config = session.config
-        self.configReplaced.emit(session.config, [])
         info = RunInfo(
             -1, session.config, session.layer_names, session.layer_sizes, "replay", make_data(session.config),
             Metrics.from_summary(session.summary),
         )
+        self.cancel_compare()
+        self.controller.pause()
+        self.restart_timer.stop()
+        self.problem = None
+        self.config = session.config
+        self.configReplaced.emit(session.config, [])
         self.replay = (session, info)
         self.replayOpened.emit(len(session.records), name)
         self.show_replay_step(len(session.records))
@@ -210,8 +249,8 @@ class RunState(QObject):
             return
         session, info = self.replay
         h = self.history
-        if h is not None and h.info is info and step >= h.n:
-            h.append(session.records[h.n : step])  # playing forward: only the new steps
+        if h is not None and h.info is info and step >= h.appended:
+            h.append(session.records[h.appended : step])  # playing forward: only the new steps
         else:  # a new session, or back in time
             h = RunHistory(info)
             h.append(session.records[:step])

@@ -12,9 +12,11 @@ from qtpy.QtWidgets import (
     QApplication,
     QComboBox,
     QDockWidget,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -116,6 +118,7 @@ class MainWindow(QMainWindow):
         state.statusChanged.connect(self._update_readout)
         state.runFinished.connect(self._on_diagnosis_timer_timeout)
         state.runFailed.connect(self._on_state_runFailed)
+        state.processEnded.connect(self._on_state_processEnded)
         state.replayOpened.connect(self._on_state_replayOpened)
         state.replayStepShown.connect(self._on_state_replayStepShown)
         state.pinnedChanged.connect(self._show_pinned)
@@ -211,6 +214,7 @@ class MainWindow(QMainWindow):
         self.timeline = ReplayTimeline()
         self.timeline.hide()
         column.addWidget(self.timeline)
+        column.addWidget(self._build_problem_bar())
         column.addWidget(self.diagnosis)
         self.setCentralWidget(center)
         self.controls_dock = QDockWidget(self.tr("Controls"), self)
@@ -239,6 +243,27 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.lessons_dock, dock)
             self.insight_docks[name] = dock
         self.lessons_dock.raise_()
+
+    def _build_problem_bar(self) -> QWidget:
+        """Why training stopped (the process was killed, a run could not be built), what was
+        kept and what to do, with a restart: shown until the next run starts, never replaced by
+        the diagnosis."""
+        self.problem_bar = QWidget()
+        self.problem_bar.setObjectName("problemBar")
+        self.problem_bar.setStyleSheet("#problemBar { background: #fdecea; border: 1px solid #d9534f; border-radius: 3px; }")
+        row = QHBoxLayout(self.problem_bar)
+        row.setContentsMargins(6, 3, 6, 3)
+        self.problem_label = QLabel()
+        self.problem_label.setObjectName("problemLabel")
+        self.problem_label.setWordWrap(True)
+        self.restart_button = QPushButton(self.tr("Restart training"))
+        self.restart_button.setObjectName("restartButton")
+        self.restart_button.setToolTip(self.tr("A fresh run of the same configuration; the run so far stays pinned beside it"))
+        self.restart_button.clicked.connect(self._on_restart_button_clicked)
+        row.addWidget(self.problem_label, 1)
+        row.addWidget(self.restart_button)
+        self.problem_bar.hide()
+        return self.problem_bar
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -324,6 +349,12 @@ class MainWindow(QMainWindow):
     def reset(self) -> None:
         self.state.reset()
 
+    def restart(self) -> None:
+        self.state.restart()
+
+    def _on_restart_button_clicked(self) -> None:
+        self.state.restart()
+
     def _on_speed_currentIndexChanged(self, index: int) -> None:
         self.state.set_rate(self.speed.itemData(index))
 
@@ -349,6 +380,7 @@ class MainWindow(QMainWindow):
         self.heatmap.set_focus(layer)
 
     def _on_lessons_problemRequested(self, preset: str) -> None:
+        self.statusBar().clearMessage()  # the previous lesson's "changed ..." no longer applies
         self.state.apply_preset(preset, playing=True)
 
     def _on_lessons_fixRequested(self, preset: str, label: str) -> None:
@@ -373,6 +405,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("Overlaying all: run {0} of {1}").format(done, total))
 
     def _on_state_historyReplaced(self, history: RunHistory | None) -> None:
+        self._show_problem()
         if self.state.replay is None:
             self.timeline.hide()
         for view in (self.heatmap, self.curves, self.insight):
@@ -387,7 +420,35 @@ class MainWindow(QMainWindow):
         self._update_readout()
 
     def _on_state_runFailed(self, message: str) -> None:
-        self.diagnosis.show_findings([], self.tr("The network could not be built: {0}").format(message))
+        self._show_problem()
+
+    def _on_state_processEnded(self, how: str) -> None:
+        self._show_problem()
+
+    def _show_problem(self) -> None:
+        """The message that stays until the next run: what happened, what was kept, what to do."""
+        problem = self.state.problem
+        if problem is None:
+            self.problem_bar.hide()
+            return
+        kind, detail = problem
+        kept = self.state.history is not None and self.state.history.last_record is not None
+        if kind == "ended":
+            text = self.tr("The training process stopped unexpectedly ({0}); the system may have run out of memory.").format(detail)
+        elif kept:
+            text = self.tr("Training stopped with an error: {0}").format(detail)
+        else:
+            text = self.tr("The network could not be built: {0}").format(detail)
+        if kept:
+            text += " " + self.tr("The {0} steps recorded are kept: File > Save session keeps them in a file. "
+                                   "Restart training starts the same configuration again.").format(self.state.history.n)
+        else:
+            text += " " + self.tr("Restart training tries the same configuration again; a smaller network needs less memory.")
+        self.problem_label.setText(text)
+        self.problem_bar.show()
+        if self.state.history is None:
+            self.diagnosis.show_findings([], self.tr("Training stopped."))
+        self._update_readout()
 
     def _on_state_replayOpened(self, steps: int, name: str) -> None:
         self.timeline.set_steps(steps, name)
@@ -450,6 +511,8 @@ class MainWindow(QMainWindow):
 
     def _on_diagnosis_timer_timeout(self) -> None:
         h = self.state.history
+        if self.state.problem is not None and h is None:
+            return  # "Training stopped" stays
         if h is None or h.last_record is None:
             return
         best = None
@@ -462,7 +525,9 @@ class MainWindow(QMainWindow):
         playing = self.state.playing
         step = h.n if h else 0
         total = self.state.config.steps
-        if h is None:
+        if self.state.problem is not None:
+            status = self.tr("stopped")
+        elif h is None:
             status = self.tr("building")
         elif h.last_record is None:
             status = self.tr("ready")

@@ -20,7 +20,8 @@ POLL_MS = 15  # how often arrived batches are taken from the pipe
 class TrainingController(QObject):
     batchArrived = Signal(object)  # Batch, always of the current run
     runReplaced = Signal(object)  # RunInfo of the new run, once built
-    runFailed = Signal(str)
+    runFailed = Signal(str)  # the run could not be built, or a step raised: the engine's message
+    processEnded = Signal(str, bool)  # the training process ended by itself (killed, crashed): how; was it training
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -36,7 +37,10 @@ class TrainingController(QObject):
         """Build a fresh run of `config` (same seed: same data and weights)."""
         if playing is not None:
             self.playing = playing
-        if self.process is None or not self.process.alive:
+        if self.process is not None and not self.process.alive:
+            self.process.close(0.1)  # ended before the timer noticed: let it go
+            self.process = None
+        if self.process is None:
             self.process = TrainingProcess()
             self.process.send("rate", self.rate)
         self.generation += 1
@@ -45,9 +49,12 @@ class TrainingController(QObject):
         self.timer.start()
 
     def _on_timer_timeout(self) -> None:
-        if self.process is None:
+        process = self.process
+        if process is None:
             return
-        for message in self.process.receive():
+        how = process.ended()  # read first: whatever it sent before it ended is taken below
+        messages = process.receive(limit=1_000_000 if how is not None else 1000)
+        for message in messages:
             kind = message[0]
             if kind == "ready" and message[1].generation == self.generation:
                 self.info = message[1]
@@ -62,10 +69,14 @@ class TrainingController(QObject):
             elif kind == "failed" and message[1] == self.generation:
                 self.playing = False
                 self.runFailed.emit(message[2])
-        if not self.process.alive and self.info is not None:
-            self.info = None
-            self.playing = False
-            self.runFailed.emit("the training process stopped unexpectedly; press Reset to start again")
+        # noticed in every state (training, paused, idle, or building a run that never answered):
+        # what arrived before it ended is taken above, then the process is let go
+        if how is not None and process is self.process:
+            self.timer.stop()
+            playing = self.playing
+            self.process, self.info, self.playing = None, None, False
+            process.close(0.1)
+            self.processEnded.emit(how, playing)
 
     def play(self) -> None:
         self.playing = True

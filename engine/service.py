@@ -14,6 +14,8 @@ Messages from the child: ("ready", RunInfo), ("batch", Batch), ("failed", genera
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from engine.results import Metrics, StepRecord
 BATCH_SECONDS = 1 / 60  # longest a batch of steps is held back before it is sent
 IDLE_POLL = 0.05  # how long an idle child waits for a command at a time
 MAP_SECONDS = 0.25  # the prediction map (what the network has learned) refreshes at ~4 Hz
+QUIT_WAIT = 0.2  # how long closing waits for the child to quit by itself before ending it
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,11 @@ def serve(conn) -> None:
                 return
             kind = message[0]
             if kind == "quit":
+                # at once, without the interpreter's teardown (torch's takes about a second):
+                # nothing of the child's needs saving, and the window is waiting to close
+                conn.close()
+                if multiprocessing.parent_process() is not None:  # in the child process only
+                    os._exit(0)
                 return
             if kind == "start":
                 _, generation, config, playing = message
@@ -179,16 +187,46 @@ class TrainingProcess:
         return self.process.is_alive()
 
     def close(self, timeout: float = 1.0) -> bool:
-        """Ask the child to quit; end it if it does not within `timeout` (it may be mid-step of
-        a very large net). True when it quit by itself."""
+        """End the child within about `timeout` seconds, whatever its state: ask it to quit,
+        wait a little (QUIT_WAIT), then end it (SIGCONT first, so that a stopped child can take
+        the signal; SIGKILL where SIGTERM was not enough). True when it quit by itself."""
+        process = self.process
         self.send("quit")
-        self.process.join(timeout)
-        clean = not self.process.is_alive()
+        process.join(min(QUIT_WAIT, timeout))
+        clean = not process.is_alive()
         if not clean:
-            self.process.terminate()
-            self.process.join(5)
+            _resume(process.pid)
+            process.terminate()
+            process.join(max(0.05, (timeout - QUIT_WAIT) / 2))
+            if process.is_alive():
+                process.kill()  # SIGKILL: ends even a stopped process
+                process.join(max(0.05, (timeout - QUIT_WAIT) / 2))
         self.conn.close()
         return clean
+
+    def ended(self) -> str | None:
+        """None while the child runs; once it has ended, how, in a few words ("killed by signal 9
+        (SIGKILL)", "exited with code 1")."""
+        code = self.process.exitcode
+        if code is None:
+            return None
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = "?"
+            return f"killed by signal {-code} ({name})"
+        return f"exited with code {code}"
+
+
+def _resume(pid: int | None) -> None:
+    """SIGCONT a child that may have been stopped (SIGSTOP, a debugger): a stopped process does
+    not act on SIGTERM."""
+    if pid is not None and hasattr(signal, "SIGCONT"):
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except OSError:
+            pass
 
 
 def _job(conn, kind: str, configs: list[Config], folds: int) -> None:

@@ -8,7 +8,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from qtpy.QtCore import Qt
-from qtpy.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_app.history import RunHistory
 from desktop_app.style import (
@@ -18,6 +18,7 @@ from desktop_app.style import (
     TRAIN_COLOR,
     VAL_COLOR,
     IntegerAxis,
+    ReadoutWidget,
     cache_axes,
     without_context_menus,
 )
@@ -59,10 +60,7 @@ class ErrorCurvesView(QWidget):
         self.diverged_line = {k: self._vline(p, DIVERGED_COLOR, Qt.PenStyle.SolidLine) for k, p in self.plots.items()}
         self.log_y = QCheckBox(self.tr("log scale"))
         self.log_y.toggled.connect(self._on_log_y_toggled)
-        self.readout = QLabel(" ")
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        # its text changes on every evaluation: it must not resize (and re-lay-out) the view
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.readout = ReadoutWidget()  # its text changes on every evaluation: no re-layout
         # the pinned runs' key: one entry per run, wrapped when there are many
         self.pinned_legend = QLabel()
         self.pinned_legend.setObjectName("pinnedLegend")

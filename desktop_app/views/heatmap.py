@@ -114,7 +114,7 @@ class GradientHeatmapView(QWidget):
         self.canvas = pg.GraphicsLayoutWidget()
         self.plot = self.canvas.addPlot(row=0, col=0, axisItems={"bottom": IntegerAxis("bottom")})
         self.plot.setLabel("bottom", self.tr("training step"))
-        self.plot.setLabel("left", self.tr("layer (input at the bottom)"))
+        self.plot.setLabel("left", self.tr("layer (1 = input)"))
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
@@ -175,11 +175,11 @@ class GradientHeatmapView(QWidget):
 
     def _unit(self) -> str:
         if self.relative:
-            return self.tr("log10 of layer ÷ output layer")
+            return self.tr("log10 (÷ output layer)")
         return self.tr("log10 RMS ∂L/∂s") if self.signal_mode else self.tr("log10 ‖∇W‖")
 
     def _profile_unit(self) -> str:
-        return self.tr("log10 ÷ output") if self.relative else self.tr("now (log10)")
+        return self.tr("÷ output (log10)") if self.relative else self.tr("now (log10)")
 
     @property
     def levels(self) -> tuple[float, float]:
@@ -265,21 +265,24 @@ class GradientHeatmapView(QWidget):
             return
         self._painted = state
         data = h.signal_log10 if self.signal_mode else h.grad_log10
-        n = min(h.n, h.capacity)
+        # the last WINDOW_STEPS columns: always at full resolution (desktop_app.history), one
+        # column per step, steps s0 .. s0 + shown - 1
+        n = h.n_cols
         first = max(0, n - WINDOW_STEPS)
         block = data[:, first:n]
+        s0 = int(h.col_steps[first]) - 1  # steps before the first one shown
         if self.relative:
             block = relative_to_output(block)
         self.image.setImage(to_indices(block, self.levels), autoLevels=False, levels=(0, 255))
-        self.image.setRect(QRectF(first + 0.5, 0.5, n - first, h.n_layers))
+        self.image.setRect(QRectF(s0 + 0.5, 0.5, n - first, h.n_layers))
         # the axis spans the steps run so far, like an oscilloscope filling up, then scrolls
-        self.plot.setXRange(first + 0.5, n + 0.5, padding=0)
+        self.plot.setXRange(s0 + 0.5, s0 + n - first + 0.5, padding=0)
         record = h.last_record
         diverged = record is not None and record.status.value == "diverged"
         # the profile: the latest step whose every layer is finite (the step that diverged
         # through its loss alone still has finite gradients to show)
         column = last_shown_column(block, n - 1 - first)
-        self.shown_step = None if column is None else first + column + 1
+        self.shown_step = None if column is None else s0 + column + 1
         self._set_profile(block[:, column] if column is not None else np.full(h.n_layers, np.nan))
         self._set_theory_line(block[:, column] if column is not None else None)
         if diverged:

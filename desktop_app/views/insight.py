@@ -35,6 +35,10 @@ def _plot(title_left: str, title_bottom: str, log_y: bool = False, steps: bool =
     if log_y:
         plot.setLogMode(y=True)
     plot.showGrid(x=True, y=True, alpha=0.25)
+    # a long run's curves have thousands of points: drawn at about one per pixel column, the
+    # extremes kept (pyqtgraph's 'peak' mode), or every paint of a shown page costs ~100 ms
+    plot.setClipToView(True)
+    plot.setDownsampling(auto=True, mode="peak")
     plot.setLabel("left", title_left)
     plot.setLabel("bottom", title_bottom)
     plot.getAxis("left").enableAutoSIPrefix(False)
@@ -133,7 +137,8 @@ class InsightView(QObject):
         self.ratio_widget, self.ratio_plot = _plot(self.tr("‖ΔW‖ / ‖W‖"), self.tr("training step"), log_y=True)
         band = pg.LinearRegionItem(values=np.log10(GUIDE), orientation="horizontal", movable=False, brush=(44, 160, 44, 40), pen=pg.mkPen(None))
         self.ratio_plot.addItem(band, ignoreBounds=True)
-        self.ratio_curves: list[pg.PlotDataItem] = []
+        self.ratio_curves: list[pg.PlotDataItem] = []  # one per layer of the run shown
+        self._ratio_pool: list[pg.PlotDataItem] = []  # every curve made so far, reused from run to run
         ratio_note = QLabel(self.tr("One line per layer (darker toward the output), focused layer thick, measured every evaluation. The green band (10⁻⁴ to 10⁻²) is where updates are usually healthy: far below, a layer hardly learns; far above, the step is too large."))
         ratio_note.setWordWrap(True)
         _column(updates, (self.ratio_widget, 1), (ratio_note, 0))
@@ -142,10 +147,8 @@ class InsightView(QObject):
         # --- clipping
         clip = QWidget()
         self.clip_widget, self.clip_plot = _plot(self.tr("global gradient norm"), self.tr("training step"), log_y=True)
-        self.clip_plot.setClipToView(True)  # one point per step: a long run has very many
-        self.clip_plot.setDownsampling(auto=True, mode="peak")
         self.before_curve = self.clip_plot.plot([], [], pen=pg.mkPen("#7f7f7f", width=1))
-        self.after_curve = self.clip_plot.plot([], [], pen=pg.mkPen("#2ca02c", width=1.5))
+        self.after_curve = self.clip_plot.plot([], [], pen=pg.mkPen("#2ca02c", width=1))  # a wider pen over a dense zigzag of ten thousand steps took ~150 ms a paint
         self.threshold = pg.InfiniteLine(angle=0, pen=pg.mkPen("#d62728", style=Qt.PenStyle.DashLine))
         self.clip_plot.addItem(self.threshold, ignoreBounds=True)
         self.clip_label = QLabel()
@@ -170,14 +173,14 @@ class InsightView(QObject):
         self._map_extent = None
         self.train_points.clear()
         self.val_points.clear()
+        # one curve per layer, reused from run to run and made when the page is first drawn:
+        # making a hundred plot items took ~120 ms of a deep net's rebuild on the GUI thread
+        n = history.n_layers if history is not None else 0
         for curve in self.ratio_curves:
-            self.ratio_plot.removeItem(curve)
+            curve.setData([], [])
         self.ratio_curves = []
         if history is not None:
-            self.layer = min(self.layer, history.n_layers)
-            for layer in range(history.n_layers):
-                shade = int(200 - 160 * layer / max(1, history.n_layers - 1))
-                self.ratio_curves.append(self.ratio_plot.plot([], [], pen=pg.mkPen((shade, shade, 255 - shade // 2), width=1)))
+            self.layer = min(self.layer, n)
         self.refresh(force=True)
 
     def set_layer(self, layer: int) -> None:
@@ -313,6 +316,17 @@ class InsightView(QObject):
         self.health_note.setText(self.tr("Bars: each hidden layer at step {0}. Measured on the training batch every {1} steps.").format(int(h.eval_series("step")[-1]), h.info.config.eval_every))
 
     def _ratios(self, h: RunHistory) -> None:
+        n = h.n_layers
+        if len(self.ratio_curves) != n:
+            while len(self._ratio_pool) < n:
+                self._ratio_pool.append(self.ratio_plot.plot([], []))
+            for layer, curve in enumerate(self._ratio_pool):
+                curve.setData([], [])
+                curve.setVisible(layer < n)
+                if layer < n:
+                    shade = int(200 - 160 * layer / max(1, n - 1))
+                    curve.setPen(pg.mkPen((shade, shade, 255 - shade // 2), width=1))
+            self.ratio_curves = self._ratio_pool[:n]
         steps = h.eval_series("step")
         ratios = h.layer_series["update_ratio"][: h.n_evals]
         for layer, curve in enumerate(self.ratio_curves):
@@ -322,8 +336,8 @@ class InsightView(QObject):
             curve.setPen(pg.mkPen(curve.opts["pen"].color(), width=3 if layer + 1 == self.layer else 1))
 
     def _clipping(self, h: RunHistory) -> None:
-        n = min(h.n, h.capacity)
-        steps = np.arange(1, n + 1)
+        n = h.n_cols  # the recent steps, and (min, max) pairs of older ones in a long run
+        steps = h.col_steps[:n]
         before, after = h.total_norm[:n], h.clipped_norm[:n]
         ok = np.isfinite(before) & (before > 0)
         self.before_curve.setData(steps[ok], before[ok])
@@ -332,7 +346,7 @@ class InsightView(QObject):
         if threshold > 0:
             self.threshold.setValue(np.log10(threshold))
             self.threshold.show()
-            self.clip_label.setText(self.tr("Grey: global gradient norm before clipping; green: after. Red: the threshold {0}; {1} of {2} steps were clipped.").format(f"{threshold:g}", h.clipped_steps, n))
+            self.clip_label.setText(self.tr("Grey: global gradient norm before clipping; green: after. Red: the threshold {0}; {1} of {2} steps were clipped.").format(f"{threshold:g}", h.clipped_steps, h.appended))
         else:
             self.threshold.hide()
             self.clip_label.setText(self.tr("Grey: global gradient norm before clipping; green: after. Set Gradient clipping to see the threshold."))

@@ -340,11 +340,6 @@
         <translation>训练步</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="65" />
-        <source>layer (input at the bottom)</source>
-        <translation>层（输入层在底部）</translation>
-    </message>
-    <message>
         <location filename="../../desktop_app/views/heatmap.py" line="82" />
         <source>now (log10)</source>
         <translation>当前（log10）</translation>
@@ -406,16 +401,6 @@
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" />
-        <source>log10 of layer ÷ output layer</source>
-        <translation>该层 ÷ 输出层 的 log10</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/views/heatmap.py" />
-        <source>log10 ÷ output</source>
-        <translation>log10（÷ 输出层）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop_app/views/heatmap.py" />
         <source>Step {0} is not finite (red dashed line), and no step before it is.</source>
         <translation>第 {0} 步出现非有限值（红色虚线），且此前没有任何一步全为有限值。</translation>
     </message>
@@ -433,6 +418,21 @@
         <location filename="../../desktop_app/views/heatmap.py" />
         <source>; ÷ output layer = {0}</source>
         <translation>；÷ 输出层 = {0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>layer (1 = input)</source>
+        <translation>层（1 = 输入层）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>log10 (÷ output layer)</source>
+        <translation>log10（÷ 输出层）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>÷ output (log10)</source>
+        <translation>÷ 输出层（log10）</translation>
     </message>
 </context>
 <context>
@@ -1018,6 +1018,51 @@ Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training de
         <location filename="../../desktop_app/window.py" />
         <source>{0} runs pinned (dashed curves, named below the plot); the heatmap on the right is the last one: {1}</source>
         <translation>已固定 {0} 次训练（虚线曲线，名称见图下方）；右侧热图是最后一次：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>Restart training</source>
+        <translation>重新开始训练</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>A fresh run of the same configuration; the run so far stays pinned beside it</source>
+        <translation>用相同配置重新训练；到目前为止的运行会固定在旁边</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>The training process stopped unexpectedly ({0}); the system may have run out of memory.</source>
+        <translation>训练进程意外停止（{0}）；系统可能内存不足。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>Training stopped with an error: {0}</source>
+        <translation>训练因错误而停止：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>The {0} steps recorded are kept: File &gt; Save session keeps them in a file. Restart training starts the same configuration again.</source>
+        <translation>已记录的 {0} 步已保留：“文件 &gt; 保存会话”可将其存入文件。“重新开始训练”会以相同配置重新开始。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>Restart training tries the same configuration again; a smaller network needs less memory.</source>
+        <translation>“重新开始训练”会再次尝试相同配置；较小的网络需要的内存更少。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>Training stopped.</source>
+        <translation>训练已停止。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>Could not open {0}: {1}</source>
+        <translation>无法打开 {0}：{1}</translation>
     </message>
 </context>
 <context>

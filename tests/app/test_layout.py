@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from qtpy.QtWidgets import QAbstractButton, QApplication, QLabel, QTabBar, QWidget
 
+from desktop_app.style import ReadoutWidget
+
 SIZES = [(1280, 720), (1366, 768), (1920, 1080)]
 
 
@@ -17,7 +19,7 @@ def cut_off(window) -> list[str]:
             continue
         if isinstance(widget, QLabel) and not widget.wordWrap() and widget.text().strip():
             text = widget.text()
-        elif isinstance(widget, QAbstractButton) and widget.text().strip():
+        elif isinstance(widget, (QAbstractButton, ReadoutWidget)) and widget.text().strip():
             text = widget.text()
         else:
             continue

@@ -127,7 +127,7 @@ def test_relative_mode_tells_small_everywhere_from_a_vanishing_share(qtbot):
             view.relative_button.setChecked(True)
         assert mirror.relative and mirror.relative_button.isChecked()
         assert view.colorbar.levels() == RELATIVE_LEVELS
-        assert view.colorbar.getAxis("left").labelText == "log10 of layer ÷ output layer"
+        assert view.colorbar.getAxis("left").labelText == "log10 (÷ output layer)"
         n = h.n
         rel = relative_to_output(h.grad_log10[:, :n])
         assert np.array_equal(view.image.image, to_indices(rel, RELATIVE_LEVELS))

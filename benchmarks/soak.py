@@ -1,0 +1,144 @@
+"""A soak test of the window: continuous training, every view shown, for a long time.
+
+Prints, every `--every` seconds, the resident memory (RSS) of the window's process and of its
+training process, the event-loop latency (a 10 ms timer's lateness) over that interval, and
+whether the views still moved (the heatmap's last step, the curves' last evaluation); at the end
+the RSS growth after the first minute and the p99 over the whole run. Targets: RSS of both
+processes flat within 50 MB after the first minute, views updating, event-loop p99 <= 25 ms.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/soak.py                # 60 s
+    QT_QPA_PLATFORM=offscreen python benchmarks/soak.py --minutes 60 --busy
+
+--busy trains a second network in another process beside the window (a machine that is doing
+something else too). Linux only (RSS from /proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+# benchmarks/engine.py would shadow the engine package: keep this folder off the import path
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+from qtpy.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa: E402
+from qtpy.QtWidgets import QApplication  # noqa: E402
+
+from desktop_app.style import configure_pyqtgraph  # noqa: E402
+from engine.config import Config  # noqa: E402
+
+
+def rss_mb(pid: int | None) -> float:
+    if pid is None:
+        return float("nan")
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def run_for(seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long to train (default 60)")
+    parser.add_argument("--minutes", type=float, help="how long to train, in minutes (the target: 60)")
+    parser.add_argument("--every", type=float, default=10.0, help="seconds between two readings (default 10)")
+    parser.add_argument("--busy", action="store_true", help="train a second network in another process beside the window")
+    parser.add_argument("--depth", type=int, default=6)
+    parser.add_argument("--width", type=int, default=8)
+    parser.add_argument("--eval-every", type=int, default=10)
+    args = parser.parse_args()
+    seconds = args.minutes * 60 if args.minutes else args.seconds
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_pyqtgraph()
+    from desktop_app.window import MainWindow
+    from engine.service import TrainingProcess
+
+    config = Config(depth=args.depth, width=args.width, batch_size=10, eval_every=args.eval_every, steps=10_000_000)
+    w = MainWindow(config, settings=QSettings(os.devnull, QSettings.Format.IniFormat))
+    w.setProperty("quiet", True)
+    w.resize(1440, 900)
+    w.show()
+    for dock in w.insight_docks.values():  # every view on screen at once, not behind a tab
+        dock.setFloating(True)
+        dock.resize(420, 320)
+        dock.show()
+    end = time.perf_counter() + 60
+    while w.history is None:
+        if time.perf_counter() > end:
+            raise TimeoutError("no run was built")
+        app.processEvents()
+        time.sleep(0.001)
+    busy = None
+    if args.busy:
+        busy = TrainingProcess()
+        busy.send("start", 1, config.replace(depth=20, width=64), True)
+        drain = QTimer(interval=100, timeout=lambda: busy.receive(1_000_000))
+        drain.start()
+
+    lateness: list[float] = []
+    clock = QElapsedTimer()
+
+    def tick() -> None:
+        if clock.isValid():
+            lateness.append(max(0.0, clock.nsecsElapsed() / 1e6 - 10.0))
+        clock.restart()
+
+    probe = QTimer(interval=10, timeout=tick)
+    w.play()
+    probe.start()
+    print(f"soak: {seconds:.0f} s, depth {args.depth} width {args.width} eval_every {args.eval_every}, every view shown"
+          f"{', a second training process beside it' if busy else ''}")
+    print(" time  step       window RSS  training RSS  p99 (interval)  heatmap step  curves step  clipping step")
+    readings = []
+    start = time.perf_counter()
+    moved = True
+    last = (0, 0, 0)
+    while (elapsed := time.perf_counter() - start) < seconds:
+        lateness.clear()
+        run_for(min(args.every, seconds - elapsed))
+        h = w.history
+        child = w.controller.process.process.pid if w.controller.process else None
+        shown = (
+            w.heatmap.shown_step or 0,
+            int(w.curves.curves[("error", "val")].getData()[0][-1]),
+            int(w.insight.before_curve.getData()[0][-1]) if w.insight.before_curve.getData()[0] is not None else 0,
+        )
+        moved = moved and all(a > b for a, b in zip(shown, last))
+        last = shown
+        p99 = float(np.percentile(lateness, 99)) if lateness else float("nan")
+        reading = (time.perf_counter() - start, h.n, rss_mb(os.getpid()), rss_mb(child), p99, *shown)
+        readings.append(reading)
+        print("{:5.0f}  {:>9,}  {:8.0f} MB  {:9.0f} MB  {:10.1f} ms  {:>12,}  {:>11,}  {:>13,}".format(*reading), flush=True)
+    probe.stop()
+    after = [r for r in readings if r[0] >= 60] or readings[-1:]
+    window = [r[2] for r in after]
+    child = [r[3] for r in after]
+    p99s = [r[4] for r in readings]
+    print(f"RSS after the first minute: window {min(window):.0f}–{max(window):.0f} MB (spread {max(window) - min(window):.0f}), "
+          f"training {min(child):.0f}–{max(child):.0f} MB (spread {max(child) - min(child):.0f}); target spread <= 50 MB")
+    print(f"event-loop p99 per interval: worst {max(p99s):.1f} ms, median {float(np.median(p99s)):.1f} ms (target <= 25 ms)")
+    print(f"views kept updating: {'yes' if moved else 'NO'}; {readings[-1][1]:,} steps")
+    t = time.perf_counter()
+    w.close()
+    print(f"close: {1000 * (time.perf_counter() - t):.0f} ms")
+    if busy is not None:
+        busy.close()
+
+
+if __name__ == "__main__":
+    main()
