@@ -108,3 +108,19 @@ class ReadoutWidget(QWidget):
         painter = QPainter(self)
         painter.translate(0, max(0, (self.height() - self._doc.size().height()) / 2))
         self._doc.drawContents(painter)
+
+
+def axis_end(n: int, total: int) -> int:
+    """Where a step axis that fills up like an oscilloscope ends once n steps have run: the next
+    of 1, 2, 5, 10, 20, 50, ... at or above n, but never past the run's `total` steps. The axis
+    moves a few times a decade rather than on every frame (each move repaints the whole plot)."""
+    n = max(int(n), 1)
+    if n >= total:
+        return n
+    nice = 1
+    while nice < n:
+        for factor in (2, 5 / 2, 2):  # 1 -> 2 -> 5 -> 10
+            nice = round(nice * factor)
+            if nice >= n:
+                break
+    return min(nice, total)

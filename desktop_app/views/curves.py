@@ -19,6 +19,7 @@ from desktop_app.style import (
     VAL_COLOR,
     IntegerAxis,
     ReadoutWidget,
+    axis_end,
     cache_axes,
     without_context_menus,
 )
@@ -33,6 +34,7 @@ class ErrorCurvesView(QWidget):
         super().__init__(parent)
         self.history: RunHistory | None = None
         self._painted = -1
+        self._steps_end = -1  # where the step axis ends now (style.axis_end)
         self.pinned: list[RunHistory] = []
         self.pinned_curves: list[dict[tuple[str, str], pg.PlotDataItem]] = []  # per pinned run
         self._pinned_painted: list[int] = []  # evaluations drawn, per pinned run
@@ -92,6 +94,7 @@ class ErrorCurvesView(QWidget):
     def set_history(self, history: RunHistory | None) -> None:
         self.history = history
         self._painted = -1
+        self._steps_end = -1
         self._tops = {}
         for line in (*self.best_line.values(), *self.diverged_line.values()):
             line.hide()
@@ -147,8 +150,15 @@ class ErrorCurvesView(QWidget):
             self._painted = -1  # the error axis makes room for them
 
     def _fit_steps(self) -> None:
-        """The step axis spans the steps run so far (as the heatmap's), and the pinned runs'."""
-        right = max([self.history.n if self.history is not None else 0, *(h.n for h in self.pinned), 2])
+        """The step axis spans the steps run so far (as the heatmap's), and the pinned runs',
+        growing a few times a decade (style.axis_end) rather than on every frame."""
+        runs = [h for h in (self.history, *self.pinned) if h is not None]
+        n = max([h.n for h in runs] + [2])
+        total = max([h.info.config.steps for h in runs] + [n])
+        right = axis_end(n, total)
+        if right == self._steps_end:
+            return
+        self._steps_end = right
         for plot in self.plots.values():
             plot.setXRange(0, right, padding=0.01)
 

@@ -10,7 +10,7 @@ from qtpy.QtCore import QPointF, QRectF, Signal
 from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QSizePolicy, QVBoxLayout, QWidget  # noqa: I001
 
 from desktop_app.history import RunHistory
-from desktop_app.style import DIVERGED_COLOR, IntegerAxis, cache_axes, superscript, without_context_menus
+from desktop_app.style import DIVERGED_COLOR, IntegerAxis, axis_end, cache_axes, superscript, without_context_menus
 from engine import LOG10_SCALE, predicted_log10_signal_profile
 
 LEVELS = LOG10_SCALE  # fixed, as in sweep.png
@@ -63,6 +63,7 @@ class GradientHeatmapView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.history: RunHistory | None = None
+        self._span: tuple[float, float] | None = None  # the step axis's range now
         self.signal_mode = False
         self.relative = False
         self._painted: tuple = (-1, None, None)
@@ -234,6 +235,7 @@ class GradientHeatmapView(QWidget):
             for axis in (self.plot.getAxis("left"), self.profile.getAxis("left")):
                 axis.setTicks([ticks])
             self.plot.setXRange(0.5, 1.5, padding=0)  # grows with the steps run (refresh)
+        self._span = None  # the step axis's range now
         self.image.clear()
         self.bars.setOpts(x0=[], y=[], width=[], height=0.8)
         self.profile_line.setData([], [])
@@ -275,8 +277,15 @@ class GradientHeatmapView(QWidget):
             block = relative_to_output(block)
         self.image.setImage(to_indices(block, self.levels), autoLevels=False, levels=(0, 255))
         self.image.setRect(QRectF(s0 + 0.5, 0.5, n - first, h.n_layers))
-        # the axis spans the steps run so far, like an oscilloscope filling up, then scrolls
-        self.plot.setXRange(s0 + 0.5, s0 + n - first + 0.5, padding=0)
+        # the axis spans the steps run so far, like an oscilloscope filling up (a few jumps a
+        # decade: moving it repaints the whole plot), then scrolls
+        if first == 0:
+            span = (0.5, axis_end(n, max(h.info.config.steps, n)) + 0.5)
+        else:
+            span = (s0 + 0.5, s0 + n - first + 0.5)
+        if span != self._span:
+            self._span = span
+            self.plot.setXRange(*span, padding=0)
         record = h.last_record
         diverged = record is not None and record.status.value == "diverged"
         # the profile: the latest step whose every layer is finite (the step that diverged

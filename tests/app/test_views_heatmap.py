@@ -86,7 +86,9 @@ def test_a_run_diverging_at_step_3_is_visible(qtbot):
     assert record.status.value == "diverged" and h.n <= 5, "the setting meant to diverge at once"
     view = shown_view(qtbot, h)
     lo, hi = view.plot.vb.viewRange()[0]
-    assert (lo, hi) == pytest.approx((0.5, h.n + 0.5)), "the axis spans the steps run, not the configured 1500"
+    # the axis spans the steps run (to the next 1-2-5 step, so that it moves a few times a decade),
+    # not the configured 1500: the run's columns fill at least 40% of it
+    assert lo == pytest.approx(0.5) and h.n + 0.5 <= hi <= 2.5 * h.n + 0.5, "the axis spans the steps run, not the configured 1500"
     assert view.image.image.shape == (21, h.n)
     assert view.diverged_line.isVisible() and view.diverged_line.value() == record.step
     # the profile shows the last finite step, in colour, not a black profile of the diverged one
@@ -105,7 +107,8 @@ def test_the_axis_grows_with_the_run_then_scrolls(qtbot, monkeypatch):
     info, records = records_of(SMALL.replace(steps=60))
     h = RunHistory(info)
     view = shown_view(qtbot, h)
-    for end, expected in ((1, (0.5, 1.5)), (7, (0.5, 7.5)), (30, (0.5, 30.5)), (45, (15.5, 45.5)), (60, (30.5, 60.5))):
+    # it fills like an oscilloscope (to the next 1, 2, 5, 10, ... step), then scrolls by the window
+    for end, expected in ((1, (0.5, 1.5)), (7, (0.5, 10.5)), (30, (0.5, 50.5)), (45, (15.5, 45.5)), (60, (30.5, 60.5))):
         h.append(records[len(h.records) : end])
         view.refresh()
         assert view.plot.vb.viewRange()[0] == pytest.approx(expected)
@@ -167,3 +170,14 @@ def test_a_run_whose_loss_diverges_first_shows_that_steps_gradients(qtbot):
     view = shown_view(qtbot, h)
     assert view.shown_step == record.step and view.diverged_line.isVisible()
     assert "loss" in view.profile_note.text() and not view.profile_note.isHidden()
+
+
+def test_the_step_axis_moves_a_few_times_a_decade():
+    """Moving the axis repaints the whole plot: it grows to the next 1, 2, 5, 10, ... and never
+    past the run's steps, so a fast run does not repaint every frame."""
+    from desktop_app.style import axis_end
+
+    ends = {axis_end(n, 2000) for n in range(1, 2001)}
+    assert ends == {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000}
+    assert all(axis_end(n, 1500) <= 1500 and axis_end(n, 1500) >= n for n in range(1, 1501))
+    assert axis_end(2500, 2000) == 2500  # past the configured steps (a live run): the steps run
