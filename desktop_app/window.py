@@ -208,8 +208,8 @@ class MainWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
         split.addWidget(self.curves)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 5)  # the heatmap and the boundary are the pictures that teach
+        split.setStretchFactor(1, 3)
         column.addWidget(split, 1)
         self.timeline = ReplayTimeline()
         self.timeline.hide()
@@ -478,9 +478,14 @@ class MainWindow(QMainWindow):
         if self.reference_heatmap.history is not ref:
             self.reference_heatmap.set_history(ref)
         self.reference_heatmap.refresh()
-        self.reference_heatmap.show()
+        # the run on screen pinned: its heatmap beside itself would only repeat it
+        self.reference_heatmap.setVisible(ref is not state.history)
         diff = ref.info.config.diff(state.config)
-        if len(state.pinned) > 1:
+        if ref is state.history and len(state.pinned) == 1:
+            text = self.tr("This run is pinned: change a setting, and its heatmap shows beside the new run's, its curves dashed.")
+        elif ref is state.history:
+            text = self.tr("{0} runs pinned (dashed curves, named below the plot).").format(len(state.pinned))
+        elif len(state.pinned) > 1:
             text = self.tr("{0} runs pinned (dashed curves, named below the plot); the heatmap on the right is the last one: {1}").format(
                 len(state.pinned), labels[-1]
             )
@@ -497,7 +502,7 @@ class MainWindow(QMainWindow):
         self.heatmap.refresh()
         self.curves.refresh()  # the pinned runs' curves too
         if self.state.reference is not None and self.state.reference is self.state.history:  # pinned, still training
-            self.reference_heatmap.refresh()
+            self.reference_heatmap.refresh()  # (hidden while it is the run on screen)
         shown = {name for name, dock in self.insight_docks.items() if dock.isVisible() and not dock.visibleRegion().isEmpty()}
         if self.learned_page.isVisible():
             shown.add("learned")
@@ -587,7 +592,7 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
         else:  # the side columns as narrow as they read well: the plots take the rest
-            self.resizeDocks([self.controls_dock, self.lessons_dock], [320, 300], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.controls_dock, self.lessons_dock], [300, 260], Qt.Orientation.Horizontal)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.paint_timer.stop()

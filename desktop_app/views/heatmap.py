@@ -200,8 +200,8 @@ class GradientHeatmapView(QWidget):
     def _update_theory_note(self) -> None:
         if not self.signal_mode:
             self.theory_note.setText(
-                self.tr("A weight gradient is the back-propagated signal times the layer's input (Glorot & Bengio 2010): "
-                        "it can stay level while the signal vanishes. Switch to the signal view to see that, and the theory.")
+                self.tr("‖∇W‖ = the signal ∂L/∂s × the layer's input, so the two can differ (Glorot & Bengio 2010): "
+                        "the signal view shows the signal, and the theory.")
             )
         elif self.chi is None:
             self.theory_note.setText(self.tr("Mean-field theory does not apply here (batch norm, skip connections, zero weights or one hidden layer)."))

@@ -355,11 +355,6 @@
         <translation>log10 ‖∇W‖</translation>
     </message>
     <message>
-        <location filename="../../desktop_app/views/heatmap.py" line="127" />
-        <source>A weight gradient is the back-propagated signal times the layer's input (Glorot &amp; Bengio 2010): it can stay level while the signal vanishes. Switch to the signal view to see that, and the theory.</source>
-        <translation>权重梯度等于反向传播信号乘以该层的输入（Glorot &amp; Bengio 2010）：信号消失时，权重梯度仍可能保持平稳。切换到信号视图即可看到这一点以及理论预测。</translation>
-    </message>
-    <message>
         <location filename="../../desktop_app/views/heatmap.py" line="131" />
         <source>Mean-field theory does not apply here (batch norm, skip connections, zero weights or one hidden layer).</source>
         <translation>平均场理论在此不适用（批标准化、残差连接、全零权重或只有一个隐藏层）。</translation>
@@ -433,6 +428,11 @@
         <location filename="../../desktop_app/views/heatmap.py" />
         <source>÷ output (log10)</source>
         <translation>÷ 输出层（log10）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source>‖∇W‖ = the signal ∂L/∂s × the layer's input, so the two can differ (Glorot &amp; Bengio 2010): the signal view shows the signal, and the theory.</source>
+        <translation>‖∇W‖ = 信号 ∂L/∂s × 该层的输入，因此两者可能不同（Glorot &amp; Bengio 2010）：信号视图显示信号本身以及理论预测。</translation>
     </message>
 </context>
 <context>
@@ -1063,6 +1063,16 @@ Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training de
         <location filename="../../desktop_app/window.py" />
         <source>Could not open {0}: {1}</source>
         <translation>无法打开 {0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>This run is pinned: change a setting, and its heatmap shows beside the new run's, its curves dashed.</source>
+        <translation>本次训练已固定：改变一个设置后，它的热图会显示在新训练的旁边，曲线显示为虚线。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>{0} runs pinned (dashed curves, named below the plot).</source>
+        <translation>已固定 {0} 次训练（虚线曲线，名称见图下方）。</translation>
     </message>
 </context>
 <context>

@@ -68,6 +68,8 @@ def test_with_pinned_runs_the_window_still_fits_1280x720(make_window, qtbot):
     w.step_once()
     qtbot.waitUntil(lambda: w.history.n >= 1, timeout=20000)
     w.teaching.pin()
+    w.reset()  # a new run: the pinned one's heatmap shows beside it
+    qtbot.waitUntil(lambda: w.history is not None and w.history.n == 0, timeout=20000)
     QApplication.processEvents()
     w._on_paint_timer_timeout()
     QApplication.processEvents()

@@ -14,9 +14,11 @@ def test_pin_a_run_and_compare_the_next(make_window, qtbot):
     w.pause()
     w.teaching.pin()
     pinned = w.history
-    assert w.reference_heatmap.isVisible()
+    # the run on screen is the pinned one: no copy of its heatmap beside itself yet
+    assert not w.reference_heatmap.isVisible() and "This run is pinned" in w.reference_label.text()
     w.controls.bindings["depth"].widget.setValue(6)
     qtbot.waitUntil(lambda: w.history is not pinned and w.history is not None, timeout=10000)
+    assert w.reference_heatmap.isVisible()
     assert "depth 4 → 6" in w.reference_label.text()
     x, _ = w.curves.pinned_curves[0][("error", "val")].getData()
     assert len(x) == pinned.n_evals
