@@ -109,18 +109,20 @@ class DiagnosisView(QWidget):
             return self.tr("{0} of hidden activations sit in the flat part of the activation (layer {1}: {2}).").format(
                 _percent(p["share"]), p["layer"], _percent(p["layer_share"])
             )
+        # an error rate reads as the lessons write it, 36%; a regression's error is an MSE
+        error = format_value if p.get("regression") else _error_percent
         if code == "overfitting":
             return self.tr("Overfitting: validation error {0} is well above training error {1}.").format(
-                format_value(p["val_error"]), format_value(p["train_error"])
+                error(p["val_error"]), error(p["train_error"])
             )
         if code == "underfitting":
             if p.get("label_noise"):
                 return self.tr(
                     "Underfitting: training error is still {0}, well above the {1} of flipped labels; "
                     "the network cannot fit the data yet."
-                ).format(format_value(p["train_error"]), _percent(p["label_noise"]))
+                ).format(error(p["train_error"]), _percent(p["label_noise"]))
             return self.tr("Underfitting: training error is still {0}; the network cannot fit the data yet.").format(
-                format_value(p["train_error"])
+                error(p["train_error"])
             )
         return code
 
@@ -141,6 +143,11 @@ class DiagnosisView(QWidget):
         if self.label.text() != text:
             self.label.setText(text)
             self._fit_height()
+
+
+def _error_percent(x: float) -> str:
+    """An error rate as a percentage with up to one decimal: 0.363 -> 36.3%, 0.03 -> 3%."""
+    return f"{100 * x:.1f}".rstrip("0").rstrip(".") + "%"
 
 
 def _percent(x: float) -> str:

@@ -144,7 +144,10 @@ class LessonsPanel(QWidget):
             other.setStyleSheet("text-align:left; padding:5px 8px;")
         button.setStyleSheet("text-align:left; padding:5px 8px; background:#e8f4ea; border:1px solid #6fb37f;")
         lang = self.language
-        self.text.setHtml(self._body(self.current) + f"<p style='background:#e8f4ea'><b>{html.escape(fix.t('label', lang))}</b> — {html.escape(fix.t('text', lang))}</p>")
+        said = f"<b>{html.escape(fix.t('label', lang))}</b> — {html.escape(fix.t('text', lang))}"
+        self.text.setHtml(self._body(self.current) + f"<p style='background:#e8f4ea'>{said}</p>")
+        # the watch box says what this fix shows: the problem's line would now contradict the screen
+        self.look.setText(said)
         self.fixRequested.emit(fix.preset, fix.t("label", lang))
 
     def _on_problem_button_clicked(self) -> None:

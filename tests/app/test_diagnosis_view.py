@@ -91,3 +91,15 @@ def test_new_numbers_do_not_change_the_height(qtbot):
         assert view.label.height() == height
     view.show_findings([])  # a new run: the resting height again
     assert view.label.height() <= height
+
+
+def test_error_rates_read_as_percentages_as_in_the_lessons(qtbot):
+    """The lessons write errors as 36%; a classification error does too, a regression's MSE not."""
+    view = DiagnosisView()
+    qtbot.addWidget(view)
+    under = view.sentence(Finding("underfitting", "warning", {"train_error": 0.363, "val_error": 0.4, "label_noise": 0.0}))
+    assert "36.3%" in under
+    over = view.sentence(Finding("overfitting", "warning", {"train_error": 0.03, "val_error": 0.244, "regression": False}))
+    assert "24.4%" in over and "3%" in over
+    mse = view.sentence(Finding("overfitting", "warning", {"train_error": 0.01, "val_error": 0.08, "regression": True}))
+    assert "%" not in mse and "0.08" in mse
