@@ -111,6 +111,11 @@ class DiagnosisView(QWidget):
             )
         # an error rate reads as the lessons write it, 36%; a regression's error is an MSE
         error = format_value if p.get("regression") else _error_percent
+        if code == "clipped":
+            return self.tr(
+                "Clipping scales this step's gradient down from a global norm of {0} to {1}: training stays stable, "
+                "but the large gradients it treats are still there."
+            ).format(format_value(p["norm"]), format_value(p["clipped"]))
         if code == "overfitting":
             return self.tr("Overfitting: validation error {0} is well above training error {1}.").format(
                 error(p["val_error"]), error(p["train_error"])

@@ -57,9 +57,10 @@ PRIORITY = (
     "underfitting",
     "overfitting",
     "early_stopped",
+    "clipped",
     "healthy",
 )
-SEVERITY = {"diverged": "error", "early_stopped": "info", "healthy": "info"}  # the others: warning
+SEVERITY = {"diverged": "error", "early_stopped": "info", "clipped": "info", "healthy": "info"}  # the others: warning
 #: findings that already explain a high training error: underfitting is not added to them
 BLOCKING = frozenset({"no_gradient", "vanishing", "dead"})
 
@@ -128,6 +129,10 @@ def diagnose(
                 out.append(_finding("healthy", **params))
             elif not fitted:
                 out.append(_finding("vanishing" if ratio < VANISHING_RATIO else "exploding", **params))
+
+    # clipping hides the size of the gradients from the curves: say that it is at work
+    if math.isfinite(record.total_norm) and record.clipped_norm < record.total_norm:
+        out.append(_finding("clipped", norm=record.total_norm, clipped=record.clipped_norm))
 
     if evaluation is not None:
         stats = evaluation.layers

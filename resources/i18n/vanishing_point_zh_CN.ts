@@ -258,6 +258,11 @@
         <source>Underfitting: training error is still {0}, well above the {1} of flipped labels; the network cannot fit the data yet.</source>
         <translation>欠拟合：训练误差仍为 {0}，远高于被翻转标签所占的 {1}；网络尚不能拟合数据。</translation>
     </message>
+    <message>
+        <location filename="../../desktop_app/diagnosis_view.py" />
+        <source>Clipping scales this step's gradient down from a global norm of {0} to {1}: training stays stable, but the large gradients it treats are still there.</source>
+        <translation>梯度裁剪把这一步梯度的全局范数从 {0} 缩小到 {1}：训练保持稳定，但它处理的巨大梯度依然存在。</translation>
+    </message>
 </context>
 <context>
     <name>ErrorCurvesView</name>

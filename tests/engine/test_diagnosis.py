@@ -12,6 +12,7 @@ checked at seeds 0..4 as well.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 
 import numpy as np
@@ -341,3 +342,14 @@ def test_findings_come_most_important_first():
     )
     found = found_codes(record, evaluation)
     assert found == sorted(found, key=PRIORITY.index) == ["vanishing", "dead"]
+
+
+def test_clipping_at_work_is_said():
+    """Lesson 3's clipping fix keeps training finite while the gradients stay huge: the diagnosis
+    says clipping is at work (the curves alone hide it), and says nothing of it without clipping."""
+    assert "clipped" in codes(findings("exploding_fix_clip"))
+    record, evaluation = make(train_error=0.02, val_error=0.05, grads=(5.0, 1.0))
+    assert "clipped" not in found_codes(record, evaluation)
+    clipped = dataclasses.replace(record, total_norm=50.0, clipped_norm=1.0)
+    found = diagnose(clipped, evaluation)
+    assert [f.params for f in found if f.code == "clipped"] == [{"norm": 50.0, "clipped": 1.0}]
