@@ -102,12 +102,13 @@ class RunHistory:
         self.n_evals = 0  # evaluation rows filled
         self.n = 0  # the last step recorded
         self.appended = 0  # records appended, ever (a replay's position in its session)
-        self.clipped = 0  # steps clipping shortened, ever (engine.count_clipped)
+        self.clipped_steps = 0  # steps clipping shortened, ever (engine.count_clipped), at any threshold
         self.records: list[Any] = []  # the last record_cap StepRecords, for CSV export and sessions
         self.record_cap: int | None = None  # set from the first records' size
         self.changes: list[LiveChange] = []
         self.last_record = None
         self.last_eval = None
+        self.best_eval = None  # the evaluation at best_step (early stopping keeps it), however old
         self.best_step: int | None = None  # the engine's pick (lowest validation loss)
         self.live = {key: getattr(config, key) for key in LIVE_KEYS}  # as of the last recorded step
         self.version = 0  # bumped on every append; views repaint when it moved
@@ -150,6 +151,8 @@ class RunHistory:
                     self.signal_quantiles[j] = ev.layers.signal_quantiles
                 self.n_evals += 1
                 self.last_eval = ev
+                if r.step == r.best_step:
+                    self.best_eval = ev
         self.version += 1
 
     def _append_columns(self, records: list[Any]) -> None:
@@ -164,7 +167,7 @@ class RunHistory:
         total = np.array([r.total_norm for r in records], dtype=float)
         clipped = np.array([r.clipped_norm for r in records], dtype=float)
         self.total_norm[cols], self.clipped_norm[cols] = total, clipped
-        self.clipped += count_clipped(total, clipped)
+        self.clipped_steps += count_clipped(total, clipped)
         self.col_steps[cols] = [r.step for r in records]
         self.n_cols += k
 
@@ -235,7 +238,3 @@ class RunHistory:
             return None
         return float(10.0 ** (self.signal_log10 if signal else self.grad_log10)[layer - 1, col])
 
-    @property
-    def clipped_steps(self) -> int:
-        """Steps that clipping shortened (engine.count_clipped), at any threshold, ever."""
-        return self.clipped

@@ -148,10 +148,6 @@ class RunState(QObject):
             self.controller.play()
         self.statusChanged.emit()
 
-    def play(self) -> None:
-        if not self.controller.playing:
-            self.toggle_play()
-
     def pause(self) -> None:
         self.cancel_compare()
         self.controller.pause()
@@ -182,6 +178,8 @@ class RunState(QObject):
         self.controller.set_rate(steps_per_second)
 
     def _on_controller_runReplaced(self, info: RunInfo) -> None:
+        if self.replay is not None:  # a build that answered after a session was opened: stale
+            return
         self.restarts += 1
         self.history = RunHistory(info)
         self.historyReplaced.emit(self.history)
@@ -189,6 +187,8 @@ class RunState(QObject):
         self.runStarted.emit()
 
     def _on_controller_runFailed(self, message: str) -> None:
+        if self.replay is not None:
+            return
         self.cancel_compare()
         self._was_playing = False
         self.problem = ("failed", message)

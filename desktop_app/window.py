@@ -117,8 +117,8 @@ class MainWindow(QMainWindow):
         state.historyReplaced.connect(self._on_state_historyReplaced)
         state.statusChanged.connect(self._update_readout)
         state.runFinished.connect(self._on_diagnosis_timer_timeout)
-        state.runFailed.connect(self._on_state_runFailed)
-        state.processEnded.connect(self._on_state_processEnded)
+        state.runFailed.connect(self._show_problem)  # the reason is in state.problem
+        state.processEnded.connect(self._show_problem)
         state.replayOpened.connect(self._on_state_replayOpened)
         state.replayStepShown.connect(self._on_state_replayStepShown)
         state.pinnedChanged.connect(self._show_pinned)
@@ -199,7 +199,6 @@ class MainWindow(QMainWindow):
         maps.setStretchFactor(0, 3)
         maps.setStretchFactor(1, 3)
         maps.setStretchFactor(2, 2)
-        self.maps = maps
         top = QWidget()
         top_column = QVBoxLayout(top)
         top_column.setContentsMargins(0, 0, 0, 0)
@@ -259,7 +258,7 @@ class MainWindow(QMainWindow):
         self.restart_button = QPushButton(self.tr("Restart training"))
         self.restart_button.setObjectName("restartButton")
         self.restart_button.setToolTip(self.tr("A fresh run of the same configuration; the run so far stays pinned beside it"))
-        self.restart_button.clicked.connect(self._on_restart_button_clicked)
+        self.restart_button.clicked.connect(lambda: self.state.restart())  # clicked(bool) would pass playing=False
         row.addWidget(self.problem_label, 1)
         row.addWidget(self.restart_button)
         self.problem_bar.hide()
@@ -349,11 +348,6 @@ class MainWindow(QMainWindow):
     def reset(self) -> None:
         self.state.reset()
 
-    def restart(self) -> None:
-        self.state.restart()
-
-    def _on_restart_button_clicked(self) -> None:
-        self.state.restart()
 
     def _on_speed_currentIndexChanged(self, index: int) -> None:
         self.state.set_rate(self.speed.itemData(index))
@@ -419,13 +413,8 @@ class MainWindow(QMainWindow):
         self._rate_steps, self._rate_time = self.state.steps_received, time.perf_counter()
         self._update_readout()
 
-    def _on_state_runFailed(self, message: str) -> None:
-        self._show_problem()
 
-    def _on_state_processEnded(self, how: str) -> None:
-        self._show_problem()
-
-    def _show_problem(self) -> None:
+    def _show_problem(self, *_: object) -> None:
         """The message that stays until the next run: what happened, what was kept, what to do."""
         problem = self.state.problem
         if problem is None:
@@ -501,8 +490,6 @@ class MainWindow(QMainWindow):
     def _on_paint_timer_timeout(self) -> None:
         self.heatmap.refresh()
         self.curves.refresh()  # the pinned runs' curves too
-        if self.state.reference is not None and self.state.reference is self.state.history:  # pinned, still training
-            self.reference_heatmap.refresh()  # (hidden while it is the run on screen)
         shown = {name for name, dock in self.insight_docks.items() if dock.isVisible() and not dock.visibleRegion().isEmpty()}
         if self.learned_page.isVisible():
             shown.add("learned")
@@ -520,9 +507,7 @@ class MainWindow(QMainWindow):
             return  # "Training stopped" stays
         if h is None or h.last_record is None:
             return
-        best = None
-        if h.best_step is not None and h.early_stopping:
-            best = next((r.evaluation for r in reversed(h.records) if r.step == h.best_step and r.evaluation), None)
+        best = h.best_eval if h.early_stopping else None
         self.diagnosis.show_findings(diagnose(h.last_record, h.last_eval, best, config=h.info.config))
 
     def _update_readout(self) -> None:

@@ -194,6 +194,10 @@ def run_headless(config: Config, out: Path, quiet: bool = False, every: int = 1)
         raise ConfigError(
             f"cannot write the run's files in {str(out)!r}: {exc.strerror or exc}; free some space or choose another --out"
         ) from None
+    except BaseException:  # a torch error, MemoryError: the files end at the last whole step, with a summary
+        with contextlib.suppress(OSError):
+            recorder.close(run.summary())
+        raise
     if signum is not None:
         if not quiet:
             print(f"\n{run.message}; the files up to that step are in {out}", file=sys.stderr)

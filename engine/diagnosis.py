@@ -29,7 +29,7 @@ import numpy as np
 
 from engine.config import Config
 from engine.data import data_shape
-from engine.results import Evaluation, RunStatus, StepRecord
+from engine.results import Evaluation, RunStatus, StepRecord, count_clipped
 
 VANISHING_RATIO = 1e-2  # layer 1 gets less than this share of the output layer's signal ∂L/∂s ...
 EXPLODING_RATIO = 1e2  # ... or more than this multiple of it
@@ -131,7 +131,7 @@ def diagnose(
                 out.append(_finding("vanishing" if ratio < VANISHING_RATIO else "exploding", **params))
 
     # clipping hides the size of the gradients from the curves: say that it is at work
-    if math.isfinite(record.total_norm) and record.clipped_norm < record.total_norm:
+    if count_clipped([record.total_norm], [record.clipped_norm]):
         out.append(_finding("clipped", norm=record.total_norm, clipped=record.clipped_norm))
 
     if evaluation is not None:

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from engine.config import Config, ConfigError, write_atomic
-from engine.results import STAT_NAMES, Evaluation, Metrics, RunStatus, StepRecord
+from engine.results import METRIC_NAMES, STAT_NAMES, Evaluation, Metrics, RunStatus, StepRecord
 
-METRICS_COLUMNS = ("step", "train_loss", "train_error", "val_loss", "val_error")
+METRICS_COLUMNS = ("step", *METRIC_NAMES)
 LAYER_STATS_COLUMNS = ("step", "layer", *STAT_NAMES)
 
 

@@ -55,7 +55,9 @@ class LayerStats:
 
 
 #: summary.json keys of the untrained network's figures (step 0, before any update)
-INITIAL_KEYS = ("initial_train_loss", "initial_train_error", "initial_val_loss", "initial_val_error")
+#: a Metrics' (and an Evaluation's) figures, in the order metrics.csv and session files hold them
+METRIC_NAMES = ("train_loss", "train_error", "val_loss", "val_error")
+INITIAL_KEYS = tuple(f"initial_{name}" for name in METRIC_NAMES)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ class Metrics:
 
     def as_summary(self) -> dict[str, float]:
         """The INITIAL_KEYS of a summary, for step 0."""
-        return dict(zip(INITIAL_KEYS, (self.train_loss, self.train_error, self.val_loss, self.val_error)))
+        return dict(zip(INITIAL_KEYS, (getattr(self, name) for name in METRIC_NAMES)))
 
     @classmethod
     def from_summary(cls, summary: dict[str, Any]) -> Metrics | None:

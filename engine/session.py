@@ -52,13 +52,12 @@ import numpy as np
 from engine import __version__
 from engine.config import Config
 from engine.record import json_safe
-from engine.results import Evaluation, LayerStats, RunStatus, StepRecord
+from engine.results import METRIC_NAMES, Evaluation, LayerStats, RunStatus, StepRecord
 
 FORMAT = "vanishing-point-session"
 VERSION = 1
 SUFFIX = ".vpsession"
 HEADER = "header.json"
-METRIC_NAMES = ("train_loss", "train_error", "val_loss", "val_error")
 _STATUSES = [s.value for s in RunStatus]
 
 
@@ -227,7 +226,7 @@ def _stack(rows: list[Any], shape: tuple[int, ...]) -> np.ndarray:
 def __getattr__(name: str) -> Any:
     """Opening lives in engine/session_read.py (it imports this module); callers find it here,
     beside saving: `from engine.session import load_session`."""
-    if name in ("load_session", "MAX_SESSION_STEPS"):
+    if name == "load_session":
         from engine import session_read
 
         return getattr(session_read, name)

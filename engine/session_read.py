@@ -18,8 +18,8 @@ import numpy as np
 
 from engine import __version__
 from engine.config import LIVE_KEYS, Config, ConfigError
-from engine.results import QUANTILES, STAT_NAMES, Evaluation, LayerStats, RunStatus, StepRecord
-from engine.session import _STATUSES, FORMAT, HEADER, METRIC_NAMES, VERSION, Session, SessionError
+from engine.results import METRIC_NAMES, QUANTILES, STAT_NAMES, Evaluation, LayerStats, RunStatus, StepRecord
+from engine.session import _STATUSES, FORMAT, HEADER, VERSION, Session, SessionError
 
 # --- opening --------------------------------------------------------------------------------
 #: Limits of what opening accepts, each far above the longest legitimate session: the app

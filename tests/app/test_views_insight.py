@@ -42,7 +42,8 @@ def test_unit_health_plots_the_mean_and_the_worst_layer(qtbot):
     x, y = view.dead_curve.getData()
     assert list(x) == list(h.eval_series("step"))
     assert np.allclose(y, dead.mean(axis=1)), "the mean over the hidden layers, not the focused layer"
-    assert y[-1] > dead[-1, 0] or dead[-1, 0] == dead[-1].max()  # layer 1 alone would understate it
+    assert dead[-1, 0] < dead[-1].max(), "the run must have a worse layer than layer 1"
+    assert y[-1] > dead[-1, 0]  # layer 1 alone would understate it
     worst = int(np.argmax(dead[-1])) + 1
     assert view.worst_layers["dead_frac"] == worst
     assert np.allclose(view.worst_dead_curve.getData()[1], dead[:, worst - 1])
@@ -62,11 +63,10 @@ def test_signal_distribution_on_a_log_scale_and_decade_labels(qtbot):
     assert np.allclose(y, q[:, 4] - q[:, 0]) and np.all(y < 1e-3), "the input layer's signal of a deep sigmoid net is tiny"
     lo, hi = view.sig_plot.vb.viewRange()[1]
     assert hi - lo >= 4 and lo <= np.log10(y.min()) and hi >= np.log10(y.max()), "decades, not a linear blow-up"
-    for plot in (view.ratio_plot, view.sig_plot, view.clip_plot):
+    for plot in (view.sig_plot,):  # the one page of this run whose axis spans decades
         axis = plot.getAxis("left")
         r0, r1 = plot.vb.viewRange()[1]
-        if r1 - r0 < 2:
-            continue
+        assert r1 - r0 >= 2
         levels = axis.tickValues(r0, r1, 400)
         labels = [t for spacing, values in levels for t in axis.tickStrings(values, 1, spacing) if t]
         assert labels and all(t.startswith("10") for t in labels), labels  # 10⁻³, never a crowd of 2, 5

@@ -72,8 +72,6 @@ def test_each_optimizer_entry_builds_what_its_exported_code_builds(optimizer):
     theirs = eval(entry.code(0.01), {"torch": torch, "model": model})
     assert type(ours) is type(theirs)
     assert ours.defaults == theirs.defaults and ours.defaults["lr"] == 0.01
-    for key, value in entry.options:
-        assert ours.defaults[key] == value
 
 
 def test_the_tables_and_the_theory_load_without_torch():
