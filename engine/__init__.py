@@ -13,7 +13,19 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING
 
-from engine.config import LIVE_KEYS, Activation, Config, ConfigError, Dataset, Device, Init, Optimizer  # noqa: E402
+from engine.config import (  # noqa: E402
+    LIVE_KEYS,
+    MAX_RECURRENT_DEPTH,
+    SEQUENCE_DATASETS,
+    Activation,
+    Config,
+    ConfigError,
+    Dataset,
+    Device,
+    Init,
+    ModelFamily,
+    Optimizer,
+)
 
 if TYPE_CHECKING:
     from engine.cli import main as cli_main
@@ -102,6 +114,8 @@ __all__ = [
     "predicted_log10_signal_profile",
     "FINISHED",
     "LIVE_KEYS",
+    "MAX_RECURRENT_DEPTH",
+    "SEQUENCE_DATASETS",
     "STAT_NAMES",
     "Batch",
     "Lesson",
@@ -126,6 +140,7 @@ __all__ = [
     "Device",
     "Evaluation",
     "Init",
+    "ModelFamily",
     "LayerStats",
     "Metrics",
     "Optimizer",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from engine.config import Activation, Init, Optimizer
+from engine.config import Activation, Init, ModelFamily, Optimizer
 
 if TYPE_CHECKING:
     import torch
@@ -125,7 +125,22 @@ ACTIVATIONS: Mapping[Activation, ActivationEntry] = MappingProxyType({
 })
 
 
+# --- recurrent cells ----------------------------------------------------------------------------
+
+#: the gates of each recurrent family's cell, in torch's order: a layer's weight matrix and bias
+#: hold one block of H rows per gate (engine.models.recurrent, and the exported script)
+GATES: Mapping[ModelFamily, tuple[str, ...]] = MappingProxyType({
+    ModelFamily.RNN: ("hidden",),
+    ModelFamily.LSTM: ("input", "forget", "cell", "output"),
+    ModelFamily.GRU: ("reset", "update", "new"),
+})
+FORGET = GATES[ModelFamily.LSTM].index("forget")  # the gate whose bias starts at forget_bias
+
+
 # --- initializations ----------------------------------------------------------------------------
+
+
+Draw = Callable[["torch.Tensor", float, "torch.Generator"], None]
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,15 @@ class InitEntry:
     variance: Callable[[int, int], float] | None
     #: a statement that does the same to `w` given `fan_in`, with the gain's repr for {g}
     code: str
+    #: the recurrent families (engine.models.recurrent) draw each gate's input matrix (H, n_in) and
+    #: recurrent matrix (H, H) with these where they differ from `draw`, with their code texts
+    cell_input: Draw | None = None
+    cell_recurrent: Draw | None = None
+    cell_input_code: str | None = None
+    cell_recurrent_code: str | None = None
+    #: the output layer's init where it is not this one (identity: xavier_uniform, gain 1)
+    output: Init | None = None
+    rnn_only: bool = False  # only for the Elman network's recurrent matrices (config refuses the rest)
 
 
 def _uniform(bound: Callable[[int, int], float]) -> Callable[[torch.Tensor, float, torch.Generator], None]:
@@ -176,11 +200,29 @@ def _zeros(w: torch.Tensor, gain: float, generator: torch.Generator) -> None:
     w.zero_()
 
 
+def _eye(w: torch.Tensor, gain: float, generator: torch.Generator) -> None:
+    """gain x I (a square recurrent matrix)."""
+    _torch_attr("torch.nn.init.eye_")(w)
+    w.mul_(gain)
+
+
+IDENTITY_INPUT_STD = 0.001  # Le, Jaitly & Hinton (2015): input weights N(0, 0.001²), whatever the gain
+
+
+def _tiny_normal(w: torch.Tensor, gain: float, generator: torch.Generator) -> None:
+    w.normal_(0.0, IDENTITY_INPUT_STD, generator=generator)
+
+
 INITS: Mapping[Init, InitEntry] = MappingProxyType({
     Init.TORCH_DEFAULT: InitEntry(
         _uniform(lambda fan_in, fan_out: 1 / math.sqrt(fan_in)),
         lambda fan_in, fan_out: 1 / (3 * fan_in),
         "nn.init.uniform_(w, -{g} / fan_in**0.5, {g} / fan_in**0.5)",
+        # torch.nn.RNN/LSTM/GRU: U(-1/sqrt(H), 1/sqrt(H)) for every matrix, whatever its fan_in
+        cell_input=_uniform(lambda fan_in, fan_out: 1 / math.sqrt(fan_out)),
+        cell_recurrent=_uniform(lambda fan_in, fan_out: 1 / math.sqrt(fan_out)),
+        cell_input_code="nn.init.uniform_(w, -{g} / hidden**0.5, {g} / hidden**0.5)",
+        cell_recurrent_code="nn.init.uniform_(w, -{g} / hidden**0.5, {g} / hidden**0.5)",
     ),
     Init.NORMAL: InitEntry(
         _normal(lambda fan_in, fan_out: math.sqrt(1 / fan_in)),
@@ -223,6 +265,17 @@ INITS: Mapping[Init, InitEntry] = MappingProxyType({
         "nn.init.orthogonal_(w, gain={g})",
     ),
     Init.ZEROS: InitEntry(_zeros, None, "nn.init.zeros_(w)"),  # no variance: the theory has no signal
+    Init.IDENTITY: InitEntry(
+        _eye,
+        None,
+        "nn.init.eye_(w); w.mul_({g})",
+        cell_input=_tiny_normal,
+        cell_recurrent=_eye,
+        cell_input_code=f"nn.init.normal_(w, 0.0, {IDENTITY_INPUT_STD!r})",
+        cell_recurrent_code="nn.init.eye_(w); w.mul_({g})",
+        output=Init.XAVIER_UNIFORM,
+        rnn_only=True,
+    ),
 })
 
 

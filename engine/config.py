@@ -39,6 +39,20 @@ class Dataset(Choice):
     XOR = "xor"
     GAUSSIANS = "gaussians"
     SINE = "sine"  # 1-D regression
+    RECALL = "recall"  # sequences: remember the sign of the first step (rnn, lstm, gru)
+    ADDING = "adding"  # sequences: sum of the two marked values, regression (rnn, lstm, gru)
+
+
+#: the sequence data sets: they go with the recurrent model families, and only with them
+SEQUENCE_DATASETS = frozenset({Dataset.RECALL, Dataset.ADDING})
+REGRESSION_DATASETS = frozenset({Dataset.SINE, Dataset.ADDING})
+
+
+class ModelFamily(Choice):
+    MLP = "mlp"  # multilayer perceptron: the probes are its layers
+    RNN = "rnn"  # Elman network, h_t = φ(W x_t + U h_{t-1} + b)
+    LSTM = "lstm"
+    GRU = "gru"
 
 
 class Activation(Choice):
@@ -66,6 +80,7 @@ class Init(Choice):
     LECUN_NORMAL = "lecun_normal"  # truncated normal with variance 1/fan_in
     ORTHOGONAL = "orthogonal"
     ZEROS = "zeros"
+    IDENTITY = "identity"  # rnn only: recurrent matrices gain x I (Le, Jaitly & Hinton 2015)
 
 
 class Optimizer(Choice):
@@ -87,20 +102,23 @@ class Device(Choice):
 @dataclass(frozen=True)
 class Config:
     # --- data ---
-    dataset: Dataset = Dataset.SPIRAL  # synthetic data set; sine is 1-D regression
+    dataset: Dataset = Dataset.SPIRAL  # synthetic data set; sine and adding are regression
+    seq_len: int = 50  # sequence length T of the sequence data sets (recall, adding)
     n_train: int = 300  # training points
     n_val: int = 1000  # validation points, drawn from the same distribution
     noise: float = 0.05  # std of the jitter added to each point (to y for sine)
     label_noise: float = 0.0  # fraction of training class labels flipped (classification only)
     # --- network ---
-    depth: int = 8  # hidden layers
-    width: int = 32  # units per hidden layer
-    activation: Activation = Activation.TANH  # nonlinearity of every hidden layer
+    model: ModelFamily = ModelFamily.MLP  # the model family; rnn, lstm and gru take sequence data
+    depth: int = 8  # hidden layers (stacked recurrent layers for rnn, lstm, gru)
+    width: int = 32  # units per hidden layer (the hidden size H of a recurrent layer)
+    activation: Activation = Activation.TANH  # nonlinearity of every hidden layer (the Elman cell's)
     init: Init = Init.XAVIER_UNIFORM  # weight initialization scheme
     init_gain: float = 1.0  # multiplies the std of the chosen init
     bias_init: float = 0.0  # the constant every bias starts at
     batch_norm: bool = False  # BatchNorm1d between each hidden linear layer and its activation
     residual: bool = False  # skip connection around each hidden layer of equal width
+    forget_bias: float = 1.0  # LSTM: the forget gate's bias at initialization
     # --- regularization (live: dropout, l1, l2, clip_norm, patience) ---
     dropout: float = 0.0  # drop probability after each hidden activation
     l1: float = 0.0  # weight of the L1 penalty sum|W| in the loss
@@ -125,7 +143,16 @@ class Config:
         for key, (ok, allowed) in _RULES.items():
             if not ok(getattr(self, key)):
                 raise ConfigError(_message(key, getattr(self, key), allowed))
+        self._check_family()
         units = min(self.batch_size, self.n_train) * self.width * self.depth
+        if self.is_recurrent:
+            units *= self.seq_len * 4  # every step's states, up to four gates each
+            if units > MAX_BATCH_UNITS:
+                raise ConfigError(
+                    f"batch_size x width x depth x seq_len x 4 (gates) = {units} (with batch_size capped at n_train) is too "
+                    f"large: it must be at most {MAX_BATCH_UNITS} (about 2 GiB of states per step); lower batch_size, "
+                    "width, depth or seq_len"
+                )
         if units > MAX_BATCH_UNITS:
             raise ConfigError(
                 f"batch_size x width x depth = {units} (with batch_size capped at n_train) is too large: it must be "
@@ -137,10 +164,48 @@ class Config:
                 f"and n_train = {self.n_train}: raise batch_size (and n_train) to 2 or more, or turn batch_norm off"
             )
 
+    def _check_family(self) -> None:
+        """The pairings a model family allows: sequence data only with the recurrent families,
+        and only the options that mean something for each."""
+        recurrent = self.is_recurrent
+        if recurrent != (self.dataset in SEQUENCE_DATASETS):
+            valid = "model = \"lstm\" with dataset = \"recall\"" if recurrent else "model = \"mlp\" with dataset = \"spiral\""
+            kind = "a recurrent model" if recurrent else "a sequence data set"
+            raise ConfigError(
+                f"model = {self.model.value!r} does not go with dataset = {self.dataset.value!r}: {kind} needs "
+                f"{'a sequence data set (recall, adding)' if recurrent else 'a recurrent model (rnn, lstm, gru)'}; "
+                f"for example {valid}"
+            )
+        if not recurrent:
+            if self.init is Init.IDENTITY:
+                raise ConfigError(
+                    'init = "identity" is for recurrent weights: it needs model = "rnn"; choose another init for an mlp'
+                )
+            return
+        if self.depth > MAX_RECURRENT_DEPTH:
+            raise ConfigError(
+                f"depth = {self.depth} is not allowed for model = {self.model.value!r}: a recurrent net stacks 1 to "
+                f"{MAX_RECURRENT_DEPTH} layers; lower depth"
+            )
+        for key in ("batch_norm", "residual"):
+            if getattr(self, key):
+                raise ConfigError(
+                    f"{key} = true does not apply to model = {self.model.value!r} (only to an mlp): set {key} = false"
+                )
+        if self.init is Init.IDENTITY and self.model is not ModelFamily.RNN:
+            raise ConfigError(
+                f'init = "identity" is for the Elman network only, not model = {self.model.value!r}: '
+                'use model = "rnn", or another init such as orthogonal'
+            )
+
     # --- convenience ---------------------------------------------------------------------
     @property
     def is_regression(self) -> bool:
-        return self.dataset is Dataset.SINE
+        return self.dataset in REGRESSION_DATASETS
+
+    @property
+    def is_recurrent(self) -> bool:
+        return self.model is not ModelFamily.MLP
 
     def replace(self, **changes: Any) -> Config:
         """A copy with some keys changed, validated; unknown keys raise ConfigError."""
@@ -169,7 +234,10 @@ class Config:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        """Every key, except that an mlp's leaves out RECURRENT_KEYS (they do not apply to it, and
+        a file written before they existed reads back the same)."""
+        skip = () if self.is_recurrent else RECURRENT_KEYS
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in skip}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "configuration") -> Config:
@@ -180,11 +248,13 @@ class Config:
     # --- TOML ----------------------------------------------------------------------------
     def to_toml(self) -> str:
         lines = ["# Vanishing Point run configuration; every key may also be set by its bare name."]
+        skip = () if self.is_recurrent else RECURRENT_KEYS
         for section, keys in SECTIONS.items():
             lines.append("")
             lines.append(f"[{section}]")
             for key in keys:
-                lines.append(f"{key} = {_toml_value(getattr(self, key))}")
+                if key not in skip:
+                    lines.append(f"{key} = {_toml_value(getattr(self, key))}")
         return "\n".join(lines) + "\n"
 
     @classmethod
@@ -201,13 +271,18 @@ class Config:
 
 
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "data": ("dataset", "n_train", "n_val", "noise", "label_noise"),
-    "network": ("depth", "width", "activation", "init", "init_gain", "bias_init", "batch_norm", "residual"),
+    "data": ("dataset", "seq_len", "n_train", "n_val", "noise", "label_noise"),
+    "network": (
+        "model", "depth", "width", "activation", "init", "init_gain", "bias_init", "batch_norm", "residual", "forget_bias"
+    ),
     "regularization": ("dropout", "l1", "l2", "clip_norm", "patience"),
     "training": ("optimizer", "lr", "batch_size", "steps", "eval_every", "seed", "device"),
 }
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(Config))
 assert sorted(KEYS) == sorted(k for keys in SECTIONS.values() for k in keys)
+
+#: Keys only a recurrent model reads: an mlp's configuration files and sessions leave them out.
+RECURRENT_KEYS: tuple[str, ...] = ("model", "seq_len", "forget_bias")
 
 #: Keys that can change while a run trains; every other key rebuilds the network or the data.
 LIVE_KEYS: frozenset[str] = frozenset({"lr", "l1", "l2", "dropout", "clip_norm", "patience"})
@@ -226,6 +301,8 @@ MAX_CLIP = 1e6  # clip_norm: a threshold above every finite float32 gradient a r
 #: batch_size x width x depth: the activations, pre-activations and their gradients one training
 #: step keeps (four float32 copies: 2 GiB at this bound); 512 units x 100 layers still allows 2,621
 MAX_BATCH_UNITS = 2**27
+MAX_SEQ_LEN = 1000  # seq_len: the unrolled loop runs in Python, one step of the cell at a time
+MAX_RECURRENT_DEPTH = 10  # stacked recurrent layers
 
 
 def _number(low: float, high: float, low_open: bool = False) -> Any:
@@ -237,10 +314,12 @@ _RULES: dict[str, tuple[Any, str]] = {
     "n_val": (lambda v: 1 <= v <= MAX_POINTS, f"an integer from 1 to {MAX_POINTS}"),
     "noise": (_number(0, MAX_SCALE), f"a number >= 0 and <= {MAX_SCALE:g}"),
     "label_noise": (lambda v: 0 <= v <= 0.5, "a number from 0 to 0.5"),
+    "seq_len": (lambda v: 2 <= v <= MAX_SEQ_LEN, f"an integer from 2 to {MAX_SEQ_LEN}"),
     "depth": (lambda v: 1 <= v <= 100, "an integer from 1 to 100"),
     "width": (lambda v: 1 <= v <= 512, "an integer from 1 to 512"),
     "init_gain": (_number(0, MAX_SCALE, low_open=True), f"a number > 0 and <= {MAX_SCALE:g}"),
     "bias_init": (_number(-MAX_SCALE, MAX_SCALE), f"a finite number from -{MAX_SCALE:g} to {MAX_SCALE:g}"),
+    "forget_bias": (_number(-MAX_SCALE, MAX_SCALE), f"a finite number from -{MAX_SCALE:g} to {MAX_SCALE:g}"),
     "dropout": (lambda v: 0 <= v < 1, "a number >= 0 and < 1"),
     "lr": (_number(0, MAX_SCALE, low_open=True), f"a number > 0 and <= {MAX_SCALE:g}"),
     "batch_size": (lambda v: 1 <= v <= MAX_POINTS, f"an integer >= 1 and <= {MAX_POINTS}"),

@@ -3,20 +3,25 @@
 Training and validation points come from the same distribution (independent draws). Input jitter
 (`noise`) applies to both; label flips (`label_noise`) only to the training set, so validation
 error measures how well the network found the true rule rather than how well it memorized noise.
+
+The sequence data sets (recall, adding) hold (n, seq_len, channels) arrays and are not
+standardized: they are unit-scale by construction, and standardizing per step would hand the
+network the position of the marked steps.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-from engine.config import Config, Dataset
+from engine.config import SEQUENCE_DATASETS, Config, Dataset
 
 
 @dataclass(frozen=True)
 class DataSplit:
-    x_train: np.ndarray  # (n_train, n_inputs) float32, standardized with the training mean/std
+    x_train: np.ndarray  # (n_train, n_inputs) float32, standardized with the training mean/std; sequences: (n_train, T, n_inputs)
     y_train: np.ndarray  # (n_train,) int64 class, or (n_train, 1) float32 target for regression
     x_val: np.ndarray  # (n_val, n_inputs)
     y_val: np.ndarray
@@ -36,26 +41,54 @@ N_CLASSES = {
     Dataset.CIRCLES: 2,
     Dataset.XOR: 2,
     Dataset.GAUSSIANS: 3,
+    Dataset.RECALL: 2,
 }
+
+#: (n_inputs, n_outputs) where it is not two input coordinates and N_CLASSES classes
+_SHAPES = {Dataset.SINE: (1, 1), Dataset.RECALL: (1, 2), Dataset.ADDING: (2, 1)}
 
 
 def data_shape(dataset: Dataset) -> tuple[int, int]:
-    """(n_inputs, n_outputs) of a data set: sine is 1-D regression, the others 2-D classes."""
-    return (1, 1) if dataset is Dataset.SINE else (2, N_CLASSES[dataset])
+    """(n_inputs, n_outputs) of a data set: sine is 1-D regression, recall one channel and 2
+    classes, adding two channels and regression, the others 2-D classes. For a sequence data set
+    n_inputs is its channels per step."""
+    return _SHAPES.get(dataset) or (2, N_CLASSES[dataset])
 
 
 def make_data(config: Config) -> DataSplit:
+    if config.dataset in SEQUENCE_DATASETS:
+        return _sequences(config)
     return standardize(*draw_raw(config))
+
+
+def _sequences(config: Config) -> DataSplit:
+    """A sequence data set, as drawn: no standardization (mean 0, std 1 recorded)."""
+    x_tr, y_tr, x_va, y_va, n_out = draw_raw(config)
+    channels = x_tr.shape[2]
+    return DataSplit(
+        x_train=x_tr.astype(np.float32),
+        y_train=y_tr,
+        x_val=x_va.astype(np.float32),
+        y_val=y_va,
+        n_inputs=channels,
+        n_outputs=n_out,
+        mean=np.zeros(channels, dtype=np.float32),
+        std=np.ones(channels, dtype=np.float32),
+    )
 
 
 def draw_raw(config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """The points make_data uses, before standardization: (x_train, y_train, x_val, y_val,
     n_outputs), training labels already flipped. Cross-validation splits this training pool."""
     rng = np.random.default_rng([config.seed, 0xDA7A])
-    x_tr, y_tr = _draw(config.dataset, config.n_train, config.noise, rng)
-    x_va, y_va = _draw(config.dataset, config.n_val, config.noise, rng)
+    if config.dataset in SEQUENCE_DATASETS:
+        draw = functools.partial(_draw_sequences, config.dataset, config.seq_len)
+    else:
+        draw = functools.partial(_draw, config.dataset)
+    x_tr, y_tr = draw(config.n_train, config.noise, rng)
+    x_va, y_va = draw(config.n_val, config.noise, rng)
     n_out = data_shape(config.dataset)[1]
-    if config.dataset is not Dataset.SINE:
+    if not config.is_regression:
         y_tr = _flip_labels(y_tr, config.label_noise, n_out, rng)
     return x_tr, y_tr, x_va, y_va, n_out
 
@@ -107,6 +140,34 @@ def _draw(dataset: Dataset, n: int, noise: float, rng: np.random.Generator) -> t
         raise AssertionError(dataset)
     x = x + noise * rng.standard_normal(x.shape)
     return x, labels.astype(np.int64)
+
+
+def _draw_sequences(dataset: Dataset, seq_len: int, n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(x (n, seq_len, channels) float64, y): the two sequence tasks of recurrent-network papers.
+
+    recall: x_1 = +1 (class 1) or -1 (class 0), then seq_len - 1 distractors N(0, noise²): the
+    network must carry x_1 to the end (chance error 0.5).
+    adding (Hochreiter & Schmidhuber 1997): channel 1 is U(0, 1) at every step, channel 2 marks
+    one step in the first half (1 .. seq_len // 2) and one in the second; the target is the sum of
+    the two marked values (always predicting 1 scores MSE ≈ 1/6). `noise` does not apply."""
+    if dataset is Dataset.RECALL:
+        labels = rng.integers(0, 2, size=n)
+        x = np.empty((n, seq_len, 1))
+        x[:, 0, 0] = 2.0 * labels - 1.0
+        x[:, 1:, 0] = noise * rng.standard_normal((n, seq_len - 1))
+        return x, labels.astype(np.int64)
+    if dataset is Dataset.ADDING:
+        values = rng.uniform(0.0, 1.0, size=(n, seq_len))
+        half = seq_len // 2
+        first = rng.integers(0, half, size=n)
+        second = rng.integers(half, seq_len, size=n)
+        marks = np.zeros((n, seq_len))
+        rows = np.arange(n)
+        marks[rows, first] = 1.0
+        marks[rows, second] = 1.0
+        y = values[rows, first] + values[rows, second]
+        return np.stack([values, marks], axis=2), y[:, None].astype(np.float32)
+    raise AssertionError(dataset)  # pragma: no cover - only the sequence data sets come here
 
 
 def _flip_labels(y: np.ndarray, fraction: float, n_classes: int, rng: np.random.Generator) -> np.ndarray:

@@ -124,6 +124,9 @@ class StepRecord:
     changes: dict[str, Any] = field(default_factory=dict)  # live settings applied at this step
     message: str = ""  # why the run ended, on its last step
     best_step: int | None = None  # the evaluation with the lowest validation loss so far
+    # (T,) a recurrent net's per-sample RMS of dL/dh_t of its top layer at t = 1..T, before
+    # clipping, on every step; None for an mlp
+    time_rms: np.ndarray | None = None
 
     @property
     def finite(self) -> bool:

@@ -1,7 +1,9 @@
 """Per-layer statistics computed on evaluation steps.
 
 Each array has one entry per layer (layer 1 .. depth+1). An entry that does not apply to a layer
-(dead units of a tanh layer, saturation of the linear output layer) is NaN, written empty in CSV.
+(dead units of a tanh layer, saturation of the linear output layer, either of an LSTM or GRU
+layer) is NaN, written empty in CSV. A recurrent layer's statistics are taken over all its time
+steps: its activations are its states h_1..h_T, its signal the gradient at its gates' inputs.
 """
 
 from __future__ import annotations
@@ -31,15 +33,18 @@ def layer_stats(
     `pre_grads` the gradients dL/ds of each layer's pre-activation. `before` is overwritten.
     Without `quantiles` the distributions are None (not measured at this evaluation)."""
     depth = len(post)
-    act = ACTIVATIONS[model.activation]  # its dead and saturation rules (engine.choices)
+    act = ACTIVATIONS[model.activation] if model.activation is not None else None  # its dead and saturation rules
     with torch.no_grad():
-        if quantiles:  # the hidden layers' activations and dL/ds share a shape: one copy for both
-            both = torch.stack([*post, *pre_grads[:-1]]).view(2 * depth, -1)  # (2 depth, batch*width)
+        # an mlp's activations and dL/ds share a shape: one copy for both (not an LSTM's or GRU's,
+        # whose gates are several times wider than the states)
+        same = all(g.numel() == p.numel() for g, p in zip(pre_grads, post))
+        if quantiles and same:
+            both = torch.stack([t.reshape(-1) for t in (*post, *pre_grads[:-1])])  # (2 depth, batch*width)
             per_layer = both[:depth]
         else:
             per_layer = torch.stack(post).view(depth, -1)  # reductions over the last dimension are fast
         rows = [per_layer.abs().mean(dim=1), out.abs().mean().view(1)]
-        dead_applies = act.dead_applies
+        dead_applies = act is not None and act.dead_applies
         if dead_applies:
             # a unit is dead when its activation's slope is zero on every sample: for the relu
             # family, output <= 0 on every sample where the negative slope is exactly 0
@@ -50,7 +55,7 @@ def layer_stats(
             elif act.negative_slope != 0:  # its negative side keeps a slope (leaky relu): never dead
                 dead.zero_()
             rows.append(dead)
-        bounds = act.saturation_bounds
+        bounds = act.saturation_bounds if act is not None else None
         if bounds is not None:
             centre, half = bounds
             distance = per_layer.abs() if centre == 0 else (per_layer - centre).abs_()
@@ -61,7 +66,12 @@ def layer_stats(
         if quantiles:
             # evenly strided samples of each layer's values, sorted on the host: numpy's sort is
             # several times faster than torch's on the CPU
-            hidden_sample = _sample(both)
+            if same:
+                hidden_sample = _sample(both)
+            else:  # one row per probe, each sampled to the same length
+                gates = torch.stack(pre_grads[:-1]).view(depth, -1)
+                k = min(QUANTILE_SAMPLE, per_layer.shape[1], gates.shape[1])
+                hidden_sample = torch.cat([_spread(per_layer, k), _spread(gates, k)])
             rows += [hidden_sample.flatten(), _sample(pre_grads[-1].reshape(1, -1)).flatten()]
         flat = torch.cat(rows).cpu().numpy()  # sync point (evaluation steps only)
 
@@ -98,6 +108,15 @@ def _sample(x: torch.Tensor) -> torch.Tensor:
     screen needs no more."""
     n = x.shape[1]
     return x[:, :: n // QUANTILE_SAMPLE] if n > QUANTILE_SAMPLE else x
+
+
+def _spread(x: torch.Tensor, k: int) -> torch.Tensor:
+    """k values of each row of x (rows, n >= k), evenly spread over the whole row: rows of
+    different lengths give samples of one length."""
+    n = x.shape[1]
+    if n <= k:
+        return x
+    return x[:, torch.linspace(0, n - 1, k, device=x.device).long()]
 
 
 def _quantiles(x: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from engine.choices import ACTIVATIONS, INITS
-from engine.config import Activation, Config, Init
+from engine.config import Activation, Config, Init, ModelFamily
 
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(81)  # E[f(z)], z ~ N(0, 1)
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
@@ -47,12 +47,32 @@ def weight_variance_scale(init: Init, gain: float, fan_in: int, fan_out: int) ->
     return None if variance is None else fan_in * gain**2 * variance(fan_in, fan_out)
 
 
+def predicted_log10_time_slope(config: Config) -> float | None:
+    """The change of log10 RMS(∂L/∂h_t) per step back in time at initialization, where it is
+    exact: a linear Elman network whose recurrent matrices are init_gain × an orthogonal matrix
+    (orthogonal, identity) multiplies ∂L/∂h_t by W_recᵀ at each step back, which scales every
+    vector by exactly init_gain (Saxe et al. 2013; Le et al. 2015). None elsewhere (an mlp too)."""
+    if config.model is ModelFamily.RNN and config.activation is Activation.LINEAR and config.init in (Init.ORTHOGONAL, Init.IDENTITY):
+        return math.log10(config.init_gain)
+    return None
+
+
+def measured_log10_time_slope(time_rms: np.ndarray) -> float | None:
+    """Least-squares slope of log10 RMS(∂L/∂h_t) over t, per step moving from t = T back toward
+    t = 1: negative means the gradient vanishes toward the start of the sequence."""
+    r = np.asarray(time_rms, dtype=float)
+    if r.size < 2 or not np.all(np.isfinite(r)) or not np.all(r > 0):
+        return None
+    slope = np.polyfit(np.arange(1, r.size + 1), np.log10(r), 1)[0]  # growth per step forward
+    return float(-slope)
+
+
 def predicted_chi(config: Config, n_inputs: int = 2) -> np.ndarray | None:
     """χ for each step back between hidden layers at initialization: entry l-1 is the factor by
     which the mean square of ∂L/∂s shrinks or grows from hidden layer l+1 back to layer l
     (l = 1..depth-1). None where the theory does not apply: batch norm and skip connections
     change the recursion, all-zero weights have none, and one hidden layer has no step."""
-    if config.batch_norm or config.residual or config.depth < 2:
+    if config.is_recurrent or config.batch_norm or config.residual or config.depth < 2:
         return None
     act, b, width = config.activation, config.bias_init, config.width
     sw2_hidden = weight_variance_scale(config.init, config.init_gain, width, width)

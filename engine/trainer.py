@@ -24,7 +24,12 @@ from engine.data import DataSplit, make_data
 from engine.models import Generators, build_model, flatten_parameters
 from engine.results import FINISHED, QUANTILE_EVERY, Evaluation, LayerStats, Metrics, RunStatus, StepRecord
 from engine.stats import layer_stats
-from engine.theory import measured_log10_signal_slope, predicted_log10_signal_slope
+from engine.theory import (
+    measured_log10_signal_slope,
+    measured_log10_time_slope,
+    predicted_log10_signal_slope,
+    predicted_log10_time_slope,
+)
 
 #: torch intra-op threads on the CPU. These nets are small: a second thread gains little, and on a
 #: busy machine (the window's own thread, a second run) OpenMP's spinning threads made training
@@ -118,7 +123,11 @@ class Run:
         self.layer_sizes = [tuple(w.shape[::-1]) for w in self.weights]  # (fan_in, fan_out)
         self._rms_scale = 1 / np.sqrt([w.numel() for w in self.weights])  # norm -> RMS
         # dL/ds of a mean loss is 1/batch of each sample's own: norm -> per-sample RMS
-        self._per_sample = np.sqrt(self.batch_size / np.array([w.shape[0] for w in self.weights], dtype=np.float64))
+        self._per_sample = np.sqrt(self.batch_size / np.array(self.model.probe_units(), dtype=np.float64))
+        # the time probes (a recurrent net's top-layer states h_1..h_T): dL/dh_t on every step
+        self.time_steps = self.model.time_steps
+        self.time_names = self.model.time_labels()
+        self._time_per_sample = np.sqrt(self.batch_size / self.model.hidden) if self.time_steps else 0.0
         self._on_cpu = self.device.type == "cpu"
 
         self.signal_every_step = False  # trace dL/ds on every step, not only on evaluation steps
@@ -129,6 +138,7 @@ class Run:
         self.keep_history = keep_history
         self.evaluations: list[Evaluation] = []  # every evaluation; only the latest without keep_history
         self._measured_slope: float | None = None  # of signal_rms at step 1 (engine.theory)
+        self._measured_time_slope: float | None = None  # of time_rms at step 1
         self.best: Evaluation | None = None  # the evaluation with the lowest validation loss
         self._evals_since_best = 0
         self._pending: dict[str, Any] = {}
@@ -208,7 +218,8 @@ class Run:
         trace = instrument or self.signal_every_step
         pre: list[torch.Tensor] | None = [] if trace else None  # pre-activations, gradient retained
         post: list[torch.Tensor] | None = [] if instrument else None
-        out = model.forward_traced(x, pre, post)
+        time: list[torch.Tensor] | None = [] if self.time_steps else None  # h_1..h_T, every step
+        out = model.forward_traced(x, pre, post, time)
         loss = self._loss(out, y)
         objective = loss
         if cfg.l1 > 0:
@@ -216,12 +227,17 @@ class Run:
         if cfg.l2 > 0:
             objective = objective + cfg.l2 * sum(w.square().sum() for w in self.weights)
         pre_grads: list[torch.Tensor] = []  # dL/ds per layer, (batch, units)
-        if trace:
-            # one backward pass for the parameters and the pre-activations together: cheaper
-            # than retain_grad hooks on every layer's output, or backward(inputs=...)
-            grads = torch.autograd.grad(objective, self.params + pre)
+        time_grads: torch.Tensor | None = None  # dL/dh_t, (T, batch, H)
+        if trace or time:
+            # one backward pass for the parameters and the probes together: cheaper than
+            # retain_grad hooks on every layer's output, or backward(inputs=...)
+            probes = (pre or []) + (time or [])
+            grads = torch.autograd.grad(objective, self.params + probes)
             torch._foreach_copy_(self._grads, grads[: len(self.params)])  # into the flat rows
-            pre_grads = list(grads[len(self.params) :])
+            n_params, n_pre = len(self.params), len(pre or [])
+            pre_grads = list(grads[n_params : n_params + n_pre])
+            if time:
+                time_grads = torch.stack(grads[n_params + n_pre :])
             if not all(p.grad is g for p, g in zip(self.params, self._grads)):
                 raise RuntimeError("a parameter's .grad was replaced: gradients must stay views into the flat buffer")
         else:
@@ -231,23 +247,29 @@ class Run:
         # before clipping: one norm per layer's weight gradient, and one for all other parameters
         norms = torch.linalg.vector_norm(self._grad_rows, dim=1)
         signal = torch.stack(torch._foreach_norm(pre_grads)) if trace else None
+        time_norms = torch.linalg.vector_norm(time_grads, dim=(1, 2)) if time_grads is not None else None
+        tail = [t for t in (signal, time_norms) if t is not None]
         if self._on_cpu:  # reading a CPU tensor costs nothing: save the ops that gather them
-            values = [loss.item(), *norms.tolist(), *(signal.tolist() if trace else ())]
+            values = [loss.item(), *norms.tolist(), *(v for t in tail for v in t.tolist())]
         else:  # one device-to-host sync per step, for every number the step reports
-            values = torch.cat([loss.detach().view(1), norms, *([signal] if trace else [])]).tolist()
+            values = torch.cat([loss.detach().view(1), norms, *tail]).tolist()
         loss_v = values[0]
         n = self.n_layers
         row_norms = _rescue_tiny(values[1 : 2 + n], self._grad_rows)  # n weight rows, then the rest
         grad_norms = np.array(row_norms[:n])
         signal_rms = None
         if trace:
-            signal_rms = np.array(_rescue_tiny(values[2 + n :], pre_grads)) * self._per_sample
+            signal_rms = np.array(_rescue_tiny(values[2 + n : 2 + 2 * n], pre_grads)) * self._per_sample
+        time_rms = None
+        if time_grads is not None:
+            first = 2 + 2 * n if trace else 2 + n
+            time_rms = np.array(_rescue_tiny(values[first:], time_grads)) * self._time_per_sample
         total = math.hypot(*row_norms)  # the global norm; inf and nan pass through
         self.step_count = t
 
         if not (math.isfinite(loss_v) and math.isfinite(total)):
             what = "the loss" if not math.isfinite(loss_v) else "the gradient of " + self._first_bad(grad_norms)
-            return self._diverge(t, f"{what} became non-finite at step {t}", loss_v, grad_norms, signal_rms, total, changes)
+            return self._diverge(t, f"{what} became non-finite at step {t}", loss_v, grad_norms, signal_rms, total, changes, time_rms)
 
         clipped = total
         if cfg.clip_norm > 0 and total > cfg.clip_norm:
@@ -265,9 +287,12 @@ class Run:
             evaluation = self._evaluate(t, stats)
             if evaluation is None:
                 return self._diverge(
-                    t, f"the loss became non-finite after the update at step {t}", loss_v, grad_norms, signal_rms, total, changes
+                    t, f"the loss became non-finite after the update at step {t}", loss_v, grad_norms, signal_rms, total, changes,
+                    time_rms,
                 )
         self.status = RunStatus.RUNNING
+        if t == 1 and time_rms is not None:
+            self._measured_time_slope = measured_log10_time_slope(time_rms)
         if evaluation is not None:
             self._track_best(evaluation)
         if self.status is RunStatus.RUNNING and t >= cfg.steps:
@@ -275,19 +300,21 @@ class Run:
             self.message = f"completed {t} steps"
         best_step = self.best.step if self.best else None
         return StepRecord(
-            t, loss_v, grad_norms, signal_rms, total, clipped, self.status, evaluation, changes, self.message, best_step
+            t, loss_v, grad_norms, signal_rms, total, clipped, self.status, evaluation, changes, self.message, best_step, time_rms
         )
 
     def _first_bad(self, grad_norms: np.ndarray) -> str:
         bad = np.flatnonzero(~np.isfinite(grad_norms))
         return f"layer {bad[0] + 1}" if bad.size else "a bias or normalization parameter"
 
-    def _diverge(self, t, message, loss_v, grad_norms, signal_rms, total, changes) -> StepRecord:
+    def _diverge(self, t, message, loss_v, grad_norms, signal_rms, total, changes, time_rms=None) -> StepRecord:
         self.status = RunStatus.DIVERGED
         self.diverged_at = t
         self.message = message
         best_step = self.best.step if self.best else None
-        return StepRecord(t, loss_v, grad_norms, signal_rms, total, total, self.status, None, changes, message, best_step)
+        return StepRecord(
+            t, loss_v, grad_norms, signal_rms, total, total, self.status, None, changes, message, best_step, time_rms
+        )
 
     @torch.no_grad()
     def _metrics(self) -> tuple[float, float, float, float]:
@@ -315,6 +342,10 @@ class Run:
         """The theory's slope at initialization (engine.theory): a constant of the run, asked
         for with every summary."""
         return predicted_log10_signal_slope(self.initial_config, self.data.n_inputs)
+
+    @functools.cached_property
+    def _predicted_time_slope(self) -> float | None:
+        return predicted_log10_time_slope(self.initial_config)
 
     def _loss_and_error(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         out = self.model(x)
@@ -369,6 +400,9 @@ class Run:
             # mean-field theory against the measurement at the first step (engine.theory)
             "predicted_log10_signal_slope": self._predicted_slope,
             "measured_log10_signal_slope": self._measured_slope,
+            # the same along time, for a recurrent net's dL/dh_t (null for an mlp)
+            "predicted_log10_time_slope": self._predicted_time_slope,
+            "measured_log10_time_slope": self._measured_time_slope,
             "layer_sizes": [list(s) for s in self.layer_sizes],
             "device": str(self.device),
         }

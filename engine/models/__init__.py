@@ -9,11 +9,12 @@ from typing import NamedTuple
 
 import torch
 
-from engine.config import Config
+from engine.config import Config, ModelFamily
 from engine.models.base import Model, flatten_parameters
 from engine.models.mlp import MLP
+from engine.models.recurrent import Recurrent
 
-__all__ = ["MLP", "Generators", "Model", "build_model", "flatten_parameters"]
+__all__ = ["MLP", "Generators", "Model", "Recurrent", "build_model", "flatten_parameters"]
 
 
 class Generators(NamedTuple):
@@ -22,6 +23,14 @@ class Generators(NamedTuple):
 
 
 def build_model(config: Config, n_inputs: int, n_outputs: int, generators: Generators) -> Model:
-    """The network `config` describes, initialized from `generators.init`. One family today; a
-    second one is a Config enum and a {member: class} table here, each class built this way."""
-    return MLP(n_inputs, n_outputs, config, generators.init, generators.dropout)
+    """The network `config` describes, initialized from `generators.init`. A new family is a
+    ModelFamily member, its module here and its line in FAMILIES."""
+    return FAMILIES[config.model](n_inputs, n_outputs, config, generators.init, generators.dropout)
+
+
+FAMILIES: dict[ModelFamily, type[Model]] = {
+    ModelFamily.MLP: MLP,
+    ModelFamily.RNN: Recurrent,
+    ModelFamily.LSTM: Recurrent,
+    ModelFamily.GRU: Recurrent,
+}

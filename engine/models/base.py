@@ -19,20 +19,29 @@ class Model(nn.Module, abc.ABC):
     """A network the trainer can instrument. Probes are numbered along `probe_axis` from the input:
     probe i has a pre-activation s_i, and, except the last (the output), a hidden activation."""
 
-    #: the name of the axis the probes run along ("layer"; "time step" for a recurrent net)
+    #: the axis a learner watches the gradient along: "layer" (the probes), or "time step" for a
+    #: recurrent net, whose time probes are the top layer's states h_1..h_T
     probe_axis: str
-    #: the hidden nonlinearity: its entry in engine.choices gives the dead and saturation rules
-    activation: Activation
+    #: T, the time probes forward_traced hands out; 0: none (the MLP)
+    time_steps: int = 0
+    #: the hidden nonlinearity: its entry in engine.choices gives the dead and saturation rules;
+    #: None where the cell has its own (LSTM, GRU) and neither rule applies
+    activation: Activation | None
     #: drop probability after each hidden activation; live: the trainer may change it between steps
     dropout: float
 
     @abc.abstractmethod
     def forward_traced(
-        self, x: torch.Tensor, pre: list[torch.Tensor] | None, post: list[torch.Tensor] | None
+        self,
+        x: torch.Tensor,
+        pre: list[torch.Tensor] | None,
+        post: list[torch.Tensor] | None,
+        time: list[torch.Tensor] | None = None,
     ) -> torch.Tensor:
-        """The forward pass, appending each probe's pre-activation s (batch, units) to `pre` (the
-        trainer differentiates the loss with respect to them) and each hidden probe's activation
-        to `post`. With both None it is the plain forward pass."""
+        """The forward pass, appending each probe's pre-activation s to `pre` (the trainer
+        differentiates the loss with respect to them; (batch, units) for the MLP), each hidden
+        probe's activation (batch, units) to `post`, and, for a model with time_steps, the time
+        probes (batch, units) to `time`. With all None it is the plain forward pass."""
 
     @abc.abstractmethod
     def weights(self) -> list[nn.Parameter]:
@@ -42,6 +51,15 @@ class Model(nn.Module, abc.ABC):
     @abc.abstractmethod
     def probe_labels(self) -> list[str]:
         """One name per probe, as the records and sessions store it ("layer_1", ...)."""
+
+    @abc.abstractmethod
+    def probe_units(self) -> list[int]:
+        """The values per sample of each probe's pre-activation tensor: its per-sample RMS is
+        its norm times sqrt(batch / units) (the loss is a batch mean)."""
+
+    def time_labels(self) -> list[str]:
+        """One name per time probe ("t_1", ...); none without time_steps."""
+        return []
 
     def learned_slopes(self) -> torch.Tensor | None:
         """The learned negative slope of each hidden probe (PReLU), (n_probes - 1,); else None."""

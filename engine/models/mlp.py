@@ -53,7 +53,11 @@ class MLP(Model):
         return self.phi(s)
 
     def forward_traced(
-        self, x: torch.Tensor, pre: list[torch.Tensor] | None, post: list[torch.Tensor] | None
+        self,
+        x: torch.Tensor,
+        pre: list[torch.Tensor] | None,
+        post: list[torch.Tensor] | None,
+        time: list[torch.Tensor] | None = None,
     ) -> torch.Tensor:
         h = x  # (batch, n_inputs)
         for i in range(self.depth):
@@ -78,6 +82,9 @@ class MLP(Model):
 
     def probe_labels(self) -> list[str]:
         return [f"layer_{i}" for i in range(1, len(self.linears) + 1)]
+
+    def probe_units(self) -> list[int]:
+        return [lin.out_features for lin in self.linears]
 
     def learned_slopes(self) -> torch.Tensor | None:
         return None if self.prelu is None else torch.cat([p.detach() for p in self.prelu])

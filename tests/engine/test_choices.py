@@ -57,11 +57,45 @@ def test_each_init_entry_draws_what_its_exported_code_draws(init):
     theirs = torch.empty(256, 128)
     namespace = {"nn": nn, "w": theirs, "fan_in": 128}
     exec(entry.code.format(g=repr(2.0)), namespace)
+    if init is Init.IDENTITY:  # gain x I: both exactly
+        square = torch.empty(64, 64)
+        entry.draw(square, 2.0, torch.Generator().manual_seed(0))
+        exec(entry.code.format(g=repr(2.0)), {**namespace, "w": (theirs := torch.empty(64, 64))})
+        assert torch.equal(square, 2.0 * torch.eye(64)) and torch.equal(theirs, square)
+        return
     if entry.variance is None:
         assert ours.count_nonzero() == 0 and theirs.count_nonzero() == 0
         return
     assert ours.square().mean().item() == pytest.approx(4.0 * entry.variance(128, 256), rel=0.05)
     assert theirs.square().mean().item() == pytest.approx(ours.square().mean().item(), rel=0.05)
+
+
+@pytest.mark.parametrize("init", list(Init), ids=str)
+def test_each_init_entry_draws_its_cell_matrices_as_its_exported_code(init):
+    """The recurrent families' per-gate draws (input H x n_in, recurrent H x H) and their
+    exported statements agree in scale (H 256, n_in 64)."""
+    entry = INITS[init]
+    for draw, code, shape in (
+        (entry.cell_input, entry.cell_input_code, (256, 64)),
+        (entry.cell_recurrent, entry.cell_recurrent_code, (256, 256)),
+    ):
+        draw, code = draw or entry.draw, code or entry.code
+        ours, theirs = torch.empty(shape), torch.empty(shape)
+        draw(ours, 0.5, torch.Generator().manual_seed(0))
+        torch.manual_seed(0)
+        exec(code.format(g=repr(0.5)), {"nn": nn, "w": theirs, "fan_in": shape[1], "hidden": shape[0]})
+        assert theirs.square().mean().item() == pytest.approx(ours.square().mean().item(), rel=0.1, abs=1e-12)
+
+
+def test_torch_default_cells_draw_as_torch_nn_rnn():
+    """torch_default means what torch.nn.RNN does: U(-1/sqrt(H), 1/sqrt(H)) for every matrix."""
+    entry = INITS[Init.TORCH_DEFAULT]
+    w = torch.empty(64, 3)
+    entry.cell_input(w, 1.0, torch.Generator().manual_seed(0))
+    assert w.abs().max().item() <= 1 / 8 and w.abs().max().item() > 0.9 / 8
+    w = torch.empty(64, 64)
+    entry.cell_recurrent(w, 1.0, torch.Generator().manual_seed(0))
+    assert w.abs().max().item() <= 1 / 8 and w.abs().max().item() > 0.9 / 8
 
 
 @pytest.mark.parametrize("optimizer", list(Optimizer), ids=str)

@@ -7,8 +7,8 @@ import enum
 
 import pytest
 
-from engine import Activation, Config, ConfigError, Dataset, Device, Init, Optimizer
-from engine.config import KEYS, LIVE_KEYS, SECTIONS, read_settings
+from engine import Activation, Config, ConfigError, Dataset, Device, Init, ModelFamily, Optimizer
+from engine.config import KEYS, LIVE_KEYS, RECURRENT_KEYS, SECTIONS, SEQUENCE_DATASETS, read_settings
 
 #: A value different from the default for every key, chosen to be awkward for a TOML writer:
 #: exponents, negative numbers, a large integer, every type.
@@ -39,7 +39,24 @@ NON_DEFAULT = {
     "seed": 987654321,
     "device": Device.CPU,
 }
-ENUM_KEYS = {"dataset": Dataset, "activation": Activation, "init": Init, "optimizer": Optimizer, "device": Device}
+#: the keys only a recurrent model reads, at non-default values, on a valid recurrent base
+RECURRENT_NON_DEFAULT = {"model": ModelFamily.LSTM, "seq_len": 17, "forget_bias": 2.5}
+RECURRENT_BASE = {"dataset": Dataset.ADDING, "batch_norm": False, "residual": False, "depth": 3}
+ENUM_KEYS = {
+    "dataset": Dataset, "model": ModelFamily, "activation": Activation, "init": Init, "optimizer": Optimizer, "device": Device
+}
+
+
+def valid_with(key: str, value) -> dict:
+    """{key: value} plus what makes a valid pairing for it: a sequence data set for a recurrent
+    model, an rnn for a sequence data set or the identity init."""
+    settings = {key: value}
+    if key == "model" and value is not ModelFamily.MLP:
+        settings["dataset"] = Dataset.RECALL
+    if (key == "dataset" and value in SEQUENCE_DATASETS) or (key == "init" and value is Init.IDENTITY):
+        settings["model"] = ModelFamily.RNN
+        settings.setdefault("dataset", Dataset.RECALL)
+    return settings
 
 
 def flat_toml(config: Config) -> str:
@@ -50,9 +67,26 @@ def flat_toml(config: Config) -> str:
 
 def test_non_default_values_cover_every_key():
     defaults = Config()
-    assert set(NON_DEFAULT) == set(KEYS)
-    for key, value in NON_DEFAULT.items():
+    assert set(NON_DEFAULT) | set(RECURRENT_NON_DEFAULT) == set(KEYS)
+    assert set(RECURRENT_NON_DEFAULT) == set(RECURRENT_KEYS)
+    for key, value in {**NON_DEFAULT, **RECURRENT_NON_DEFAULT}.items():
         assert getattr(defaults, key) != value, key
+
+
+def test_a_recurrent_configuration_round_trips_every_key():
+    config = Config(**{**NON_DEFAULT, **RECURRENT_BASE, **RECURRENT_NON_DEFAULT})
+    assert Config.from_toml(config.to_toml()) == config
+    assert Config.from_toml(flat_toml(config)) == config
+    assert Config.from_dict(config.to_dict()) == config
+    assert set(config.to_dict()) == set(KEYS)
+
+
+def test_an_mlp_configuration_leaves_out_the_recurrent_keys():
+    """An mlp's files stay as they were before the recurrent family existed."""
+    config = Config(**NON_DEFAULT)
+    assert not set(config.to_dict()) & set(RECURRENT_KEYS)
+    assert not any(line.split(" = ")[0] in RECURRENT_KEYS for line in config.to_toml().splitlines())
+    assert Config.from_toml(config.to_toml()) == config
 
 
 def test_sections_hold_every_key_once():
@@ -115,19 +149,22 @@ def test_keys_may_mix_flat_and_sectioned():
     ("key", "member"), [(key, member) for key, kind in ENUM_KEYS.items() for member in kind], ids=str
 )
 def test_every_enum_member_round_trips(key, member):
-    config = Config(**{key: member})
+    settings = valid_with(key, member)
+    config = Config(**settings)
     assert getattr(Config.from_toml(config.to_toml()), key) is member
-    assert getattr(Config().with_strings([f"{key}={member.value}"]), key) is member
-    assert getattr(Config(**{key: member.value}), key) is member  # plain strings become members
+    others = [f"{k}={v.value}" for k, v in settings.items() if k != key]
+    assert getattr(Config().with_strings([*others, f"{key}={member.value}"]), key) is member
+    assert getattr(Config(**{**settings, key: member.value}), key) is member  # plain strings become members
 
 
 @pytest.mark.parametrize("key", KEYS)
 def test_every_key_can_be_set_from_the_command_line(key):
-    value = NON_DEFAULT[key]
+    value = {**NON_DEFAULT, **RECURRENT_NON_DEFAULT}[key]
     text = (
         value.value if isinstance(value, enum.Enum) else str(value).lower() if isinstance(value, bool) else str(value)
     )
-    assert getattr(Config().with_strings([f"{key}={text}"]), key) == value
+    base = Config(dataset=Dataset.RECALL, model=ModelFamily.GRU) if key in RECURRENT_KEYS else Config()
+    assert getattr(base.with_strings([f"{key}={text}"]), key) == value
 
 
 def test_numbers_keep_their_types():
@@ -205,6 +242,10 @@ OUT_OF_RANGE = [
     ("label_noise", -0.1, "from 0 to 0.5"),
     ("depth", 0, "from 1 to 100"),
     ("depth", 101, "from 1 to 100"),
+    ("seq_len", 1, "from 2 to 1000"),
+    ("seq_len", 1001, "from 2 to 1000"),
+    ("forget_bias", float("inf"), "a finite number from -1000 to 1000"),
+    ("forget_bias", -1e300, "from -1000 to 1000"),
     ("width", 0, "from 1 to 512"),
     ("width", 513, "from 1 to 512"),
     ("init_gain", 0.0, "> 0"),
@@ -251,6 +292,30 @@ def test_out_of_range_value_names_key_value_and_range(key, value, allowed):
         toml_value = "nan"
     with pytest.raises(ConfigError, match=f"{key} must be"):
         Config.from_toml(f"{key} = {toml_value}")
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"model": "lstm"}, ("model", "dataset", 'model = "lstm" with dataset = "recall"')),
+        ({"dataset": "recall"}, ("model", "dataset", 'model = "mlp" with dataset = "spiral"')),
+        ({"model": "rnn", "dataset": "sine"}, ("model", "dataset", "recall")),
+        ({"model": "gru", "dataset": "recall", "batch_norm": True}, ("batch_norm", "gru")),
+        ({"model": "rnn", "dataset": "adding", "residual": True}, ("residual", "rnn")),
+        ({"model": "lstm", "dataset": "recall", "init": "identity"}, ("identity", "rnn")),
+        ({"init": "identity"}, ("identity", "rnn")),
+        ({"model": "rnn", "dataset": "recall", "depth": 11}, ("depth", "1 to 10")),
+        ({"model": "lstm", "dataset": "recall", "seq_len": 1000, "width": 512, "batch_size": 64}, ("seq_len",)),
+    ],
+    ids=str,
+)
+def test_an_invalid_pairing_names_the_keys_and_a_way_out(settings, named):
+    with pytest.raises(ConfigError) as err:
+        Config(**settings)
+    message = str(err.value)
+    assert "\n" not in message
+    for part in named:
+        assert part in message
 
 
 def test_every_ranged_key_has_an_out_of_range_case():
