@@ -84,7 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="train headless and write the run's files to --out DIR")
     run.add_argument("--out", required=True, metavar="DIR", help="folder for config.toml, the CSV files and summary.json")
     run.add_argument("--quiet", action="store_true", help="no progress output")
-    run.add_argument("--every", metavar="N", help="write grad_norms.csv every N steps (and step 1 and the last), not every step")
+    run.add_argument(
+        "--every",
+        metavar="N",
+        help="write grad_norms.csv (and a recurrent run's time_grads.csv) every N steps (and step 1 and the last), not every step",
+    )
     sub.add_parser("presets", help="list preset names, one per line")
     cv = sub.add_parser("cv", parents=[common], help="K-fold cross-validation; writes cv.csv and cv_summary.json to --out DIR")
     cv.add_argument("--folds", required=True, metavar="K", help="number of folds, from 2 to n_train")
@@ -166,7 +170,7 @@ def run_headless(config: Config, out: Path, quiet: bool = False, every: int = 1)
 
     run = Run(config, keep_history=False)  # the records are streamed to disk: keep none in memory
     try:
-        recorder = RunRecorder(out, config, run.n_layers, run.initial, every=every)
+        recorder = RunRecorder(out, config, run.n_layers, run.initial, every=every, time_steps=run.time_steps)
     except OSError as exc:
         raise ConfigError(f"cannot write to --out {str(out)!r}: {exc}") from None
     progress = Progress(config.steps, quiet)

@@ -8,7 +8,9 @@ learning curve trains on growing, nested subsets of those points and scores ever
 configuration's own validation set.
 
 Every run here is an ordinary `Run` given the fold's data (`train_on`), so its
-weights, batch order and statistics are what the rest of the engine computes. The iterators
+weights, batch order and statistics are what the rest of the engine computes. The points are
+prepared as make_data prepares them: standardized with the training part's own mean and std,
+except a sequence data set's (recall, adding), which stay as drawn. The iterators
 yield plain data after each run, with how far along they are, so a window can drive them from a
 worker thread and stop between runs; the command line (`vanishing-point cv`) writes their files.
 """
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from engine.config import Config, ConfigError
+from engine.config import SEQUENCE_DATASETS, Config, ConfigError
 from engine.data import DataSplit, data_shape, draw_raw, standardize
 from engine.record import csv_cell, prepare_out_dir, stderr_printer, write_json
 from engine.results import RunStatus
@@ -40,7 +42,7 @@ _CURVE_STREAM = 0xC0DE  # seeds the order in which a learning curve adds points
 
 
 # --- training a Run on given arrays -----------------------------------------------------------
-def train_on(config: Config, split: DataSplit) -> Run:
+def train_on(config: Config, split: DataSplit, keep_history: bool = True) -> Run:
     """A fresh `Run` of `config` that trains on `split.x_train/y_train` and evaluates on
     `split.x_val/y_val` instead of the data `make_data(config)` draws. The weights, the batch
     order's generator and the dropout generator depend on the seed alone, so they are those of
@@ -51,16 +53,23 @@ def train_on(config: Config, split: DataSplit) -> Run:
             f"the split has {split.n_inputs} inputs and {split.n_outputs} outputs, but {config.dataset} "
             f"needs {expected[0]} and {expected[1]}"
         )
+    # one point: (inputs,), or a sequence data set's (seq_len, channels)
+    point = (config.seq_len, expected[0]) if config.dataset in SEQUENCE_DATASETS else (expected[0],)
+    for name in ("x_train", "x_val"):
+        shape = getattr(split, name).shape[1:]
+        if shape != point:
+            raise ValueError(f"the split's {name} holds points of shape {shape}, but the configuration needs {point}")
     if split.x_train.shape[0] < 1:
         raise ValueError("the split has no training points")
     from engine.trainer import Run
 
-    return Run(config, data=split)
+    return Run(config, data=split, keep_history=keep_history)
 
 
 def _train(config: Config, split: DataSplit) -> dict[str, Any]:
-    """The summary of a whole run of `config` on `split`."""
-    run = train_on(config, split)
+    """The summary of a whole run of `config` on `split`: no history is kept (a fold's memory
+    does not grow with its steps)."""
+    run = train_on(config, split, keep_history=False)
     for _ in run:
         pass
     return run.summary()
@@ -107,16 +116,38 @@ def fold_indices(n: int, folds: int, seed: int) -> list[np.ndarray]:
     return [np.sort(part) for part in np.array_split(order, folds)]
 
 
+def as_split(
+    config: Config, x_tr: np.ndarray, y_tr: np.ndarray, x_va: np.ndarray, y_va: np.ndarray, n_out: int
+) -> DataSplit:
+    """A DataSplit of drawn points, prepared as make_data prepares them: standardized with the
+    training points' own mean and std, except sequences (n, T, C), which stay as drawn (mean 0
+    and std 1 recorded): standardizing per step would hand the network the marked steps."""
+    if config.dataset not in SEQUENCE_DATASETS:
+        return standardize(x_tr, y_tr, x_va, y_va, n_out)
+    channels = x_tr.shape[2]
+    return DataSplit(
+        x_train=x_tr.astype(np.float32),
+        y_train=y_tr,
+        x_val=x_va.astype(np.float32),
+        y_val=y_va,
+        n_inputs=channels,
+        n_outputs=n_out,
+        mean=np.zeros(channels, dtype=np.float32),
+        std=np.ones(channels, dtype=np.float32),
+    )
+
+
 def fold_splits(config: Config, folds: int) -> list[DataSplit]:
     """One DataSplit per fold: the other folds to train on, this fold to validate on, both
-    standardized with the training folds' own mean and std (as make_data does)."""
+    standardized with the training folds' own mean and std (as make_data does; sequences are
+    not standardized)."""
     check_folds(config, folds)
     x, y, _, _, n_out = draw_raw(config)
     parts = fold_indices(config.n_train, folds, config.seed)
     splits = []
     for k, held in enumerate(parts):
         train = np.sort(np.concatenate([p for j, p in enumerate(parts) if j != k]))
-        splits.append(standardize(x[train], y[train], x[held], y[held], n_out))
+        splits.append(as_split(config, x[train], y[train], x[held], y[held], n_out))
     return splits
 
 
@@ -224,15 +255,18 @@ def cross_validate(config: Config, folds: int) -> CVResult:
 @dataclass(frozen=True)
 class Comparison:
     """Two configurations cross-validated on K folds. When both draw the same training points
-    (same dataset, n_train, noise, label_noise and seed) the folds are the same points, and the
-    per-fold differences b - a are paired: their spread is what decides which is better."""
+    (same dataset, n_train, noise, label_noise and seed, and for a sequence data set seq_len)
+    the folds are the same points, and the per-fold differences b - a are paired: their spread
+    is what decides which is better."""
 
     a: CVResult
     b: CVResult
 
     @property
     def paired(self) -> bool:
-        keys = ("dataset", "n_train", "noise", "label_noise", "seed")
+        keys = ["dataset", "n_train", "noise", "label_noise", "seed"]
+        if self.a.config.dataset in SEQUENCE_DATASETS:  # seq_len draws other sequences
+            keys.append("seq_len")
         return all(getattr(self.a.config, k) == getattr(self.b.config, k) for k in keys)
 
     @property
@@ -310,9 +344,9 @@ def parse_sizes(text: str, config: Config) -> list[int]:
 
 def iter_learning_curve(config: Config, sizes: Sequence[int] | None = None) -> Iterator[CurvePoint]:
     """Train on nested subsets of the configuration's training points, smallest first, and
-    score each run on its validation set. A subset is standardized with its own mean and std;
-    the full size trains on exactly the data of `Run(config)`. Bad sizes raise ConfigError here,
-    at the call."""
+    score each run on its validation set. A subset is standardized with its own mean and std
+    (sequences are not); the full size trains on exactly the data of `Run(config)`. Bad sizes
+    raise ConfigError here, at the call."""
     return _iter_curve(config, check_sizes(config, default_sizes(config.n_train) if sizes is None else sizes))
 
 
@@ -321,7 +355,7 @@ def _iter_curve(config: Config, sizes: list[int]) -> Iterator[CurvePoint]:
     order = np.random.default_rng([config.seed, _CURVE_STREAM]).permutation(config.n_train)
     for i, size in enumerate(sizes, start=1):
         chosen = np.sort(order[:size])  # sorted: the full size keeps make_data's order
-        summary = _train(config, standardize(x[chosen], y[chosen], x_val, y_val, n_out))
+        summary = _train(config, as_split(config, x[chosen], y[chosen], x_val, y_val, n_out))
         tr_err, va_err, tr_loss, va_loss = _errors(summary)
         yield CurvePoint(size, tr_err, va_err, tr_loss, va_loss, summary["status"], i, len(sizes))
 

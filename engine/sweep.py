@@ -112,7 +112,7 @@ def run_cell(index: int, config: Config, out_dir: str) -> CellResult:
 
     start = time.perf_counter()
     run = Run(config, keep_history=False)  # streamed to the cell's files: no history in memory
-    recorder = RunRecorder(out_dir, config, run.n_layers, run.initial)
+    recorder = RunRecorder(out_dir, config, run.n_layers, run.initial, time_steps=run.time_steps)
     first = None
     summary = None
     try:

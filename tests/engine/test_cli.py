@@ -235,6 +235,54 @@ def test_the_installed_command_exits_2_with_one_line(tmp_path):
     assert "did you mean 'width'?" in done.stderr
 
 
+
+# --- model families and data sets that do not go together ---------------------------------------
+RNN_RECALL = ["--set", "model=rnn", "--set", "dataset=recall"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--set", "model=lstm"], ["model = 'lstm' does not go with dataset = 'spiral'", 'for example model = "lstm" with dataset = "recall"']),
+        (["--set", "dataset=recall"], ["model = 'mlp' does not go with dataset = 'recall'", 'for example model = "mlp" with dataset = "spiral"']),
+        (["--set", "model=rnn"], ["model = 'rnn' does not go with dataset = 'spiral'"]),
+        (["--set", "model=lstm", "--set", "dataset=recall", "--set", "batch_norm=true"], ["batch_norm = true does not apply to model = 'lstm'"]),
+        (["--set", "model=gru", "--set", "dataset=adding", "--set", "residual=true"], ["residual = true does not apply to model = 'gru'"]),
+        (["--set", "model=lstm", "--set", "dataset=recall", "--set", "init=identity"], ['init = "identity" is for the Elman network only']),
+        (["--set", "init=identity"], ['init = "identity" is for recurrent weights: it needs model = "rnn"']),
+        ([*RNN_RECALL, "--set", "depth=11"], ["depth = 11 is not allowed for model = 'rnn'"]),
+        ([*RNN_RECALL, "--set", "seq_len=1"], ["seq_len = 1 is not allowed: seq_len must be an integer from 2 to 1000"]),
+        ([*RNN_RECALL, "--set", "seq_len=1001"], ["seq_len = 1001 is not allowed: seq_len must be an integer from 2 to 1000"]),
+    ],
+    ids=lambda v: " ".join(a for a in v if a != "--set") if isinstance(v, list) and v[0] == "--set" else None,
+)
+def test_an_invalid_pairing_exits_2_with_one_line(args, expected, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli("run", *args, "--out", str(out)) == 2
+    lines = error_lines(capsys)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("vanishing-point: error: ")
+    for text in expected:
+        assert text in lines[0]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", [["cv", "--folds", "2"], ["sweep", "--grid", "depth=1,2"]], ids=lambda c: c[0])
+def test_cv_and_sweep_refuse_an_invalid_pairing_in_one_line(command, tmp_path, capsys):
+    assert cli(*command, "--set", "model=lstm", "--out", str(tmp_path / "out")) == 2
+    lines = error_lines(capsys)
+    assert len(lines) == 1 and "model = 'lstm' does not go with dataset = 'spiral'" in lines[0], lines
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_invalid_pairing_prints_no_traceback(tmp_path):
+    args = [sys.executable, "-m", "engine", "run", "--set", "model=lstm", "--out", str(tmp_path / "out")]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [done.stderr.strip()] and "Traceback" not in done.stderr
+    assert "dataset" in done.stderr and "model" in done.stderr
+
+
 # --- inputs that once crashed the engine or were silently ignored -----------------------------
 
 

@@ -33,6 +33,8 @@ SUMMARY_KEYS = {
     "layer_sizes",
     "predicted_log10_signal_slope",
     "measured_log10_signal_slope",
+    "predicted_log10_time_slope",  # null for an mlp (tests/engine/test_recurrent_files.py)
+    "measured_log10_time_slope",
     "device",
     *INITIAL_KEYS,
 }

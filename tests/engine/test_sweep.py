@@ -133,6 +133,8 @@ def test_heatmap_colours_follow_the_apps_scale():
         ([], "a sweep needs at least one --grid"),
         (["--grid", "batch_norm=false,true", "--grid", "batch_size=1,2"], "grid cell batch_norm=true batch_size=1: batch_norm"),
         (["--grid", "depth=2", "--jobs", "0"], "--jobs '0' is not allowed: it must be an integer >= 1, for example --jobs 2"),
+        (["--grid", "model=rnn,lstm"], "model = 'rnn' does not go with dataset = 'spiral'"),
+        (["--grid", "dataset=spiral,recall"], "model = 'mlp' does not go with dataset = 'recall'"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else None,
 )
@@ -144,6 +146,28 @@ def test_a_bad_grid_exits_2_with_one_line(args, expected, tmp_path, capsys):
     assert captured.out == "" and len(lines) == 1, lines
     assert lines[0].startswith("vanishing-point: error: ")
     assert expected in lines[0]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--grid", "init=identity,orthogonal", "--grid", "model=rnn,lstm"],
+            'grid cell init=identity model=lstm: init = "identity" is for the Elman network only',
+        ),
+        (["--grid", "model=rnn,mlp"], "model = 'mlp' does not go with dataset = 'recall'"),
+        (["--grid", "depth=10,11"], "depth = 11 is not allowed for model = 'rnn'"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_a_recurrent_grid_with_an_invalid_cell_exits_2_with_one_line(args, expected, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli("sweep", *set_args(model="rnn", dataset="recall", seq_len=8), *args, "--out", str(out)) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert captured.out == "" and len(lines) == 1, lines
+    assert lines[0].startswith("vanishing-point: error: ") and expected in lines[0]
     assert not out.exists()
 
 
