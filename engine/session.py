@@ -2,14 +2,15 @@
 
 A session file (`.vpsession` by convention) is a zip archive:
 
-- `header.json`, first: {"format": "vanishing-point-session", "version": 1, "engine_version",
+- `header.json`, first: {"format": "vanishing-point-session", "version": 2, "engine_version",
   "created" (UTC, ISO 8601), "config" (the TOML text of the configuration the run started with),
-  "layers" (names), "layer_sizes" ([fan_in, fan_out] per layer), "summary" (Run.summary()),
+  "layers" (names), "layer_sizes" ([fan_in, fan_out] per layer), "time_labels" (a recurrent
+  run's time steps "t_1".."t_T", T = seq_len; [] for an mlp), "summary" (Run.summary()),
   "steps", "evaluations", "signal_steps" (row counts), "statuses" and "messages" (the tables the
   code arrays index), "changes" ([[row, {key: value}], ...] live settings applied at a step),
   "stat_fields" (the LayerStats fields stored), "metric_names"}
 - one `.npy` member per array below (numpy's own format, read with allow_pickle=False), N steps,
-  L layers, E evaluations, S steps that traced the back-propagated signal:
+  L layers, E evaluations, S steps that traced the back-propagated signal, T time steps:
 
   | member | shape, dtype | StepRecord field |
   |---|---|---|
@@ -20,11 +21,15 @@ A session file (`.vpsession` by convention) is a zip archive:
   | best_step | (N,) int64, -1 = none | best_step |
   | has_signal | (N,) bool | whether signal_rms is present |
   | signal_rms | (S, L) float64 | signal_rms, rows of the steps that have it |
+  | time_rms | (N, T) float64, recurrent runs only | time_rms (every step of a recurrent run has it) |
   | has_eval | (N,) bool | whether evaluation is present |
   | eval_step | (E,) int64 | evaluation.step |
   | metrics | (E, 4) float64 | evaluation train_loss, train_error, val_loss, val_error |
   | stats.NAME | (P, L, ...) as computed | evaluation.layers.NAME, for every LayerStats field |
   | stats.NAME.present | (E,) bool | whether that field is set (P of them); absent: never set |
+
+Versions: 1 (before the recurrent models) has no "time_labels" and no time_rms member, and opens
+as the mlp session it is; an mlp session of version 2 has the same members as one of version 1.
 
 Non-finite numbers (a diverged step) are stored as they are. A LayerStats field that a later
 version adds and a file lacks opens as its default (None); a field the file has and this version
@@ -55,7 +60,7 @@ from engine.record import json_safe
 from engine.results import METRIC_NAMES, Evaluation, LayerStats, RunStatus, StepRecord
 
 FORMAT = "vanishing-point-session"
-VERSION = 1
+VERSION = 2  # 2: recurrent runs (time_labels, time_rms); 1 still opens
 SUFFIX = ".vpsession"
 HEADER = "header.json"
 _STATUSES = [s.value for s in RunStatus]
@@ -75,6 +80,7 @@ class Session:
     version: int = VERSION
     engine_version: str = ""
     created: str = ""
+    time_names: list[str] = field(default_factory=list)  # "t_1".."t_T" of a recurrent run; [] for an mlp
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -91,10 +97,13 @@ def save_session(
     layer_names: list[str] | None = None,
     layer_sizes: list[tuple[int, int]] | None = None,
     summary: dict[str, Any] | None = None,
+    time_names: list[str] | None = None,
 ) -> Path:
     """Write `records` (in step order) and the configuration the run started with. Layer names
-    default to layer_1..layer_L; pass a Run's layer_names, layer_sizes and summary() (or use
-    save_run). Atomic: an existing file is replaced whole or not at all."""
+    default to layer_1..layer_L, time names (a recurrent run's) to t_1..t_T; pass a Run's
+    layer_names, layer_sizes, time_names and summary() (or use save_run). Every record of a
+    recurrent run carries time_rms, an mlp's none. Atomic: an existing file is replaced whole or
+    not at all."""
     path = Path(path)
     records = list(records)
     n_layers = len(records[0].grad_norms) if records else len(layer_names or [])
@@ -102,7 +111,11 @@ def save_session(
     sizes = [[int(a), int(b)] for a, b in (layer_sizes or [])]
     if len(names) != n_layers or (sizes and len(sizes) != n_layers):
         raise SessionError(f"cannot save {path}: the records have {n_layers} layers but {len(names)} names and {len(sizes)} sizes")
-    header, arrays = _encode(records, n_layers)
+    n_times = config.seq_len if config.is_recurrent else 0
+    times = list(time_names) if time_names is not None else [f"t_{t}" for t in range(1, n_times + 1)]
+    if len(times) != n_times:
+        raise SessionError(f"cannot save {path}: a run of model = {config.model.value!r} has {n_times} time steps, not {len(times)} time names")
+    header, arrays = _encode(records, n_layers, n_times)
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -111,6 +124,7 @@ def save_session(
         "config": config.to_toml(),
         "layers": names,
         "layer_sizes": sizes,
+        "time_labels": times,
         "summary": json_safe(summary or {}),
         **header,
     }
@@ -156,14 +170,16 @@ def _remove_stale_temporaries(path: Path) -> None:
 
 
 def save_run(path: str | Path, run: Any, records: Iterable[StepRecord]) -> Path:
-    """save_session with a Run's initial configuration, layer names and sizes, and summary."""
+    """save_session with a Run's initial configuration, layer and time names, layer sizes, and summary."""
     return save_session(
         path, records, run.initial_config,
-        layer_names=run.layer_names, layer_sizes=run.layer_sizes, summary=run.summary(),
+        layer_names=run.layer_names, layer_sizes=run.layer_sizes, summary=run.summary(), time_names=run.time_names,
     )
 
 
-def _encode(records: list[StepRecord], n_layers: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def _encode(records: list[StepRecord], n_layers: int, n_times: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The header's tables and the arrays of `records`; `n_times` is T of a recurrent run (0: an
+    mlp, whose records carry no time_rms and whose file has no time_rms member)."""
     n = len(records)
     messages: list[str] = []
     message_code: dict[str, int] = {}
@@ -190,6 +206,11 @@ def _encode(records: list[StepRecord], n_layers: int) -> tuple[dict[str, Any], d
         "eval_step": np.array([e.step for e in evals], dtype=np.int64),
         "metrics": np.array([[getattr(e, m) for m in METRIC_NAMES] for e in evals], dtype=np.float64).reshape(-1, 4),
     }
+    times = [r.time_rms for r in records]
+    if n_times:
+        arrays["time_rms"] = _stack(times, (n_times,), "time_rms")
+    elif any(t is not None for t in times):
+        raise SessionError("cannot save: the records carry time_rms but the configuration is an mlp's; save them with the run's configuration")
     stat_fields = []
     for f in fields(LayerStats):
         values = [getattr(e.layers, f.name) for e in evals]
@@ -216,10 +237,11 @@ def _encode(records: list[StepRecord], n_layers: int) -> tuple[dict[str, Any], d
     return header, arrays
 
 
-def _stack(rows: list[Any], shape: tuple[int, ...]) -> np.ndarray:
-    bad = next((np.shape(r) for r in rows if np.shape(r) != shape), None)
-    if bad is not None:
-        raise SessionError(f"cannot save: a record's per-layer array has shape {bad}, expected {shape}")
+def _stack(rows: list[Any], shape: tuple[int, ...], what: str = "per-layer array") -> np.ndarray:
+    bad = next((r for r in rows if r is None or np.shape(r) != shape), False)
+    if bad is not False:
+        found = "none" if bad is None else f"shape {np.shape(bad)}"
+        raise SessionError(f"cannot save: a record's {what} has {found}, expected shape {shape}")
     return np.array(rows, dtype=np.float64).reshape(-1, *shape)
 
 

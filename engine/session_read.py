@@ -25,7 +25,9 @@ from engine.session import _STATUSES, FORMAT, HEADER, VERSION, Session, SessionE
 #: Limits of what opening accepts, each far above the longest legitimate session: the app
 #: records at most 100,000 steps (desktop_app/history.py MAX_STEPS); a Python caller may save a
 #: longer Run, up to MAX_SESSION_STEPS. The arrays of the largest legitimate file (100,000 steps,
-#: depth 100, an evaluation on every step, every statistic) come to about 750 MiB.
+#: depth 100, an evaluation on every step, every statistic) come to about 750 MiB; those of the
+#: largest recurrent one (100,000 steps of T = 1000, depth 10) to about 900 MiB, most of it
+#: time_rms.
 MAX_SESSION_STEPS = 1_000_000  # rows of the per-step arrays
 MAX_LAYERS = 101  # depth 100 and the output layer (engine.config)
 MAX_ARRAY_BYTES = 1 << 30  # all arrays together, uncompressed
@@ -141,7 +143,8 @@ def _is_str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-# member: (dtype kind, shape in terms of N steps, L layers, E evaluations, S signal rows)
+# member: (dtype kind, shape in terms of N steps, L layers, E evaluations, S signal rows); a
+# recurrent run's time_rms (N, T) is added by _Layout (an mlp's file has none)
 _SHAPES: dict[str, tuple[str, tuple[str | int, ...]]] = {
     "step": ("i", ("N",)),
     "loss": ("f", ("N",)),
@@ -168,6 +171,7 @@ class _Layout:
     config: Config
     names: list[str]
     sizes: list[tuple[int, int]]
+    time_names: list[str]  # a recurrent run's t_1..t_T; [] for an mlp
     statuses: list[RunStatus]
     messages: list[str]
     changes: dict[int, dict[str, Any]]
@@ -204,6 +208,11 @@ class _Layout:
         if dims["E"] > dims["N"] or dims["S"] > dims["N"] or dims["N"] > config.steps:
             raise bad(f"{dims['E']} evaluations and {dims['S']} signal rows for {dims['N']} steps of a {config.steps}-step run")
         dims["L"] = len(names)
+        dims["T"] = config.seq_len if config.is_recurrent else 0
+        # version 1 came before the recurrent models: no time labels, and its config an mlp's
+        times = h.get("time_labels", []) if h["version"] == 1 else h.get("time_labels")
+        if not _is_str_list(times) or len(times) != dims["T"]:
+            raise bad(f"time_labels must name the {dims['T']} time steps of a run of model = {config.model.value!r}")
         statuses, messages = h.get("statuses"), h.get("messages")
         if not _is_str_list(statuses) or not all(s in _STATUSES for s in statuses):
             raise bad("statuses is not a list of run statuses")
@@ -222,11 +231,13 @@ class _Layout:
             raise bad("engine_version and created must be short texts")
         changes = _changes(h.get("changes"), config, dims["N"], bad)
         members = {name: (kind, tuple(dims[d] if isinstance(d, str) else d for d in shape)) for name, (kind, shape) in _SHAPES.items()}
+        if dims["T"]:
+            members["time_rms"] = ("f", (dims["N"], dims["T"]))
         for name in stat_fields:
             members[f"stats.{name}"] = ("f", (-1, dims["L"]))  # (rows set by the mask, layers, ...)
             members[f"stats.{name}.present"] = ("b", (dims["E"],))
         return cls(
-            config, names, [(a, b) for a, b in sizes], [RunStatus(s) for s in statuses], messages, changes, dims,
+            config, names, [(a, b) for a, b in sizes], times, [RunStatus(s) for s in statuses], messages, changes, dims,
             stat_fields, summary, h["version"], strings["engine_version"], strings["created"], members,
         )
 
@@ -326,7 +337,7 @@ def _decode(layout: _Layout, arrays: dict[str, np.ndarray], path: Path) -> Sessi
     records = _records(arrays, stats, layout.statuses, layout.messages, layout.changes, n)
     return Session(
         layout.config, records, layout.summary, layout.names, layout.sizes,
-        layout.version, layout.engine_version, layout.created, path,
+        layout.version, layout.engine_version, layout.created, layout.time_names, path,
     )
 
 
@@ -359,6 +370,7 @@ def _records(a: dict[str, np.ndarray], stats: list[LayerStats], statuses, messag
     has_signal, has_eval = a["has_signal"].tolist(), a["has_eval"].tolist()
     grad, signal = a["grad_norms"], a["signal_rms"]
     metrics, eval_step = a["metrics"].tolist(), a["eval_step"].tolist()
+    times = a.get("time_rms")  # (N, T) of a recurrent run; None: an mlp's records have none
     records = []
     s = e = 0
     for i in range(n):
@@ -374,6 +386,7 @@ def _records(a: dict[str, np.ndarray], stats: list[LayerStats], statuses, messag
             StepRecord(
                 step[i], loss[i], grad[i].copy(), signal_rms, total[i], clipped[i], statuses[status[i]],
                 evaluation, dict(changes.get(i, {})), messages[message[i]], None if best[i] < 0 else best[i],
+                None if times is None else times[i].copy(),
             )
         )
     return records

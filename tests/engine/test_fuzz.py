@@ -74,6 +74,15 @@ def stored(good, tmp_path_factory) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def recurrent(tmp_path_factory) -> Path:
+    """A GRU's session, uncompressed: its time_labels and time_rms (N, T) are mutated too."""
+    config = Config(model="gru", dataset="recall", depth=2, width=8, seq_len=8, n_train=32, n_val=32, batch_size=16, steps=6, eval_every=4)
+    run = Run(config)
+    saved = save_run(tmp_path_factory.mktemp("gru") / "gru.vpsession", run, list(run))
+    return rebuild(saved, saved.with_name("stored.vpsession"), compression=zipfile.ZIP_STORED)
+
+
 def rebuild(source: Path, target: Path, header=None, members=None, drop=(), compression=zipfile.ZIP_DEFLATED, extra=None) -> Path:
     """A copy of `source` with header.json changed (a dict merged in, or raw bytes), members
     replaced ({name: bytes or array}) or dropped, and `extra` members appended."""
@@ -190,6 +199,11 @@ CRAFTED = {
     "a summary that is a list": (lambda g, t: rebuild(g, t, header={"summary": [1]}), "summary is a list"),
     "layer sizes that are strings": (lambda g, t: rebuild(g, t, header={"layer_sizes": [["a", "b"]] * 4}), "layer_sizes must be"),
     "a header that is a list": (lambda g, t: rebuild(g, t, header=b"[1, 2]"), "not a Vanishing Point session file"),
+    "time steps in an mlp's file": (lambda g, t: rebuild(g, t, header={"time_labels": ["t_1", "t_2"]}), "time_labels must name the 0 time steps"),
+    "a time_rms member in an mlp's file": (
+        lambda g, t: rebuild(g, t, extra={"time_rms.npy": npy_header_only((12, 2)) + bytes(192)}),
+        "unexpected member 'time_rms.npy'",
+    ),
 }
 
 
@@ -226,12 +240,15 @@ def check_opens_or_refuses(path: Path, reference: Session) -> None:
         assert len(session.records) == len(reference.records)
         assert [r.step for r in session.records] == [r.step for r in reference.records]
         assert Config.from_toml(session.config.to_toml()) == session.config  # a whole, valid configuration
+        times = session.config.seq_len if session.config.is_recurrent else 0
+        assert len(session.time_names) == times
+        assert all((r.time_rms is None) if not times else r.time_rms.shape == (times,) for r in session.records)
 
 
 @FUZZ
 @given(st.data())
-def test_random_byte_changes_open_or_give_one_session_error(good, stored, tmp_path, data):
-    source = data.draw(st.sampled_from([good, stored]))
+def test_random_byte_changes_open_or_give_one_session_error(good, stored, recurrent, tmp_path, data):
+    source = data.draw(st.sampled_from([good, stored, recurrent]))
     original = source.read_bytes()
     raw = bytearray(original)
     for _ in range(data.draw(st.integers(1, 8))):
@@ -246,12 +263,13 @@ def test_random_byte_changes_open_or_give_one_session_error(good, stored, tmp_pa
 
 @FUZZ
 @given(st.data())
-def test_random_header_values_open_or_give_one_session_error(good, tmp_path, data):
-    header = header_of(good)
+def test_random_header_values_open_or_give_one_session_error(good, recurrent, tmp_path, data):
+    source = data.draw(st.sampled_from([good, recurrent]))
+    header = header_of(source)
     key = data.draw(st.sampled_from(sorted(header)))
     value = data.draw(values)
-    path = rebuild(good, tmp_path / "header.vpsession", header={key: value})
-    check_opens_or_refuses(path, load_session(good))
+    path = rebuild(source, tmp_path / "header.vpsession", header={key: value})
+    check_opens_or_refuses(path, load_session(source))
 
 
 # --- the command line -------------------------------------------------------------------------

@@ -87,7 +87,7 @@ def test_the_format_covers_every_field_of_a_record():
     # stored generically, by name)
     assert [f.name for f in fields(StepRecord)] == [
         "step", "loss", "grad_norms", "signal_rms", "total_norm", "clipped_norm", "status", "evaluation",
-        "changes", "message", "best_step",
+        "changes", "message", "best_step", "time_rms",
     ]
     assert [f.name for f in fields(Evaluation)] == ["step", "train_loss", "train_error", "val_loss", "val_error", "layers"]
 
@@ -95,10 +95,12 @@ def test_the_format_covers_every_field_of_a_record():
 def test_the_file_is_a_documented_zip(saved):
     with zipfile.ZipFile(saved) as zf:
         assert zf.namelist()[0] == HEADER
+        assert "time_rms.npy" not in zf.namelist()  # an mlp's members are those of version 1
         header = json.loads(zf.read(HEADER))
-    assert header["format"] == FORMAT == "vanishing-point-session" and header["version"] == 1
+    assert header["format"] == FORMAT == "vanishing-point-session" and header["version"] == VERSION == 2
     assert Config.from_toml(header["config"]) == tiny(steps=40, eval_every=7, activation="leaky_relu")
     assert header["steps"] == 40 and header["evaluations"] == 7
+    assert header["time_labels"] == []
 
 
 def test_opening_needs_no_torch(saved):
@@ -170,7 +172,7 @@ def damage(kind: str, good: Path, bad: Path) -> None:
         ("flipped bytes", "damaged session file"),
         ("numpy npz", "a zip archive without header.json"),
         ("another format", "format 'someone-elses-session', expected 'vanishing-point-session'"),
-        ("newer version", "session version 2 was written by a newer Vanishing Point"),
+        ("newer version", f"session version {VERSION + 1} was written by a newer Vanishing Point"),
         ("bad version", "damaged session file (version 'one')"),
         ("missing array", "damaged session file (no loss.npy)"),
         ("wrong shape", "damaged session file (step has shape (40,)"),
