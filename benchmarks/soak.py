@@ -10,7 +10,12 @@ processes flat within 50 MB after the first minute, views updating, event-loop p
     QT_QPA_PLATFORM=offscreen python benchmarks/soak.py --minutes 60 --busy
 
 --busy trains a second network in another process beside the window (a machine that is doing
-something else too). Linux only (RSS from /proc).
+something else too). --model rnn|lstm|gru soaks a recurrent net on recall instead (--seq-len T,
+default 200: its heatmap and records carry T values of ∂L/∂h_t per step), e.g.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/soak.py --model lstm --depth 1 --width 32
+
+Linux only (RSS from /proc).
 """
 
 from __future__ import annotations
@@ -60,6 +65,8 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=6)
     parser.add_argument("--width", type=int, default=8)
     parser.add_argument("--eval-every", type=int, default=10)
+    parser.add_argument("--model", default="mlp", choices=["mlp", "rnn", "lstm", "gru"], help="the model family (default mlp)")
+    parser.add_argument("--seq-len", type=int, default=200, help="T of a recurrent model's recall sequences (default 200)")
     args = parser.parse_args()
     seconds = args.minutes * 60 if args.minutes else args.seconds
 
@@ -69,6 +76,8 @@ def main() -> None:
     from engine.service import TrainingProcess
 
     config = Config(depth=args.depth, width=args.width, batch_size=10, eval_every=args.eval_every, steps=10_000_000)
+    if args.model != "mlp":
+        config = config.replace(model=args.model, dataset="recall", seq_len=args.seq_len)
     w = MainWindow(config, settings=QSettings(os.devnull, QSettings.Format.IniFormat))
     w.setProperty("quiet", True)
     w.resize(1440, 900)
@@ -86,7 +95,7 @@ def main() -> None:
     busy = None
     if args.busy:
         busy = TrainingProcess()
-        busy.send("start", 1, config.replace(depth=20, width=64), True)
+        busy.send("start", 1, Config(depth=20, width=64, batch_size=10, eval_every=args.eval_every, steps=10_000_000), True)  # an mlp, whatever the window trains
         drain = QTimer(interval=100, timeout=lambda: busy.receive(1_000_000))
         drain.start()
 
@@ -101,7 +110,8 @@ def main() -> None:
     probe = QTimer(interval=10, timeout=tick)
     w.play()
     probe.start()
-    print(f"soak: {seconds:.0f} s, depth {args.depth} width {args.width} eval_every {args.eval_every}, every view shown"
+    kind = f"{args.model} T = {args.seq_len}, " if args.model != "mlp" else ""
+    print(f"soak: {seconds:.0f} s, {kind}depth {args.depth} width {args.width} eval_every {args.eval_every}, every view shown"
           f"{', a second training process beside it' if busy else ''}")
     print(" time  step       window RSS  training RSS  p99 (interval)  heatmap step  curves step  clipping step")
     readings = []

@@ -2,7 +2,9 @@
 
 The panel only edits values: it emits `configEdited(key, value)` and the window decides whether
 that is a live change or a rebuild. Combo boxes are built from the engine's Enums, so a new
-activation or init in the engine appears here without a change.
+activation or init in the engine appears here without a change. The controls that apply to one
+model family only (the sequence length, the forget-gate bias; batch norm and residual connections
+for an mlp) show or grey out with the configuration shown.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from qtpy.QtWidgets import (
 )
 from superqt import QCollapsible, QDoubleSlider, QEnumComboBox, QLabeledDoubleSlider, QLabeledSlider
 
-from engine import Activation, Config, Dataset, Device, Init, Optimizer
+from engine import MAX_RECURRENT_DEPTH, Activation, Config, Dataset, Device, Init, ModelFamily, Optimizer
 
 
 def format_number(value: float) -> str:
@@ -43,9 +45,13 @@ class LogSliderWidget(QWidget):
 
     valueChanged = Signal(float)
 
-    def __init__(self, low: float, high: float, off_label: str | None = None, parent: QWidget | None = None):
+    def __init__(
+        self, low: float, high: float, off_label: str | None = None, parent: QWidget | None = None, integer: bool = False
+    ):
+        """`integer`: the value is a whole number (a sequence length), rounded from the slider's."""
         super().__init__(parent)
         self._off_label = off_label
+        self._integer = integer
         self._lo, self._hi = math.log10(low), math.log10(high)
         step = 0.05
         self.slider = QDoubleSlider(Qt.Orientation.Horizontal)
@@ -65,6 +71,8 @@ class LogSliderWidget(QWidget):
         x = self.slider.value()
         if self._off_label is not None and x < self._lo - 1e-9:
             return 0.0
+        if self._integer:
+            return round(10**x)
         return float(f"{10 ** x:.3g}")  # three significant digits: what the label shows
 
     def setValue(self, value: float) -> None:
@@ -78,10 +86,12 @@ class LogSliderWidget(QWidget):
         self._update_label()
 
     def _update_label(self) -> None:
-        v = self.value()
-        self.label.setText(self._off_label if (v == 0 and self._off_label) else format_number(v))
+        v = self._shown = self.value()
+        self.label.setText(self._off_label if (v == 0 and self._off_label) else str(v) if self._integer else format_number(v))
 
     def _on_slider_valueChanged(self, _x: float) -> None:
+        if self.value() == self._shown:  # a move within one shown value (a whole T, 3 digits) is no edit
+            return
         self._update_label()
         self.valueChanged.emit(self.value())
 
@@ -117,8 +127,8 @@ def _float_slider(low: float, high: float, decimals: int = 2) -> _Binding:
     return _Binding(w, get, w.setValue, w.valueChanged)
 
 
-def _log_slider(low: float, high: float, off_label: str | None = None) -> _Binding:
-    w = LogSliderWidget(low, high, off_label)
+def _log_slider(low: float, high: float, off_label: str | None = None, integer: bool = False) -> _Binding:
+    w = LogSliderWidget(low, high, off_label, integer=integer)
     return _Binding(w, w.value, w.setValue, w.valueChanged)
 
 
@@ -150,12 +160,16 @@ class ControlPanel(QScrollArea):
         # (group, key, label, binding); "advanced" keys sit in a collapsible group
         spec: list[tuple[str, str, str, _Binding]] = [
             ("data", "dataset", self.tr("Data set"), _enum(Dataset)),
+            # a log scale: 2 to 10 steps matter as much as 100 to 1000
+            ("data", "seq_len", self.tr("Sequence length"), _log_slider(2, 1000, integer=True)),
             ("data", "n_train", self.tr("Training points"), _int_slider(10, 2000)),
             ("data", "noise", self.tr("Noise"), _float_slider(0.0, 1.0)),
             ("data", "label_noise", self.tr("Flipped labels"), _float_slider(0.0, 0.5)),
+            ("network", "model", self.tr("Model"), _enum(ModelFamily)),
             ("network", "depth", self.tr("Depth (hidden layers)"), _int_slider(1, 100)),
             ("network", "width", self.tr("Width (units)"), _int_slider(1, 512)),
             ("network", "activation", self.tr("Activation"), _enum(Activation)),
+            ("network", "forget_bias", self.tr("Forget-gate bias"), _float_slider(-5.0, 5.0)),
             ("network", "init", self.tr("Initialization"), _enum(Init)),
             ("network", "init_gain", self.tr("Init gain"), _log_slider(0.1, 10.0)),
             ("network", "batch_norm", self.tr("Batch normalization"), _check()),
@@ -213,11 +227,54 @@ class ControlPanel(QScrollArea):
         off_hint = self.tr("0 = off")
         self.labels["patience"].setToolTip(f"patience ({off_hint})")
         self._updating = False
+        self._classroom_hidden: set[str] = set()  # rows a teacher hid
+        self._inapplicable: set[str] = set()  # rows of keys the model family shown does not read
+        self._label_texts = {
+            False: {"depth": self.labels["depth"].text(), "width": self.labels["width"].text()},
+            True: {"depth": self.tr("Depth (layers)"), "width": self.tr("Width (hidden size)")},
+        }
+        self._apply_family(Config())
 
     def set_hidden(self, keys: set[str]) -> None:
         """Classroom mode: hide the rows of `keys` (a teacher shows only the slider that matters)."""
+        self._classroom_hidden = set(keys)
+        self._show_rows()
+
+    def _show_rows(self) -> None:
+        hidden = self._classroom_hidden | self._inapplicable
         for key, form in self.forms.items():
-            form.setRowVisible(self.bindings[key].widget, key not in keys)
+            form.setRowVisible(self.bindings[key].widget, key not in hidden)
+
+    def _apply_family(self, config: Config) -> None:
+        """Show the controls `config`'s model family reads, grey out those it refuses, and bound
+        depth as the engine does. Only ranges, states and texts change: no value is emitted."""
+        model, recurrent = config.model, config.is_recurrent
+        gated = model in (ModelFamily.LSTM, ModelFamily.GRU)
+        self._inapplicable = {k for k, applies in (("seq_len", recurrent), ("forget_bias", model is ModelFamily.LSTM)) if not applies}
+        self._show_rows()
+        self._enable("activation", not gated, self.tr("LSTM and GRU keep their own gates (sigmoid and tanh): the activation "
+                                                       "applies to an mlp and to the rnn (Elman) cell"))
+        for key in ("batch_norm", "residual"):
+            self._enable(key, not recurrent, self.tr("Only for an mlp: a recurrent net has no batch normalization or "
+                                                     "residual connections here"))
+        for key, text in self._label_texts[recurrent].items():
+            self.labels[key].setText(text)
+        depth = self.bindings["depth"].widget
+        depth.blockSignals(True)  # a narrower range clamps the value: that is no edit
+        try:
+            depth.setRange(1, MAX_RECURRENT_DEPTH if recurrent else 100)
+        finally:
+            depth.blockSignals(False)
+        init = self.bindings["init"].widget
+        item = init.model().item(list(Init).index(Init.IDENTITY))
+        item.setEnabled(model is ModelFamily.RNN)
+        item.setToolTip("" if model is ModelFamily.RNN else self.tr("identity: only for the rnn (Elman) cell's recurrent weights"))
+
+    def _enable(self, key: str, on: bool, why: str) -> None:
+        """Enable a control, or grey it out saying why (its tooltip keeps the key's name first)."""
+        for widget in (self.bindings[key].widget, self.labels[key]):
+            widget.setEnabled(on)
+            widget.setToolTip(key if on else f"{key}: {why}")
 
     def highlight(self, keys: list[str], ms: int = 4000) -> None:
         """Light up the labels of `keys` for a while, so that a learner sees what a preset or a
@@ -235,6 +292,7 @@ class ControlPanel(QScrollArea):
         """Show `config` without emitting configEdited."""
         self._updating = True
         try:
+            self._apply_family(config)
             for key, binding in self.bindings.items():
                 binding.widget.blockSignals(True)
                 try:

@@ -87,6 +87,8 @@ class DiagnosisView(QWidget):
             return self.tr(
                 "Layer 1 receives no gradient at all: its units cannot learn (all-zero weights or dead units)."
             )
+        if p.get("axis") == "time":  # a recurrent net: from the last step back to the first
+            return self._through_time(code, p)
         if code in ("vanishing", "exploding", "healthy"):
             share = self.share(p["ratio"])
             if code == "vanishing":
@@ -116,6 +118,11 @@ class DiagnosisView(QWidget):
                 "Clipping scales this step's gradient down from a global norm of {0} to {1}: training stays stable, "
                 "but the large gradients it treats are still there."
             ).format(format_value(p["norm"]), format_value(p["clipped"]))
+        if code == "fitted":
+            return self.tr(
+                "The network fits its training data (training error {0}, validation error {1}): small gradients "
+                "now mean that little is left to learn."
+            ).format(error(p["train_error"]), error(p["val_error"]))
         if code == "overfitting":
             return self.tr("Overfitting: validation error {0} is well above training error {1}.").format(
                 error(p["val_error"]), error(p["train_error"])
@@ -130,6 +137,24 @@ class DiagnosisView(QWidget):
                 error(p["train_error"])
             )
         return code
+
+    def _through_time(self, code: str, p: dict) -> str:
+        """A recurrent net's gradient flow: the share of ∂L/∂h_T that reaches h_1, `distance`
+        (T − 1) steps back."""
+        if code == "vanishing_time" and p["ratio"] == 0:
+            return self.tr("Vanishing through time: no gradient at all reaches back {0} steps to the first step; the "
+                           "network cannot learn what the sequence's start holds.").format(p["distance"])
+        share = self.share(p["ratio"])
+        if code == "vanishing_time":
+            return self.tr("Vanishing through time: the gradient from {0} steps back is {1} the last step's; the "
+                           "network can hardly learn what the sequence's start holds.").format(p["distance"], share)
+        if code == "exploding_time":
+            return self.tr("Exploding through time: the gradient from {0} steps back is {1} the last step's.").format(
+                p["distance"], share
+            )
+        return self.tr("The gradient reaches back through time: from {0} steps back it is {1} the last step's.").format(
+            p["distance"], share
+        )
 
     def show_findings(self, findings: list, status: str | None = None) -> None:
         if not findings:

@@ -33,7 +33,10 @@ class FileActions:
         if not path:
             return False
         try:
-            save_session(path, h.records, h.info.config, layer_names=h.info.layer_names, layer_sizes=h.info.layer_sizes, summary=h.summary)
+            save_session(
+                path, h.records, h.info.config, layer_names=h.info.layer_names, layer_sizes=h.info.layer_sizes, summary=h.summary,
+                time_names=list(h.info.time_names) or None,  # a recurrent run's t_1..t_T, as the engine named them
+            )
         except (SessionError, OSError) as exc:
             self.warn(str(exc))
             return False

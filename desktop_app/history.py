@@ -87,6 +87,9 @@ class RunHistory:
         # (layers, columns) so that a range of steps is a slice of rows the heatmap can take as is
         self.grad_log10 = np.full((n, self.capacity), np.nan, dtype=np.float32)
         self.signal_log10 = np.full((n, self.capacity), np.nan, dtype=np.float32)
+        # a recurrent run's ∂L/∂h_t per step, (T, columns) as the layers' (t = 1 first); (0, columns) for an mlp
+        self.n_times = getattr(info, "time_steps", 0)
+        self.time_log10 = np.full((self.n_times, self.capacity), np.nan, dtype=np.float32)
         self.total_norm = np.full(self.capacity, np.nan)
         self.clipped_norm = np.full(self.capacity, np.nan)
         self.col_steps = np.zeros(self.capacity, dtype=np.int64)  # the step of each column
@@ -164,6 +167,10 @@ class RunHistory:
             if traced:
                 signal = np.log10(np.array([records[i].signal_rms for i in traced])).T
                 self.signal_log10[:, [c + i for i in traced]] = signal
+            if self.n_times:  # every record of a recurrent run carries it (one saved before it existed: none)
+                timed = [i for i, r in enumerate(records) if r.time_rms is not None]
+                if timed:
+                    self.time_log10[:, [c + i for i in timed]] = np.log10(np.array([records[i].time_rms for i in timed])).T
         total = np.array([r.total_norm for r in records], dtype=float)
         clipped = np.array([r.clipped_norm for r in records], dtype=float)
         self.total_norm[cols], self.clipped_norm[cols] = total, clipped
@@ -175,7 +182,7 @@ class RunHistory:
         """Make room: the columns older than the last RECENT_STEPS become (min, max) pairs."""
         stop = self.n_cols - min(RECENT_STEPS, self.capacity // 2)
         # the per-step arrays are (layers, columns): compact their transposed views in place
-        arrays = [self.grad_log10.T, self.signal_log10.T, self.total_norm, self.clipped_norm]
+        arrays = [self.grad_log10.T, self.signal_log10.T, self.time_log10.T, self.total_norm, self.clipped_norm]
         if stop > DECIMATION:
             self.n_cols = _compact(arrays, self.col_steps, 0, stop, self.n_cols)
         else:  # a buffer too small to decimate (a run longer than it said): drop the oldest
@@ -231,10 +238,24 @@ class RunHistory:
             return col
         return None
 
-    def value_at(self, signal: bool, layer: int, step: int) -> float | None:
-        """The raw value at 1-based layer and step, or None outside the full-resolution range."""
+    @property
+    def recurrent(self) -> bool:
+        """Whether the run has time steps: its heatmap's second view is ∂L/∂h_t through time."""
+        return self.n_times > 0
+
+    def rows(self, signal: bool) -> np.ndarray:
+        """The heatmap's (rows, columns) log10 values: the layers' weight gradients, or the second
+        view: the layers' back-propagated signal (an mlp), ∂L/∂h_t at t = 1..T (a recurrent run)."""
+        if not signal:
+            return self.grad_log10
+        return self.time_log10 if self.recurrent else self.signal_log10
+
+    def value_at(self, signal: bool, row: int, step: int) -> float | None:
+        """The raw value at 1-based row (a layer, or a time step in a recurrent run's second view)
+        and step, or None outside the full-resolution range."""
         col = self.column_of(step)
-        if col is None or not 1 <= layer <= self.n_layers:
+        data = self.rows(signal)
+        if col is None or not 1 <= row <= data.shape[0]:
             return None
-        return float(10.0 ** (self.signal_log10 if signal else self.grad_log10)[layer - 1, col])
+        return float(10.0 ** data[row - 1, col])
 

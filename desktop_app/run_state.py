@@ -5,7 +5,9 @@ ViewerModel, with the window as its QtViewer).
 
 A value travels one way: a control's edit arrives in `edit`, is validated once (Config.replace),
 becomes `config`, and a live key goes on to the training process at most every LIVE_THROTTLE_MS
-(the last value wins); a structural key rebuilds the run once the edits settle.
+(the last value wins); a structural key rebuilds the run once the edits settle. A model (or a data
+set of the other kind) brings the keys that must move with it (desktop_app.family_switch) in the
+same one validation and rebuild.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from qtpy.QtCore import QObject, QTimer, Signal
 
+from desktop_app.family_switch import FamilySwitch
 from desktop_app.history import RunHistory
 from desktop_app.worker import TrainingController
 from engine import FINISHED, LIVE_KEYS, Batch, Config, ConfigError, RunInfo, Session, load_preset
@@ -47,6 +50,7 @@ class RunState(QObject):
         self.restarts = 0  # runs built so far
         self.steps_received = 0  # steps arrived from the engine, ever: the window's rate readout
         self._pending_live: dict[str, Any] = {}  # validated live values not sent yet
+        self.families = FamilySwitch()  # each model family's settings, for moving between them
         self._queue: list[Config] | None = None  # compare queue: configurations still to run
         self._queue_size = 0
         # why training stopped, until the next run starts: ("failed", the engine's message) or
@@ -67,14 +71,20 @@ class RunState(QObject):
     # --- the learner's edits -----------------------------------------------------------------
     def edit(self, key: str, value: Any) -> bool:
         """One control moved: validate once, then a live change or a rebuild. False if refused
-        (the controls are shown the configuration again)."""
+        (the controls are shown the configuration again). A model, or a data set of the other
+        family, moves the keys that go with it too: the controls show them, highlighted."""
         self.cancel_compare()
+        changes = self.families.changes(self.config, key, value)
+        old = self.config
         try:
-            self.config = self.config.replace(**{key: value})
+            self.config = self.config.replace(**changes)
         except ConfigError as exc:
             self.editRefused.emit(str(exc))
             self.configReplaced.emit(self.config, [])
             return False
+        if key == "model" or len(changes) > 1:  # the controls that apply to a family change with it
+            self.families.left(old, self.config)
+            self.configReplaced.emit(self.config, [k for k in changes if k != key])
         if key in LIVE_KEYS:
             if self.restart_timer.isActive() or self.replay is not None:
                 return True  # the next run is built with it
@@ -104,6 +114,7 @@ class RunState(QObject):
     def set_config(self, config: Config, playing: bool | None = None) -> list[str]:
         """Show and start `config` (a preset, a lesson, an opened file). Returns the changed keys."""
         changed = list(self.config.diff(config))
+        self.families.left(self.config, config)  # an mlp left for a recurrent preset comes back as it was
         self.config = config
         self.configReplaced.emit(config, changed)
         self.start_run(playing)
@@ -228,12 +239,7 @@ class RunState(QObject):
         """Show a saved run (engine.load_session has checked the whole file): no training;
         `show_replay_step` moves through it. Everything it needs is built before any state
         changes, so that a session that cannot be shown changes nothing (it raises)."""
-        from engine import Metrics, make_data
-
-        info = RunInfo(
-            -1, session.config, session.layer_names, session.layer_sizes, "replay", make_data(session.config),
-            Metrics.from_summary(session.summary),
-        )
+        info = RunInfo.of_session(session)
         self.cancel_compare()
         self.controller.pause()
         self.restart_timer.stop()

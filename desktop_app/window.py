@@ -177,10 +177,10 @@ class MainWindow(QMainWindow):
         center = QWidget()
         column = QVBoxLayout(center)
         column.setContentsMargins(6, 6, 6, 6)
-        self.reference_heatmap = GradientHeatmapView()
+        # it follows the main heatmap's toggles: no room for two sets
+        self.reference_heatmap = GradientHeatmapView(mirror=True)
         self.reference_heatmap.setObjectName("referenceHeatmap")
         self.reference_heatmap.hide()
-        self.reference_heatmap.toggles.hide()  # it follows the main heatmap's toggles: no room for two sets
         self.heatmap.modeChanged.connect(self.reference_heatmap.signal_button.setChecked)
         self.heatmap.relativeChanged.connect(self.reference_heatmap.set_relative)
         self.reference_label = QLabel()
@@ -407,7 +407,8 @@ class MainWindow(QMainWindow):
         if history is None:
             self.diagnosis.show_findings([], self.tr("Building the network…"))
         else:
-            self.heatmap.set_theory(history.info.predicted_chi)  # the engine's, for this run
+            info = history.info
+            self.heatmap.set_theory(info.predicted_chi, info.predicted_time_slope)  # the engine's, for this run
             self.diagnosis.show_findings([])
             self._show_pinned()
         self._rate_steps, self._rate_time = self.state.steps_received, time.perf_counter()

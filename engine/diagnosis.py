@@ -8,7 +8,9 @@ What counts as a pathology:
 - Gradient flow is judged by the back-propagated signal ∂L/∂s (`signal_rms`, the literature's
   measure: Glorot & Bengio 2010): the share layer 1 gets of the output layer's. It is a ratio, so
   a converged network, whose gradients are all small because its loss is small, is not vanishing.
-  (The weight gradients' ratio stands in where no signal was measured.)
+  (The weight gradients' ratio stands in where no signal was measured.) A recurrent network's is
+  judged through time instead (Bengio, Simard & Frasconi 1994): the share of ∂L/∂h_T that reaches
+  h_1, T − 1 steps back (`time_rms`), with the same thresholds.
 - Dead and saturated units, and vanishing or exploding ratios, are warnings only while they can be
   what blocks learning: not once the network fits its training data as well as the label noise
   allows. Dead units must also block the gradient: the signal vanishes, or a whole layer is dead
@@ -27,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.config import Config
+from engine.config import Config, Dataset
 from engine.data import data_shape
 from engine.results import Evaluation, RunStatus, StepRecord, count_clipped
 
@@ -52,6 +54,8 @@ PRIORITY = (
     "huge_gradient",
     "vanishing",
     "exploding",
+    "vanishing_time",
+    "exploding_time",
     "dead",
     "saturated",
     "underfitting",
@@ -59,10 +63,13 @@ PRIORITY = (
     "early_stopped",
     "clipped",
     "healthy",
+    "fitted",
 )
-SEVERITY = {"diverged": "error", "early_stopped": "info", "clipped": "info", "healthy": "info"}  # the others: warning
+SEVERITY = {"diverged": "error", "early_stopped": "info", "clipped": "info", "healthy": "info", "fitted": "info"}  # the others: warning
+#: findings about how the gradient flows: where none is made for a fitted network, "fitted" says why
+FLOW = frozenset({"no_gradient", "huge_gradient", "vanishing", "exploding", "vanishing_time", "exploding_time", "healthy"})
 #: findings that already explain a high training error: underfitting is not added to them
-BLOCKING = frozenset({"no_gradient", "vanishing", "dead"})
+BLOCKING = frozenset({"no_gradient", "vanishing", "vanishing_time", "dead"})
 
 
 @dataclass(frozen=True)
@@ -115,10 +122,14 @@ def diagnose(
     last = len(g)
     signal = _signal(record, evaluation)
     profile = signal if signal is not None else g
-    if np.isfinite(g).all() and g.max() > EXPLODING_NORM:
+    time = record.time_rms
+    huge = bool(np.isfinite(g).all() and g.max() > EXPLODING_NORM)
+    if huge:
         worst = int(np.argmax(g))
         out.append(_finding("huge_gradient", exponent=math.floor(math.log10(g[worst])), layer=worst + 1))
-    elif np.isfinite(g).all() and np.isfinite(profile).all() and (profile[-1] > 0 or g[-1] > 0):
+    if time is not None:  # a recurrent net is judged through time, from h_T back to h_1
+        out += _through_time(time, fitted, healthy_allowed=not huge)
+    elif not huge and np.isfinite(g).all() and np.isfinite(profile).all() and (profile[-1] > 0 or g[-1] > 0):
         if profile[0] == 0 or g[0] == 0:
             if not fitted:
                 out.append(_finding("no_gradient", layer=1, last=last))
@@ -157,8 +168,27 @@ def diagnose(
             )
     if judged is not None:
         out += _fit_findings(judged, cfg, blocked=any(f.code in BLOCKING for f in out))
+    if fitted and not any(f.code in FLOW for f in out):
+        # a fitted network's gradients have little left to carry: their ratios are not judged
+        out.append(_finding("fitted", train_error=judged.train_error, val_error=judged.val_error, regression=cfg.is_regression))
     rank = {"error": 0, "warning": 1, "info": 2}
     return sorted(out, key=lambda f: (rank[f.severity], PRIORITY.index(f.code)))
+
+
+def _through_time(time: np.ndarray, fitted: bool, healthy_allowed: bool) -> list[Finding]:
+    """The share of ∂L/∂h_T that reaches h_1, T - 1 steps back, judged as the layers' ratio is."""
+    if not (np.isfinite(time).all() and time[-1] > 0):
+        return []
+    distance = len(time) - 1
+    if time[0] == 0:  # nothing at all reaches h_1
+        return [] if fitted else [_finding("vanishing_time", ratio=0.0, exponent=None, distance=distance, axis="time")]
+    ratio = float(time[0] / time[-1])
+    params = {"ratio": ratio, "exponent": math.floor(math.log10(ratio)), "distance": distance, "axis": "time"}
+    if VANISHING_RATIO <= ratio <= EXPLODING_RATIO:
+        return [_finding("healthy", **params)] if healthy_allowed else []
+    if fitted:
+        return []
+    return [_finding("vanishing_time" if ratio < VANISHING_RATIO else "exploding_time", **params)]
 
 
 def _signal(record: StepRecord, evaluation: Evaluation | None) -> np.ndarray | None:
@@ -170,8 +200,8 @@ def _signal(record: StepRecord, evaluation: Evaluation | None) -> np.ndarray | N
 
 
 def _clean_train_error(evaluation: Evaluation, cfg: Config) -> float:
-    if cfg.is_regression:
-        return max(0.0, evaluation.train_error - cfg.noise**2)
+    if cfg.is_regression:  # sine's noise is on y; adding's targets carry none
+        return max(0.0, evaluation.train_error - (cfg.noise**2 if cfg.dataset is Dataset.SINE else 0.0))
     return clean_error(evaluation.train_error, cfg.label_noise, data_shape(cfg.dataset)[1])
 
 

@@ -40,10 +40,38 @@ class RunInfo:
     device: str
     data: DataSplit  # the standardized data, for views that draw it
     initial: Metrics | None = None  # the untrained network (step 0): the curves start there
+    time_names: tuple[str, ...] = ()  # a recurrent run's time probes "t_1".."t_T" (Run.time_names); () for an mlp
+    probe_axis: str = "layer"  # what the heatmap's rows are (Model.probe_axis): "layer", or "time step"
 
     @property
     def n_layers(self) -> int:
         return len(self.layer_names)
+
+    @property
+    def time_steps(self) -> int:
+        """T, the time steps whose ∂L/∂h_t each record carries (time_rms); 0 for an mlp."""
+        return len(self.time_names)
+
+    @classmethod
+    def of_run(cls, generation: int, run: Any) -> RunInfo:
+        """What the window needs of a freshly built engine.trainer.Run."""
+        return cls(
+            generation, run.config, run.layer_names, run.layer_sizes, str(run.device), run.data, run.initial,
+            tuple(run.time_names), run.model.probe_axis,
+        )
+
+    @classmethod
+    def of_session(cls, session: Any) -> RunInfo:
+        """A saved run's (engine.session.Session), for a replay: its data drawn again from its
+        configuration (same seed, same points)."""
+        from engine.data import make_data
+
+        config = session.config
+        return cls(
+            -1, config, session.layer_names, session.layer_sizes, "replay", make_data(config),
+            Metrics.from_summary(session.summary), tuple(session.time_names),
+            "time step" if config.is_recurrent else "layer",
+        )
 
     @property
     def predicted_chi(self):
@@ -52,6 +80,14 @@ class RunInfo:
         from engine.theory import predicted_chi
 
         return predicted_chi(self.config, self.data.n_inputs)
+
+    @property
+    def predicted_time_slope(self) -> float | None:
+        """The theory's change of log10 RMS(∂L/∂h_t) per step back in time at initialization
+        (engine.theory.predicted_log10_time_slope), or None where no theory applies (an mlp too)."""
+        from engine.theory import predicted_log10_time_slope
+
+        return predicted_log10_time_slope(self.config)
 
 
 @dataclass
@@ -92,14 +128,13 @@ def serve(conn) -> None:
                 _, generation, config, playing = message
                 pending = 0
                 try:
-                    run = Run(config)
+                    run = Run(config, keep_history=False)  # the window keeps the history: the child streams it
                 except Exception as exc:  # a bad device, too little memory: say so, keep serving
                     run = None
                     conn.send(("failed", generation, str(exc)))
                     continue
                 run.signal_every_step = trace
-                d = run.data
-                conn.send(("ready", RunInfo(generation, config, run.layer_names, run.layer_sizes, str(run.device), d, run.initial)))
+                conn.send(("ready", RunInfo.of_run(generation, run)))
                 next_time = time.perf_counter()
             elif kind == "play":
                 playing, next_time = True, time.perf_counter()

@@ -1,8 +1,9 @@
-"""The gradient heatmap (layers x steps, colour = log10 magnitude) and the current profile."""
+"""The gradient heatmap (layers x steps, colour = log10 magnitude) and the current profile.
+
+Its rows are the layers, or for a recurrent run's second view the time steps t = 1..T of the
+top layer's state (∂L/∂h_t): what a learner watches fade from the last step back to the first."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -10,83 +11,62 @@ from qtpy.QtCore import QPointF, QRectF, Signal
 from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QSizePolicy, QVBoxLayout, QWidget  # noqa: I001
 
 from desktop_app.history import RunHistory
-from desktop_app.style import DIVERGED_COLOR, IntegerAxis, axis_end, cache_axes, superscript, without_context_menus
-from engine import LOG10_SCALE, predicted_log10_signal_profile
+from desktop_app.style import DIVERGED_COLOR, IntegerAxis, axis_end, cache_axes, without_context_menus
+from desktop_app.views.heatmap_words import theory_note, view_words
+from desktop_app.views.scale import (  # noqa: F401 - format_value and the levels are read from here too
+    COLORMAP,
+    LEVELS,
+    LUT,
+    RELATIVE_LEVELS,
+    format_value,
+    last_shown_column,
+    layer_ticks,
+    relative_to_output,
+    time_ticks,
+    to_indices,
+)
+from engine import predicted_log10_signal_profile
 
-LEVELS = LOG10_SCALE  # fixed, as in sweep.png
-#: the relative view's scale, in decades of layer ÷ output layer: pale where a layer gets as much
-#: as the output layer, blue where it gets a vanishing share, red where it gets far more
-RELATIVE_LEVELS = (-8.0, 8.0)
 WINDOW_STEPS = 2000  # the heatmap scrolls once a run is longer than this
-COLORMAP = pg.colormap.get("CET-D1A")  # blue (vanishing) - pale (healthy) - red (exploding)
-_LUT = np.vstack([COLORMAP.getLookupTable(nPts=255, alpha=False), [[0, 0, 0]]]).astype(np.uint8)
-_BRUSHES = [pg.mkBrush(*rgb) for rgb in _LUT]  # one per colour-table index, for the profile bars
-
-
-def to_indices(log10: np.ndarray, levels: tuple[float, float] = LEVELS) -> np.ndarray:
-    """Colour-table indices: 0..254 for log10 values clipped to `levels` (an exact zero, -inf,
-    takes the lowest colour), 255 for +inf and NaN, which the table shows as 'not finite'."""
-    lo, hi = levels
-    with np.errstate(invalid="ignore"):
-        idx = np.clip((log10 - lo) * (254.0 / (hi - lo)), 0, 254)
-    idx[np.isnan(log10) | np.isposinf(log10)] = 255
-    return idx.astype(np.uint8)
-
-
-def relative_to_output(log10: np.ndarray) -> np.ndarray:
-    """log10(g_i / g_top) for each column of a (layers, steps) block: every layer against the
-    output layer (the top row) of the same step. NaN where that is undefined (inf − inf, or an
-    output layer with no gradient at all)."""
-    with np.errstate(invalid="ignore"):
-        rel = log10 - log10[-1:]
-    rel[:, ~np.isfinite(log10[-1])] = np.nan
-    return rel
-
-
-def last_shown_column(block: np.ndarray, end: int) -> int | None:
-    """The last column at or before `end` with no NaN or +inf in it (-inf, an exact zero, is a
-    value), or None: the step whose profile can be drawn."""
-    if end < 0:
-        return None
-    if not (np.isnan(block[:, end]) | np.isposinf(block[:, end])).any():  # the usual case, cheap
-        return end
-    ok = ~(np.isnan(block[:, : end + 1]) | np.isposinf(block[:, : end + 1])).any(axis=0)
-    found = np.flatnonzero(ok)
-    return int(found[-1]) if len(found) else None
+_BRUSHES = [pg.mkBrush(*rgb) for rgb in LUT]  # one per colour-table index, for the profile bars
 
 
 class GradientHeatmapView(QWidget):
     layerSelected = Signal(int)  # 1-based layer clicked in the heatmap or the profile
-    modeChanged = Signal(bool)  # True: back-propagated signal; False: weight gradient
-    relativeChanged = Signal(bool)  # True: each layer relative to the output layer; False: absolute
+    # True: the second view (back-propagated signal; ∂L/∂h_t through time for a recurrent run);
+    # False: weight gradient
+    modeChanged = Signal(bool)
+    relativeChanged = Signal(bool)  # True: each row relative to the top row (output layer, t = T); False: absolute
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, mirror: bool = False):
+        """`mirror`: a view that follows another's toggles (a pinned run's, beside the current
+        one): it shows no toggles of its own and never picks a view by itself."""
         super().__init__(parent)
         self.history: RunHistory | None = None
         self._span: tuple[float, float] | None = None  # the step axis's range now
         self.signal_mode = False
         self.relative = False
+        self.mirror = mirror
+        self.timed = False  # the history shown has time steps (a recurrent run)
+        # the view last chosen for each kind of run, so that moving between an mlp and a
+        # recurrent net shows each its own: an mlp opens on the weight gradient, as it always
+        # has; a recurrent net on the gradient through time, which is what it is there to show
+        self._mode_of_kind = {False: False, True: True}
+        self._focus: int | None = None  # the layer focused (a click), drawn in the layer views only
         self._painted: tuple = (-1, None, None)
 
         self.grad_button = QRadioButton(self.tr("Weight gradient ‖∇W‖"))
-        self.signal_button = QRadioButton(self.tr("Back-propagated signal ∂L/∂s"))
+        self.signal_button = QRadioButton()  # its words follow the run and view shown (_update_texts)
         self.grad_button.setChecked(True)
         self.grad_button.setToolTip(self.tr("Frobenius norm of each layer's weight gradient, before clipping"))
-        self.signal_button.setToolTip(
-            self.tr("RMS of the per-sample gradient of the loss with respect to each layer's pre-activation")
-        )
         group = QButtonGroup(self)
         group.addButton(self.grad_button)
         group.addButton(self.signal_button)
         self.signal_button.toggled.connect(self._on_signal_button_toggled)
         self.absolute_button = QRadioButton(self.tr("Absolute"))
-        self.relative_button = QRadioButton(self.tr("Relative to output layer"))
+        self.relative_button = QRadioButton()
         self.absolute_button.setChecked(True)
         self.absolute_button.setToolTip(self.tr("Each cell on one fixed scale: the size of the gradient itself"))
-        self.relative_button.setToolTip(
-            self.tr("Each cell divided by the output layer's value at the same step: small everywhere because the loss "
-                    "is small reads pale; a vanishing share for the input layers reads blue")
-        )
         scale_group = QButtonGroup(self)
         scale_group.addButton(self.absolute_button)
         scale_group.addButton(self.relative_button)
@@ -106,6 +86,8 @@ class GradientHeatmapView(QWidget):
         scale.addWidget(self.relative_button)
         scale.addWidget(self.hover_label, 1)
         self.toggles = QWidget()  # a view that mirrors another (a pinned run's) hides them
+        if mirror:
+            self.toggles.hide()
         top = QVBoxLayout(self.toggles)
         top.setContentsMargins(0, 0, 0, 0)
         top.setSpacing(0)
@@ -115,24 +97,22 @@ class GradientHeatmapView(QWidget):
         self.canvas = pg.GraphicsLayoutWidget()
         self.plot = self.canvas.addPlot(row=0, col=0, axisItems={"bottom": IntegerAxis("bottom")})
         self.plot.setLabel("bottom", self.tr("training step"))
-        self.plot.setLabel("left", self.tr("layer (1 = input)"))
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(_LUT)
+        self.image.setLookupTable(LUT)
         self.plot.addItem(self.image)
         self.diverged_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(DIVERGED_COLOR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.diverged_line.hide()
         self.plot.addItem(self.diverged_line)
 
         self.colorbar = pg.ColorBarItem(
-            values=LEVELS, colorMap=COLORMAP, interactive=False, width=14, colorMapMenu=False, label=self._unit()
+            values=LEVELS, colorMap=COLORMAP, interactive=False, width=14, colorMapMenu=False
         )
         self.canvas.addItem(self.colorbar, row=0, col=1)
 
         self.profile = self.canvas.addPlot(row=0, col=2)
-        self.profile.setLabel("bottom", self._profile_unit())
         self.profile.setXRange(*LEVELS, padding=0.02)
         self.profile.setMouseEnabled(x=False, y=False)
         self.profile.hideButtons()
@@ -152,6 +132,7 @@ class GradientHeatmapView(QWidget):
         self.theory_line = self.profile.plot([], [], pen=pg.mkPen("#2ca02c", width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.chi: np.ndarray | None = None
         self.theory_profile: np.ndarray | None = None  # engine.theory.predicted_log10_signal_profile
+        self.time_slope: float | None = None  # engine.theory.predicted_log10_time_slope, per step back
         self.profile_note = QLabel()  # which step the profile shows when the latest is not finite
         self.profile_note.setWordWrap(True)
         self.profile_note.setObjectName("profileNote")
@@ -173,14 +154,23 @@ class GradientHeatmapView(QWidget):
         layout.addWidget(self.theory_note)
         self.canvas.scene().sigMouseMoved.connect(self._on_scene_mouseMoved)
         self.canvas.scene().sigMouseClicked.connect(self._on_scene_mouseClicked)
+        self._update_texts()
 
-    def _unit(self) -> str:
-        if self.relative:
-            return self.tr("log10 (÷ output layer)")
-        return self.tr("log10 RMS ∂L/∂s") if self.signal_mode else self.tr("log10 ‖∇W‖")
+    @property
+    def time_view(self) -> bool:
+        """Whether the rows are time steps: the second view of a recurrent run."""
+        return self.timed and self.signal_mode
 
-    def _profile_unit(self) -> str:
-        return self.tr("÷ output (log10)") if self.relative else self.tr("now (log10)")
+    def _update_texts(self) -> None:
+        """The toggles' and axes' words for the kind of run and the view shown."""
+        words = view_words(self.timed, self.signal_mode, self.relative)
+        self.signal_button.setText(words.second_button)
+        self.signal_button.setToolTip(words.second_tooltip)
+        self.relative_button.setText(words.relative_button)
+        self.relative_button.setToolTip(words.relative_tooltip)
+        self.plot.setLabel("left", words.rows)
+        self.colorbar.setLabel("right" if self.colorbar.horizontal else "left", words.unit)
+        self.profile.setLabel("bottom", words.profile_unit)
 
     @property
     def levels(self) -> tuple[float, float]:
@@ -191,29 +181,22 @@ class GradientHeatmapView(QWidget):
         """Show each layer relative to the output layer (True) or on the absolute scale."""
         (self.relative_button if on else self.absolute_button).setChecked(True)
 
-    def set_theory(self, chi: np.ndarray | None) -> None:
-        """χ per step back between hidden layers (engine.theory.predicted_chi), or None."""
+    def set_theory(self, chi: np.ndarray | None, time_slope: float | None = None) -> None:
+        """χ per step back between hidden layers (engine.theory.predicted_chi), or None; and for
+        a recurrent run the change of log10 ∂L/∂h_t per step back in time
+        (engine.theory.predicted_log10_time_slope), or None."""
         self.chi = chi
         self.theory_profile = predicted_log10_signal_profile(chi)
+        self.time_slope = time_slope
         self._update_theory_note()
 
     def _update_theory_note(self) -> None:
-        if not self.signal_mode:
-            self.theory_note.setText(
-                self.tr("‖∇W‖ = the signal ∂L/∂s × the layer's input, so the two can differ (Glorot & Bengio 2010): "
-                        "the signal view shows the signal, and the theory.")
-            )
-        elif self.chi is None:
-            self.theory_note.setText(self.tr("Mean-field theory does not apply here (batch norm, skip connections, zero weights or one hidden layer)."))
-        else:
-            self.theory_note.setText(
-                self.tr("Dashed green: the mean-field prediction at initialization, each layer multiplying the signal's mean square by "
-                        "χ = σ_w²·E[φ′(h)²] (Poole et al. 2016; Schoenholz et al. 2017).")
-            )
+        self.theory_note.setText(theory_note(self.timed, self.signal_mode, self.chi is not None, self.time_slope is not None))
 
     def set_focus(self, layer: int) -> None:
+        self._focus = layer
         self.focus.setRegion((layer - 0.5, layer + 0.5))
-        self.focus.show()
+        self.focus.setVisible(not self.time_view)
 
     def set_tick_font(self, font) -> None:
         """Presentation mode: tick labels in the (larger) application font."""
@@ -228,23 +211,46 @@ class GradientHeatmapView(QWidget):
         self.profile_note.hide()
         self.shown_step = None
         if history is not None:
-            n = history.n_layers
-            self.plot.setYRange(0.5, n + 0.5, padding=0)
-            step = max(1, math.ceil(n / 12))
-            ticks = [(i, str(i)) for i in range(1, n + 1) if (i - 1) % step == 0 or i == n]
-            for axis in (self.plot.getAxis("left"), self.profile.getAxis("left")):
-                axis.setTicks([ticks])
+            timed = history.recurrent
+            if timed != self.timed:
+                self.timed = timed
+                if not self.mirror:  # each kind of run opens on its own view (a mirror follows)
+                    (self.signal_button if self._mode_of_kind[timed] else self.grad_button).setChecked(True)
+                self._update_texts()
+                self._update_theory_note()
+            self._set_rows()
             self.plot.setXRange(0.5, 1.5, padding=0)  # grows with the steps run (refresh)
         self._span = None  # the step axis's range now
         self.image.clear()
-        self.bars.setOpts(x0=[], y=[], width=[], height=0.8)
+        self.bars.setOpts(x0=[], y=[], width=[])
         self.profile_line.setData([], [])
+        self._painted = (-1, None, None)  # a change of view above may have painted already
         self.refresh()
+
+    def _set_rows(self) -> None:
+        """The row axis for the history and view shown: layers 1..L, or time steps 1..T."""
+        h = self.history
+        if h is None:
+            return
+        n = h.rows(self.signal_mode).shape[0]
+        self.plot.setYRange(0.5, n + 0.5, padding=0)
+        ticks = time_ticks(n) if self.time_view else layer_ticks(n)
+        for axis in (self.plot.getAxis("left"), self.profile.getAxis("left")):
+            axis.setTicks([ticks])
+        # one marker and outlined bar per row where they can be told apart; a long sequence's
+        # outlines would paint the profile black: its bars are colour only, its markers a line
+        crowded = self.time_view and n > 100
+        self.profile_line.setSymbol(None if crowded else "o")
+        # None: pyqtgraph's outline, as always; a crowded profile's bars touch, as the heatmap's rows
+        self.bars.setOpts(pen=pg.mkPen(None) if crowded else None, height=1.0 if crowded else 0.8)
+        self.focus.setVisible(self._focus is not None and not self.time_view)
 
     def _on_signal_button_toggled(self, on: bool) -> None:
         self.signal_mode = on
-        self.colorbar.setLabel("right" if self.colorbar.horizontal else "left", self._unit())
+        self._mode_of_kind[self.timed] = on
+        self._update_texts()
         self._update_theory_note()
+        self._set_rows()
         self._painted = (-1, None, None)
         self.modeChanged.emit(on)
         self.refresh()
@@ -252,8 +258,7 @@ class GradientHeatmapView(QWidget):
     def _on_relative_button_toggled(self, on: bool) -> None:
         self.relative = on
         self.colorbar.setLevels(values=self.levels)
-        self.colorbar.setLabel("right" if self.colorbar.horizontal else "left", self._unit())
-        self.profile.setLabel("bottom", self._profile_unit())
+        self._update_texts()
         self.profile.setXRange(*self.levels, padding=0.02)
         self._painted = (-1, None, None)
         self.relativeChanged.emit(on)
@@ -266,7 +271,8 @@ class GradientHeatmapView(QWidget):
         if h is None or h.n == 0 or self._painted == state:
             return
         self._painted = state
-        data = h.signal_log10 if self.signal_mode else h.grad_log10
+        data = h.rows(self.signal_mode)
+        rows = data.shape[0]
         # the last WINDOW_STEPS columns: always at full resolution (desktop_app.history), one
         # column per step, steps s0 .. s0 + shown - 1
         n = h.n_cols
@@ -276,7 +282,7 @@ class GradientHeatmapView(QWidget):
         if self.relative:
             block = relative_to_output(block)
         self.image.setImage(to_indices(block, self.levels), autoLevels=False, levels=(0, 255))
-        self.image.setRect(QRectF(s0 + 0.5, 0.5, n - first, h.n_layers))
+        self.image.setRect(QRectF(s0 + 0.5, 0.5, n - first, rows))
         # the axis spans the steps run so far, like an oscilloscope filling up (a few jumps a
         # decade: moving it repaints the whole plot), then scrolls
         if first == 0:
@@ -292,7 +298,7 @@ class GradientHeatmapView(QWidget):
         # through its loss alone still has finite gradients to show)
         column = last_shown_column(block, n - 1 - first)
         self.shown_step = None if column is None else s0 + column + 1
-        self._set_profile(block[:, column] if column is not None else np.full(h.n_layers, np.nan))
+        self._set_profile(block[:, column] if column is not None else np.full(rows, np.nan))
         self._set_theory_line(block[:, column] if column is not None else None)
         if diverged:
             self.diverged_line.setValue(record.step)
@@ -320,11 +326,14 @@ class GradientHeatmapView(QWidget):
         # absolute: bars grow from the bottom of the scale; relative: from 0, the output layer's level
         base = 0.0 if self.relative else lo
         x0 = np.minimum(shown, base)
-        self.bars.setOpts(x0=x0, y=layers, width=np.abs(shown - base), height=0.8, brushes=brushes)
+        self.bars.setOpts(x0=x0, y=layers, width=np.abs(shown - base), brushes=brushes)  # height: _set_rows
         self.profile_line.setData(shown, layers)
 
     def _set_theory_line(self, column: np.ndarray | None) -> None:
         """`column`: the profile shown, in the units shown (absolute or relative)."""
+        if self.timed:
+            self._set_time_theory_line(column)
+            return
         profile = self.theory_profile
         # anchored at the measured top hidden layer: the theory predicts the slope, not the level
         top = column[len(profile) - 1] if profile is not None and column is not None else np.nan
@@ -333,6 +342,18 @@ class GradientHeatmapView(QWidget):
             return
         lo, hi = self.levels
         self.theory_line.setData(np.clip(top + profile, lo, hi), np.arange(1, len(profile) + 1))
+
+    def _set_time_theory_line(self, column: np.ndarray | None) -> None:
+        """The predicted slope through time: a straight line in log10, through the measured value
+        at t = T (the theory predicts the slope, not the level), `time_slope` lower (or higher) at
+        each step back."""
+        top = column[-1] if column is not None and len(column) else np.nan
+        if not self.time_view or self.time_slope is None or not np.isfinite(top):
+            self.theory_line.setData([], [])
+            return
+        t = np.arange(1, len(column) + 1)
+        lo, hi = self.levels
+        self.theory_line.setData(np.clip(top + self.time_slope * (len(column) - t), lo, hi), t)
 
     # --- mouse -------------------------------------------------------------------------------
     def _cell_at(self, pos: QPointF) -> tuple[int, int] | None:
@@ -349,42 +370,27 @@ class GradientHeatmapView(QWidget):
         cell = self._cell_at(pos)
         if h is None or cell is None:
             return
-        layer, step = cell
-        value = h.value_at(self.signal_mode, layer, step)
+        row, step = cell
+        value = h.value_at(self.signal_mode, row, step)
         if value is None:
             self.hover_label.setText(" ")
             return
-        name = self.tr("signal") if self.signal_mode else "‖∇W‖"
-        text = self.tr("layer {0}, step {1}: {2} = {3}").format(layer, step, name, format_value(value))
+        if self.time_view:
+            text = self.tr("t = {0}, step {1}: ∂L/∂h_t = {2}").format(row, step, format_value(value))
+        else:
+            name = self.tr("signal") if self.signal_mode else "‖∇W‖"
+            text = self.tr("layer {0}, step {1}: {2} = {3}").format(row, step, name, format_value(value))
         if self.relative:
-            top = h.value_at(self.signal_mode, h.n_layers, step)
+            top = h.value_at(self.signal_mode, h.rows(self.signal_mode).shape[0], step)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = float(np.float64(value) / np.float64(top))
-            text += self.tr("; ÷ output layer = {0}").format(format_value(ratio))
+            where = self.tr("; ÷ t = T = {0}") if self.time_view else self.tr("; ÷ output layer = {0}")
+            text += where.format(format_value(ratio))
         self.hover_label.setText(text)
 
     def _on_scene_mouseClicked(self, event) -> None:
         cell = self._cell_at(event.scenePos())
+        if self.time_view:  # a row is a time step, not a layer to focus
+            return
         if cell is not None and self.history is not None and 1 <= cell[0] <= self.history.n_layers:
             self.layerSelected.emit(cell[0])
-
-
-def format_value(value: float) -> str:
-    """A number as a person writes it: 0.01, 0.5, 2.4, 1,234 (three significant digits, no
-    trailing zeros), and 3.2×10⁻⁸ below 0.001 or from a million up; '∞'/'NaN' for non-finite."""
-    value = float(value)
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    if value == 0:
-        return "0"
-    sign = "−" if value < 0 else ""
-    mantissa, exponent = f"{abs(value):.2e}".split("e")  # rounded first: 0.0099999 is 1.00e-02
-    exponent = int(exponent)
-    if -3 <= exponent < 6:
-        text = f"{abs(value):,.{max(0, 2 - exponent)}f}"
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return sign + text
-    return f"{sign}{mantissa.rstrip('0').rstrip('.')}×10{superscript(exponent)}"

@@ -15,6 +15,7 @@ from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_app.history import RunHistory
 from desktop_app.style import TRAIN_COLOR, VAL_COLOR, DecadeAxis, IntegerAxis, cache_axes, without_context_menus
+from desktop_app.views.sequences import SequenceAnswersView
 from engine import QUANTILE_EVERY
 
 CLASS_COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44)]
@@ -79,9 +80,12 @@ class InsightView(QObject):
         self.map_plot.addItem(self.val_points)
         self.map_plot.addItem(self.train_points)
         self.curve = self.map_plot.plot([], [], pen=pg.mkPen("#d62728", width=2))
-        note = QLabel(self.tr("Filled: training points. Hollow: validation points. Shading: the class the network predicts, paler where it is unsure."))
+        self.map_note = note = QLabel(self.tr("Filled: training points. Hollow: validation points. Shading: the class the network predicts, paler where it is unsure."))
         note.setWordWrap(True)
-        _column(learned, (self.map_widget, 1), (note, 0))
+        # a recurrent net's data are sequences: its answers on a few of them, instead of the map
+        self.sequences = SequenceAnswersView()
+        self.sequences.hide()
+        _column(learned, (self.map_widget, 1), (note, 0), (self.sequences, 1))
         self.pages["learned"] = (self.tr("What it learned"), learned)
 
         # --- distributions of the focused layer over time
@@ -208,6 +212,14 @@ class InsightView(QObject):
         p = h.prediction
         d = h.info.data
         if p is None:
+            return
+        sequences = p["kind"] in ("recall", "adding")
+        for widget in (self.map_widget, self.map_note):
+            widget.setVisible(not sequences)
+        self.sequences.setVisible(sequences)
+        if sequences:
+            ev = h.last_eval
+            self.sequences.show_answers(p, None if ev is None else ev.val_loss if d.is_regression else ev.val_error)
             return
         if p["kind"] == "curve":
             self.map_image.clear()

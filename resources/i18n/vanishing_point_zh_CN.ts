@@ -175,6 +175,38 @@
         <source>0 = off</source>
         <translation>0 = 关闭</translation>
     </message>
+    <message>
+        <source>Sequence length</source>
+        <translation>序列长度</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Forget-gate bias</source>
+        <translation>遗忘门偏置</translation>
+    </message>
+    <message>
+        <source>Depth (layers)</source>
+        <translation>深度（层数）</translation>
+    </message>
+    <message>
+        <source>Width (hidden size)</source>
+        <translation>宽度（隐藏状态维数）</translation>
+    </message>
+    <message>
+        <source>LSTM and GRU keep their own gates (sigmoid and tanh): the activation applies to an mlp and to the rnn (Elman) cell</source>
+        <translation>LSTM 和 GRU 使用自己的门（sigmoid 和 tanh）：激活函数只用于 mlp 和 rnn（Elman）单元</translation>
+    </message>
+    <message>
+        <source>Only for an mlp: a recurrent net has no batch normalization or residual connections here</source>
+        <translation>只用于 mlp：这里的循环网络没有批标准化和残差连接</translation>
+    </message>
+    <message>
+        <source>identity: only for the rnn (Elman) cell's recurrent weights</source>
+        <translation>identity：只用于 rnn（Elman）单元的循环权重</translation>
+    </message>
 </context>
 <context>
     <name>DiagnosisView</name>
@@ -262,6 +294,26 @@
         <location filename="../../desktop_app/diagnosis_view.py" />
         <source>Clipping scales this step's gradient down from a global norm of {0} to {1}: training stays stable, but the large gradients it treats are still there.</source>
         <translation>梯度裁剪把这一步梯度的全局范数从 {0} 缩小到 {1}：训练保持稳定，但它处理的巨大梯度依然存在。</translation>
+    </message>
+    <message>
+        <source>Vanishing through time: no gradient at all reaches back {0} steps to the first step; the network cannot learn what the sequence's start holds.</source>
+        <translation>随时间消失：没有任何梯度能传回 {0} 步之前的第一步；网络学不到序列开头的内容。</translation>
+    </message>
+    <message>
+        <source>Vanishing through time: the gradient from {0} steps back is {1} the last step's; the network can hardly learn what the sequence's start holds.</source>
+        <translation>随时间消失：来自 {0} 步之前的梯度是最后一步的 {1}；网络几乎学不到序列开头的内容。</translation>
+    </message>
+    <message>
+        <source>Exploding through time: the gradient from {0} steps back is {1} the last step's.</source>
+        <translation>随时间爆炸：来自 {0} 步之前的梯度是最后一步的 {1}。</translation>
+    </message>
+    <message>
+        <source>The gradient reaches back through time: from {0} steps back it is {1} the last step's.</source>
+        <translation>梯度能随时间传回：{0} 步之前的梯度是最后一步的 {1}。</translation>
+    </message>
+    <message>
+        <source>The network fits its training data (training error {0}, validation error {1}): small gradients now mean that little is left to learn.</source>
+        <translation>网络已拟合训练数据（训练误差 {0}，验证误差 {1}）：现在梯度小，说明剩下要学的已经不多。</translation>
     </message>
 </context>
 <context>
@@ -438,6 +490,58 @@
         <location filename="../../desktop_app/views/heatmap.py" />
         <source>‖∇W‖ = the signal ∂L/∂s × the layer's input, so the two can differ (Glorot &amp; Bengio 2010): the signal view shows the signal, and the theory.</source>
         <translation>‖∇W‖ = 信号 ∂L/∂s × 该层的输入，因此两者可能不同（Glorot &amp; Bengio 2010）：信号视图显示信号本身以及理论预测。</translation>
+    </message>
+    <message>
+        <source>log10 (÷ t = T)</source>
+        <translation>log10（÷ t = T）</translation>
+    </message>
+    <message>
+        <source>log10 RMS ∂L/∂h_t</source>
+        <translation>log10 RMS ∂L/∂h_t</translation>
+    </message>
+    <message>
+        <source>÷ t = T (log10)</source>
+        <translation>÷ t = T（log10）</translation>
+    </message>
+    <message>
+        <source>Through time ∂L/∂h_t</source>
+        <translation>随时间 ∂L/∂h_t</translation>
+    </message>
+    <message>
+        <source>RMS of the per-sample gradient of the loss with respect to the top layer's state h_t at each time step t, every path through later steps included</source>
+        <translation>损失对最上层状态 h_t 在每个时间步 t 的逐样本梯度的 RMS，包括经过后面各步的所有路径</translation>
+    </message>
+    <message>
+        <source>Relative to t = T</source>
+        <translation>相对 t = T</translation>
+    </message>
+    <message>
+        <source>Each cell divided by the last time step's value at the same training step: how much of the gradient reaches each step back</source>
+        <translation>每格除以同一训练步中最后一个时间步的值：梯度有多少能传回到之前的每一步</translation>
+    </message>
+    <message>
+        <source>time step t</source>
+        <translation>时间步 t</translation>
+    </message>
+    <message>
+        <source>A recurrent layer's ‖∇W‖ adds up its gradient over every time step: the view through time shows which steps it comes from.</source>
+        <translation>循环层的 ‖∇W‖ 是它在所有时间步上的梯度之和：随时间的视图显示梯度来自哪些步。</translation>
+    </message>
+    <message>
+        <source>t = T (top) is the last step, next to the loss. No theory line here: the prediction covers a linear rnn with orthogonal or identity recurrent weights.</source>
+        <translation>t = T（最上面）是最后一步，紧挨着损失。这里没有理论线：预测只适用于循环权重为 orthogonal 或 identity 的线性 rnn。</translation>
+    </message>
+    <message>
+        <source>Dashed green: the prediction at initialization. A linear rnn whose recurrent weights are init_gain × an orthogonal matrix multiplies ∂L/∂h_t by init_gain at each step back (Saxe et al. 2013; Le et al. 2015).</source>
+        <translation>绿色虚线：初始化时的预测。循环权重为 init_gain × 正交矩阵的线性 rnn，每往前一步把 ∂L/∂h_t 乘以 init_gain（Saxe et al. 2013；Le et al. 2015）。</translation>
+    </message>
+    <message>
+        <source>t = {0}, step {1}: ∂L/∂h_t = {2}</source>
+        <translation>t = {0}，第 {1} 步：∂L/∂h_t = {2}</translation>
+    </message>
+    <message>
+        <source>; ÷ t = T = {0}</source>
+        <translation>；÷ t = T = {0}</translation>
     </message>
 </context>
 <context>
@@ -1102,6 +1206,41 @@ Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training de
         <location filename="../../desktop_app/timeline.py" line="61" />
         <source>step {0} / {1}</source>
         <translation>第 {0} / {1} 步</translation>
+    </message>
+</context>
+<context>
+    <name>SequenceAnswersView</name>
+    <message>
+        <source>time step t</source>
+        <translation>时间步 t</translation>
+    </message>
+    <message>
+        <source>validation sequences</source>
+        <translation>验证序列</translation>
+    </message>
+    <message>
+        <source>true sum of the two marked values</source>
+        <translation>两个标记值的真实和</translation>
+    </message>
+    <message>
+        <source>the network's answer</source>
+        <translation>网络的回答</translation>
+    </message>
+    <message>
+        <source>Each row: a validation sequence. Its first step (dot) is +1 for class 1 (orange), −1 for class 0 (blue); the rest is noise. Right: after step T, the network's probability for the true class (✓ right, ✗ wrong).</source>
+        <translation>每行是一条验证序列。第一步（圆点）为 +1 表示类别 1（橙色），−1 表示类别 0（蓝色）；其余是噪声。右侧：第 T 步之后，网络给真实类别的概率（✓ 对，✗ 错）。</translation>
+    </message>
+    <message>
+        <source>Validation error now: {0:.0%} (a guess: 50%).</source>
+        <translation>当前验证错误率：{0:.0%}（瞎猜：50%）。</translation>
+    </message>
+    <message>
+        <source>Each dot: a validation sequence, its true sum (across) and the network's answer (up). On the dashed diagonal: right. Flat along the dotted line at 1: a guess of the average, the marked values not found (MSE ≈ 0.167).</source>
+        <translation>每个点是一条验证序列：横轴是真实的和，纵轴是网络的回答。落在虚线对角线上：答对。沿着 1 处的点线平躺：只是在猜平均值，没有找到标记的值（MSE ≈ 0.167）。</translation>
+    </message>
+    <message>
+        <source>Validation MSE now: {0:.3f}.</source>
+        <translation>当前验证 MSE：{0:.3f}。</translation>
     </message>
 </context>
 <context>

@@ -7,7 +7,7 @@ import re
 from qtpy.QtWidgets import QAbstractButton, QComboBox, QDockWidget, QGroupBox, QLabel, QTabWidget, QToolBar, QWidget
 
 from desktop_app import i18n
-from engine.config import KEYS, Activation, Dataset, Device, Init, Optimizer
+from engine.config import KEYS, Activation, Dataset, Device, Init, ModelFamily, Optimizer
 
 # words that stay as they are in Chinese text: names, notation, configuration values
 TECHNICAL = {
@@ -15,7 +15,8 @@ TECHNICAL = {
     "LeCun", "Adam", "AdamW", "RMSProp", "SGD", "Nesterov", "Momentum", "Dropout", "TOML", "PNG", "CSV", "RMS",
     "log", "tanh", "sigmoid", "softsign", "MSE", "max", "PyTorch", "Bengio", "Ioffe", "Szegedy", "Pascanu",
     "BatchNorm", "Softmax", "English", "Chinese",  # a language is named in its own language (and in English)
-} | {m.value for enum in (Activation, Dataset, Device, Init, Optimizer) for m in enum} | set(KEYS)
+    "LSTM", "GRU", "Elman", "Saxe", "h_t",  # the recurrent families, their sources and ∂L/∂h_t
+} | {m.value for enum in (Activation, Dataset, Device, Init, ModelFamily, Optimizer) for m in enum} | set(KEYS)
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z_]{2,}")
 
 

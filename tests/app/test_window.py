@@ -54,6 +54,8 @@ def test_moving_each_control_changes_the_key_it_names(qtbot, settings):
     for key in KEYS:
         if key == "device":  # its choices depend on the machine; covered by the engine tests
             continue
+        if key == "model":  # moves its data set and depth with it: test_recurrent_window covers it
+            continue
         before = w.config
         _new_value(w.controls.bindings[key].widget, getattr(before, key))
         assert w.config.diff(before).keys() == {key}, key
