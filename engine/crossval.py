@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.config import SEQUENCE_DATASETS, Config, ConfigError
-from engine.data import DataSplit, data_shape, draw_raw, standardize
+from engine.data import DataSplit, as_split, data_shape, draw_raw
 from engine.record import csv_cell, prepare_out_dir, stderr_printer, write_json
 from engine.results import RunStatus
 
@@ -114,27 +114,6 @@ def fold_indices(n: int, folds: int, seed: int) -> list[np.ndarray]:
     points go to folds at random (seeded), so a fold is not a slice of one region."""
     order = np.random.default_rng([seed, _FOLD_STREAM]).permutation(n)
     return [np.sort(part) for part in np.array_split(order, folds)]
-
-
-def as_split(
-    config: Config, x_tr: np.ndarray, y_tr: np.ndarray, x_va: np.ndarray, y_va: np.ndarray, n_out: int
-) -> DataSplit:
-    """A DataSplit of drawn points, prepared as make_data prepares them: standardized with the
-    training points' own mean and std, except sequences (n, T, C), which stay as drawn (mean 0
-    and std 1 recorded): standardizing per step would hand the network the marked steps."""
-    if config.dataset not in SEQUENCE_DATASETS:
-        return standardize(x_tr, y_tr, x_va, y_va, n_out)
-    channels = x_tr.shape[2]
-    return DataSplit(
-        x_train=x_tr.astype(np.float32),
-        y_train=y_tr,
-        x_val=x_va.astype(np.float32),
-        y_val=y_va,
-        n_inputs=channels,
-        n_outputs=n_out,
-        mean=np.zeros(channels, dtype=np.float32),
-        std=np.ones(channels, dtype=np.float32),
-    )
 
 
 def fold_splits(config: Config, folds: int) -> list[DataSplit]:

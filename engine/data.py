@@ -56,14 +56,15 @@ def data_shape(dataset: Dataset) -> tuple[int, int]:
 
 
 def make_data(config: Config) -> DataSplit:
-    if config.dataset in SEQUENCE_DATASETS:
-        return _sequences(config)
-    return standardize(*draw_raw(config))
+    return as_split(config, *draw_raw(config))
 
 
-def _sequences(config: Config) -> DataSplit:
-    """A sequence data set, as drawn: no standardization (mean 0, std 1 recorded)."""
-    x_tr, y_tr, x_va, y_va, n_out = draw_raw(config)
+def as_split(config: Config, x_tr: np.ndarray, y_tr: np.ndarray, x_va: np.ndarray, y_va: np.ndarray, n_out: int) -> DataSplit:
+    """A DataSplit of drawn points (draw_raw's, or a fold's part of them): standardized with the
+    training points' own mean and std, except sequences (n, T, C), which stay as drawn (mean 0
+    and std 1 recorded): standardizing per step would hand the network the marked steps."""
+    if config.dataset not in SEQUENCE_DATASETS:
+        return standardize(x_tr, y_tr, x_va, y_va, n_out)
     channels = x_tr.shape[2]
     return DataSplit(
         x_train=x_tr.astype(np.float32),
