@@ -15,7 +15,7 @@ TECHNICAL = {
     "LeCun", "Adam", "AdamW", "RMSProp", "SGD", "Nesterov", "Momentum", "Dropout", "TOML", "PNG", "CSV", "RMS",
     "log", "tanh", "sigmoid", "softsign", "MSE", "max", "PyTorch", "Bengio", "Ioffe", "Szegedy", "Pascanu",
     "BatchNorm", "Softmax", "English", "Chinese",  # a language is named in its own language (and in English)
-    "LSTM", "GRU", "Elman", "Saxe", "h_t",  # the recurrent families, their sources and ∂L/∂h_t
+    "LSTM", "GRU", "Elman", "Saxe", "Gers", "Jozefowicz", "h_t",  # the recurrent families, their sources and ∂L/∂h_t
 } | {m.value for enum in (Activation, Dataset, Device, Init, ModelFamily, Optimizer) for m in enum} | set(KEYS)
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z_]{2,}")
 
