@@ -105,16 +105,17 @@ class Recurrent(Model):
             h = u.new_zeros(batch, H)
             c = u.new_zeros(batch, H) if family is ModelFamily.LSTM else None
             states = []
-            for t in range(u.shape[0]):
+            # unbind, not u[t]: each u[t] costs backward a zero tensor of u's whole size (O(T²))
+            for u_t in u.unbind(0):
                 if family is ModelFamily.RNN:
-                    s = torch.addmm(u[t], h, w_rec)
+                    s = torch.addmm(u_t, h, w_rec)
                     h = self.phi(s, self.prelu[layer]) if self.prelu is not None else self.phi(s)
                 elif family is ModelFamily.LSTM:
-                    i, f, g, o = torch.addmm(u[t], h, w_rec).chunk(4, dim=1)
+                    i, f, g, o = torch.addmm(u_t, h, w_rec).chunk(4, dim=1)
                     c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
                     h = torch.sigmoid(o) * torch.tanh(c)
                 else:  # GRU, torch's form with one bias per gate: n = tanh(W_n x + b_n + r * (U_n h))
-                    ur, uz, un = u[t].chunk(3, dim=1)
+                    ur, uz, un = u_t.chunk(3, dim=1)
                     rr, rz, rn = torch.mm(h, w_rec).chunk(3, dim=1)
                     r = torch.sigmoid(ur + rr)
                     z = torch.sigmoid(uz + rz)
@@ -122,10 +123,11 @@ class Recurrent(Model):
                 states.append(h)
             if time is not None and layer == self.depth - 1:
                 time.extend(states)
-            stacked = torch.stack(states)  # (T, batch, H)
-            if post is not None:
-                post.append(stacked.detach().transpose(0, 1).reshape(batch, -1))
-            seq = self._drop(stacked) if layer < self.depth - 1 else stacked
+            if post is not None or layer < self.depth - 1:  # the top layer's sequence only for the statistics
+                stacked = torch.stack(states)  # (T, batch, H)
+                if post is not None:
+                    post.append(stacked.detach().transpose(0, 1).reshape(batch, -1))
+                seq = self._drop(stacked) if layer < self.depth - 1 else stacked  # no mask drawn for the top
         out = self.out(self._drop(h))
         if pre is not None:
             pre.append(out)
