@@ -37,6 +37,7 @@ bench: install
 	$(PY) benchmarks/engine.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/ui.py
 	$(PY) benchmarks/session.py
+	$(PY) benchmarks/recurrent.py --quick
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/soak.py
 
 clean:
