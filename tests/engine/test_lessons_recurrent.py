@@ -78,18 +78,17 @@ def test_lesson_vanishing_time(seed):
 
 def test_lesson_vanishing_time_orthogonal_learns_at_most_seeds():
     """'at most seeds the error is 0% within a few dozen steps': 4 of 5 here (seed 0 drifts off)."""
-    runs = [trained("vanishing_time_fix_orthogonal", seed, eval_every=25) for seed in SEEDS]
+    runs = [trained("vanishing_time_fix_orthogonal", seed, steps=600, eval_every=25) for seed in SEEDS]
     quick = [r for r in runs if (learned_at(r) or math.inf) <= 100 and final(r)[1] < LEARNED]
     assert len(quick) >= 3
 
 
 def test_lesson_vanishing_time_lstm_with_sgd_does_not_learn_either():
     """The LSTM fix's text: with plain SGD at lr 0.1 the LSTM does not learn within 1,500 steps."""
-    for seed in (0, 1):
-        run = Run(config("vanishing_time_fix_lstm", seed, optimizer="sgd", lr=0.1, steps=1500, eval_every=500))
-        for _ in run:
-            pass
-        assert final(run)[1] > 0.35  # 0.48 to 0.52
+    run = Run(config("vanishing_time_fix_lstm", 1, optimizer="sgd", lr=0.1, steps=1500, eval_every=500))
+    for _ in run:
+        pass
+    assert final(run)[1] > 0.35  # 0.48 to 0.52 at seeds 0-4
 
 
 @functools.cache
@@ -141,9 +140,9 @@ def test_lesson_lstm_forget_is_slow_or_stuck_with_bias_zero():
     """'at 2 of the 5 seeds the error is still about 50% after 1,000 steps, at the others it takes
     150 to 500 steps': the seed-by-seed outcome is chaotic, so this checks the pattern: none
     learns as fast as bias 1 does, and at least one is stuck at the end."""
-    learned = []
     for seed in SEEDS:
-        run = trained("lstm_forget_problem", seed, eval_every=25)
-        learned.append(learned_at(run))
-        assert learned[-1] is None or learned[-1] > 100  # 150 to 475 where it learns
-    assert sum(step is None for step in learned) >= 1  # 2 of 5 stuck at chance (0.49, 0.52)
+        early = trained("lstm_forget_problem", seed, steps=125, eval_every=25)
+        assert learned_at(early) is None  # not within 100 steps: it takes 150 to 475 where it learns
+    # stuck at chance after 1,000 steps at seeds 2 and 3 (0.52, 0.49): at least one of them
+    stuck = [final(trained("lstm_forget_problem", seed, eval_every=100))[1] > 0.35 for seed in (2, 3)]
+    assert any(stuck)
