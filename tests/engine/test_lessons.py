@@ -4,11 +4,18 @@ Each lesson (resources/lessons/) names a problem preset and fix presets and tell
 what to look at. The claim tests below train those presets for real at seeds 0-4 (a lesson whose
 effect depends on the seed fixes it in its presets and says so in its text; its seed-dependent
 claims are checked at that seed, the rest at seeds 0-4), and assert the lesson's claim with a
-stated margin; the range measured over the seeds is in the comment beside each margin. Runs are pinned to the CPU so that the numbers are
-reproducible (the app may train on a GPU, where the curves differ in detail), and some are
-shortened with Config.replace(steps=...) where the claim shows early. A larger eval_every only
-measures less often (evaluation draws no random numbers), so runs whose claims are about their
-end are evaluated every 100 steps to save time.
+stated margin; the range measured over the seeds is in the comment beside each margin. Runs are
+pinned to the CPU so that the numbers are reproducible (the app may train on a GPU, where the
+curves differ in detail), and some are shortened with Config.replace(steps=...) where the claim
+shows early. A larger eval_every only measures less often (evaluation draws no random numbers), so
+runs whose claims are about their end are evaluated every 100 steps to save time.
+
+Another CPU gives the same data and initial weights but sums in another order, and training is
+chaotic: after a few hundred steps its curves differ from these. The ranges in the comments are
+therefore measured over several roundings of seeds 0-4: as run here, with MKL_CBWR=COMPATIBLE,
+and with every initial weight nudged by a relative 1e-7 (in six ways for lessons 2, 4 and 5, in
+three for the others). A claim about where a run ends reads where its curve settles (the median
+over the second half of the run), not its last, jumpy evaluation.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import torch
 
 from engine import Config, Evaluation, Run, RunStatus, StepRecord
 from engine.config import ConfigError
-from engine.crossval import compare
+from engine.crossval import Comparison, compare
 from engine.lessons import LANGUAGES, Lesson, load_lesson, load_lessons
 from engine.presets import load_preset, preset_names
 
@@ -80,6 +87,18 @@ def final(run: Run) -> tuple[float, float]:
     """(train error, validation error) at the last evaluation."""
     last = run.evaluations[-1]
     return last.train_error, last.val_error
+
+
+def settled(run: Run, key: str = "val_error") -> float:
+    """Where a curve settles: its median over the second half of the run. The last evaluation
+    alone is one sample of a jumpy curve, and which jumps a run makes depends on the rounding."""
+    half = run.evaluations[-1].step / 2
+    return float(np.median([getattr(e, key) for e in run.evaluations if e.step > half]))
+
+
+def lowest(run: Run, key: str = "val_error") -> float:
+    """The lowest point of a curve: how far the run gets, whatever it does afterwards."""
+    return min(getattr(e, key) for e in run.evaluations)
 
 
 def lesson(lesson_id: str) -> Lesson:
@@ -291,8 +310,13 @@ def test_lesson_vanishing(seed):
     assert ratio(stuck.evaluations[-1].layers.signal_rms) < 1e-11
     assert min(e.val_error for e in stuck.evaluations) > 0.45  # 0.488 to 0.516
     works = trained("vanishing_fix_relu_he", seed, steps=200)
-    assert at_step(works, 100).val_error < 0.1  # 0.015 to 0.075
-    assert final(works)[1] < 0.1  # 0.009 to 0.069
+    # "a few percent within a hundred steps": the lowest by step 100 is 0.007 to 0.012 (at step 100
+    # itself 0.015 to 0.074), and the curve settles at 0.011 to 0.035
+    assert min(e.val_error for e in works.evaluations if e.step <= 100) < 0.05
+    assert settled(works) < 0.1
+
+
+DYING_FIXES = ("dying_relu_fix_leaky", "dying_relu_fix_prelu")
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -304,32 +328,56 @@ def test_lesson_dying_relu(seed):
     assert {load_preset(name).settings.get("seed") for name in lesson("dying_relu").presets} == {1}
     problem = trained("dying_relu_problem", seed, eval_every=50)
     dead = [hidden_dead(e) for e in problem.evaluations]
-    # at every seed the mean dead share climbs from 10-25% to about half
+    # at every seed the mean dead share climbs from 10-25% "to between a third and two thirds"
     assert dead[0] < 0.3  # 0.10 to 0.24
-    assert max(dead) > 0.4 and dead[-1] > 0.35  # peak 0.44 to 0.56, end 0.42 to 0.53
-    for name in ("dying_relu_fix_leaky", "dying_relu_fix_prelu"):
+    assert max(dead) > 0.3 and max(dead) > dead[0] + 0.15  # peak 0.35 to 0.67 (seed 0 0.35 to 0.51), rise 0.21 or more
+    assert dead[-1] > 0.25  # 0.31 to 0.65
+    for name in DYING_FIXES:
         # a leaky or parametric unit always keeps a slope, so none ever counts as dead
-        fix = coarse(name, seed)
+        fix = trained(name, seed, eval_every=50)
         assert max(np.max(e.layers.dead_frac[:-1]) for e in fix.evaluations) == 0.0, name
-    leaky = final(coarse("dying_relu_fix_leaky", seed))
-    assert leaky[0] < 0.05 and leaky[1] < 0.1  # 0.000-0.005 / 0.035-0.042
     small = trained("dying_relu_fix_small_lr", seed, eval_every=50)
     assert max(hidden_dead(e) for e in small.evaluations) < 0.3  # peak 0.17 to 0.24
-    assert final(small)[0] < 0.05  # 0.00 to 0.01 (validation 0.03 to 0.11)
-    # only at some seeds does a whole layer die and leave the network at chance: at the end the
-    # deadest hidden layer is 1.0 dead at seeds 1 and 3, 0.50 to 0.83 at seeds 0, 2 and 4
+    # "the training error falls to about 1% or less" (0.00 to 0.01) and stays low (settles at 0.00 to 0.035)
+    assert lowest(small, "train_error") <= 0.02 and settled(small, "train_error") < 0.06
+    # only at some seeds does a whole layer die and leave the network at chance. Over 18 roundings: at
+    # seeds 1 and 3 always (the deadest hidden layer is 1.0 dead at the end), at seeds 0 and 4 never
+    # (0.42 to 0.92), and at seed 2 in 2 of 18 ("it depends on the rounding": validation 0.17 to 0.49)
     layer_died = np.max(problem.evaluations[-1].layers.dead_frac[:-1]) == 1.0
-    assert layer_died == (seed in (1, 3))
-    if layer_died:
-        assert final(problem)[0] > 0.35 and final(problem)[1] > 0.4  # 0.43-0.48 / 0.496-0.516
-    else:  # the surviving units learn part of the spiral
-        assert final(problem)[1] < 0.25  # validation 0.047 to 0.188
+    if seed in (1, 3):
+        assert layer_died
+        assert final(problem)[0] > 0.35 and settled(problem) > 0.45  # 0.43-0.48 / 0.496-0.516
+    if seed in (0, 4):  # the surviving units learn part of the spiral: "validation error from about 4% to 30%"
+        assert not layer_died
+        assert settled(problem) < 0.35  # 0.033 to 0.265
     if seed == 1:  # the preset's seed: the last hidden layer dies and the network stays at chance
         assert dead[0] < 0.15 and hidden_dead(at_step(problem, 150)) > 0.4  # 0.10 -> 0.49 by step 150
         assert problem.evaluations[-1].layers.dead_frac[-2] == 1.0  # layer 6, the last hidden one
         assert min(final(problem)) > 0.4  # 0.48 / 0.50
-        prelu = final(coarse("dying_relu_fix_prelu", seed))
-        assert prelu[0] < 0.05 and prelu[1] < 0.1  # 0.00 / 0.026
+        prelu = trained("dying_relu_fix_prelu", seed, eval_every=50)
+        assert settled(prelu, "train_error") < 0.05 and settled(prelu) < 0.1  # 0.00 / 0.022 to 0.068
+
+
+def test_lesson_dying_relu_slopes_do_not_make_the_step_safe():
+    """Leaky ReLU and PReLU keep every unit alive, but lr 0.03 stays too large. "At most seeds the
+    network fits the spiral", yet "the error curves jump, and a run can stall for hundreds of steps":
+    over 18 roundings of seeds 0-4, the validation error settled above 0.1 in 19 of 90 leaky runs
+    (0.10 to 0.28, mostly at seeds 1 and 2) and 12 of 90 PReLU runs (up to 0.45 at seed 2), none of
+    them at seed 1 with PReLU (0.022 to 0.068), the lesson's seed, checked above."""
+    for name in DYING_FIXES:
+        runs = [trained(name, seed, eval_every=50) for seed in SEEDS]
+        # the median over seeds 0-4 of the lowest validation error: 0.034 to 0.059 (leaky), 0.028 to
+        # 0.039 (prelu); "down to about 3-6%"
+        assert np.median([lowest(run) for run in runs]) < 0.08, name
+    # after step 300 the validation error jumps above its lowest so far: by 0.11 to 0.41 in the
+    # largest jump over the ten runs
+    jumps = []
+    for name in DYING_FIXES:
+        for seed in SEEDS:
+            evaluations = trained(name, seed, eval_every=50).evaluations
+            best = np.minimum.accumulate([e.val_error for e in evaluations])
+            jumps += [e.val_error - low for e, low in zip(evaluations[1:], best) if e.step >= 300]
+    assert max(jumps) > 0.05
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -346,15 +394,23 @@ def test_lesson_exploding(seed):
     assert clipped.status is RunStatus.COMPLETED
     losses = [e.train_loss for e in clipped.evaluations]
     assert all(math.isfinite(v) for v in losses)
-    assert losses[-1] < losses[0] / 100  # "a hundredfold or more": 118x to 870x: from 155-2190 at step 1 to 1.3-4.0
-    assert losses[-1] > 1 and final(clipped)[0] > 0.3  # ... but far from trained: error 0.39 to 0.45
+    # "thirtyfold or more": from 155-2190 at step 1 to where it settles, 1.5-8.3 (x57 to x600)
+    assert settled(clipped, "train_loss") < losses[0] / 30
+    # ... "still above 1" and the error "near 40%" (settles at 0.31 to 0.48): far from trained
+    assert settled(clipped, "train_loss") > 1 and settled(clipped, "train_error") > 0.25
 
     he = first_step("exploding_fix_he", seed)
     assert abs(he.loss - math.log(2)) < 0.3  # 0.69 to 0.91
     assert he.grad_norms.max() < 5  # 0.31 to 3.0: of order 1, not hundreds
     cured = coarse("exploding_fix_he", seed)
     assert cured.status is RunStatus.COMPLETED
-    assert final(cured)[0] < 0.2  # 0.00 to 0.13 (validation 0.04 to 0.17)
+    # plain SGD trains it, slowly: "down from 50% to at most about 30%" (settles at 0.00 to 0.29)
+    assert settled(cured, "train_error") < 0.35
+
+
+def test_lesson_exploding_he_reaches_a_few_percent_at_some_seeds():
+    # the lowest over seeds 0-4 of where the training error settles: 0.00 to 0.048
+    assert min(settled(coarse("exploding_fix_he", seed), "train_error") for seed in SEEDS) < 0.08
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -377,12 +433,14 @@ def test_lesson_initialization(seed):
     small = first_step("init_too_small", seed)
     assert ratio(small.signal_rms) < 1e-6  # 2.4e-9 to 4.4e-9
     assert small.grad_norms.max() < 1e-7  # 3.3e-9 to 8.2e-9
-    assert final(coarse("init_too_small", seed))[0] > 0.3  # 0.35 to 0.45: no better than a line
-    # Adam grows the weights anyway: layer 1's gradient recovers after "10 to 400 steps"
-    recovery = next(
-        (r.step for r in Run(config("init_too_small", seed, steps=600, n_val=50, eval_every=600)) if r.grad_norms[0] > 1e-4), None
-    )
-    assert recovery is not None and 5 <= recovery <= 450  # steps 177, 399, 89, 10, 35 at seeds 0-4
+    # "the training error stays at about 30-45%, hardly better than a straight boundary" (logistic
+    # regression: 0.36 to 0.41); the lowest 0.30 to 0.40, settling at 0.32 to 0.44
+    too_small = coarse("init_too_small", seed)
+    assert lowest(too_small, "train_error") > 0.25 and settled(too_small, "train_error") < 0.5
+    # Adam grows the weights anyway: layer 1's gradient recovers after "10 to 500 steps"
+    growing = Run(config("init_too_small", seed, steps=600, n_val=50, eval_every=600))
+    recovery = next((r.step for r in growing if r.grad_norms[0] > 1e-4), None)
+    assert recovery is not None and 5 <= recovery <= 500  # steps 177, 388-418, 89, 10, 35 at seeds 0-4
 
     # too large: saturated tanh units, the signal growing toward the input
     large = Run(config("init_too_large", seed, steps=1, n_val=100))
@@ -394,13 +452,24 @@ def test_lesson_initialization(seed):
     for name in ("init_xavier_tanh", "init_he_relu"):
         record = first_step(name, seed)
         assert 0.1 < ratio(record.signal_rms) < 10, name  # xavier 0.19 to 0.32, he 0.29 to 0.41
-        assert final(coarse(name, seed))[1] < 0.1, name  # validation: xavier 0.025 to 0.047, he 0.019 to 0.028
+    # Xavier: "validation error down to a few percent" (lowest 0.012 to 0.053; where it settles, 0.023
+    # to 0.14: the default network's curves jump, and at some roundings it learns late)
+    assert lowest(coarse("init_xavier_tanh", seed)) < 0.08
+    assert settled(coarse("init_he_relu", seed)) < 0.1  # 0.015 to 0.039
 
-    # too large fits the training points but generalizes worse than Xavier
-    large_train, large_val = final(coarse("init_too_large", seed))
-    assert large_train < 0.05  # 0.00 to 0.02
-    xavier_val = final(coarse("init_xavier_tanh", seed))[1]
-    assert large_val > 1.3 * xavier_val and large_val > xavier_val + 0.01  # 0.066-0.112 against 0.025-0.047 (x1.4 to x4.2)
+    # too large fits the training points ("to zero or nearly": lowest 0.000 to 0.013) ...
+    too_large = coarse("init_too_large", seed)
+    assert lowest(too_large, "train_error") < 0.03
+    # ... but its validation error "stays at about 8-18%" (settles at 0.083 to 0.18)
+    assert 0.06 < settled(too_large) < 0.25
+
+
+def test_lesson_initialization_too_large_generalizes_worse():
+    """The text: "averaged over seeds 0 to 4 about 12%, twice Xavier's 5% or so". At a single seed the
+    two can come close (where Xavier's run jumps or learns late), so the claim is about the average."""
+    too_large = np.mean([settled(coarse("init_too_large", seed)) for seed in SEEDS])  # 0.11 to 0.14
+    xavier = np.mean([settled(coarse("init_xavier_tanh", seed)) for seed in SEEDS])  # 0.044 to 0.061
+    assert too_large > 1.5 * xavier  # x1.9 to x2.8
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -411,11 +480,13 @@ def test_lesson_batch_norm(seed):
     record = first_step("batch_norm_sigmoid", seed)
     assert 0.1 < ratio(record.grad_norms) < 10  # 0.46 to 2.6, against 2.4e-11 to 7.9e-11 without
     assert ratio(record.signal_rms) > 0.1  # 2.6 to 4.7
-    # the same sigmoid network now learns the circles
-    assert final(normalized)[1] < 0.10  # "ends below 10%": 0.027 to 0.093
-    assert final(stuck)[1] > 0.45  # 0.488 to 0.516
-    # within a few hundred steps the error dips to a few percent (0.006 to 0.051 by step 500), jumpily
+    # the same sigmoid network now learns the circles: within a few hundred steps the validation error
+    # dips to a few percent (0.005 to 0.069 by step 500), jumpily ...
     assert min(e.val_error for e in normalized.evaluations if e.step <= 500) < 0.1
+    # ... and "over the second half of the run it stays mostly below 10%" (settles at 0.030 to 0.073;
+    # its last evaluation alone is 0.009 to 0.106)
+    assert settled(normalized) < 0.1
+    assert final(stuck)[1] > 0.45  # 0.488 to 0.516
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -434,28 +505,31 @@ def test_lesson_residual(seed):
     assert skip.loss > 100  # the sum grows block after block: 1170 to 4410
     assert ratio(skip.signal_rms) > 1  # the identity path carries the signal back (210x to 1100x)
     learns = coarse("residual_fix_skip", seed)
-    assert at_step(learns, 500).train_error < 0.3  # 0.005 to 0.18 (at step 400 still 0.075 to 0.275)
-    assert final(learns)[0] < 0.1  # 0.00 to 0.05 at step 800 (validation 0.045 to 0.076)
+    assert at_step(learns, 500).train_error < 0.3  # 0.00 to 0.195 (at step 400 still 0.075 to 0.285)
+    # "learns the spiral within 800 steps": its lowest training error 0.00 to 0.06; "its curves can
+    # still jump": it settles at 0.00 to 0.17 (validation 0.056 to 0.22)
+    assert lowest(learns, "train_error") < 0.1 and settled(learns, "train_error") < 0.25
     last = learns.evaluations[-1].layers
-    assert 0.3 < hidden_dead(learns.evaluations[-1]) < 0.8  # about half the units are off: 0.56 to 0.60
+    assert 0.3 < hidden_dead(learns.evaluations[-1]) < 0.8  # about half the units are off: 0.55 to 0.60
     assert (last.grad_rms > 1e-9).all()  # yet every layer still gets a gradient
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_lesson_underfitting(seed):
     assert_presets("underfitting", "underfitting_problem", "underfitting_fix_deeper", "underfitting_fix_wider")
-    train_error, val_error = final(coarse("underfitting_problem", seed))
-    assert train_error > 0.3 and val_error > 0.3  # 0.33 to 0.43 / 0.34 to 0.46: both high ...
-    assert abs(val_error - train_error) < 0.1  # ... and close together (gap 0.01 to 0.07)
+    problem = coarse("underfitting_problem", seed)
+    train_error, val_error = settled(problem, "train_error"), settled(problem)
+    assert train_error > 0.28 and val_error > 0.28  # "around 35-45%": 0.325 to 0.43 / 0.34 to 0.45: both high ...
+    assert abs(val_error - train_error) < 0.1  # ... and close together (gap 0.015 to 0.068)
     # deeper: both errors at a few percent within a few hundred steps (and there to the end: at step
-    # 1500 0.000 / 0.027 to 0.058)
+    # 1500 0.000 / 0.020 to 0.054)
     deeper = final(coarse("underfitting_fix_deeper", seed, steps=500))
-    assert deeper[0] < 0.05 and deeper[1] < 0.1  # at step 500: 0.000-0.005 / 0.024-0.049
+    assert deeper[0] < 0.05 and deeper[1] < 0.1  # at step 500: 0.000-0.015 / 0.016-0.061
     # wider: gets there too, more slowly
     wider = coarse("underfitting_fix_wider", seed)
     slow = at_step(wider, 500)
-    assert slow.train_error > 0.15 and slow.val_error > 0.15  # at step 500 still 0.19-0.26 / 0.235-0.31
-    assert final(wider)[0] < 0.1 and final(wider)[1] < 0.18  # at step 1500: 0.015-0.070 / 0.062-0.140
+    assert slow.train_error > 0.15 and slow.val_error > 0.15  # at step 500 still 0.19-0.26 / 0.227-0.31
+    assert final(wider)[0] < 0.1 and final(wider)[1] < 0.18  # at step 1500: 0.010-0.070 / 0.058-0.140
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -470,36 +544,38 @@ def test_lesson_overfitting(seed):
         "overfitting_fix_more_data",
     )
     problem = trained("overfitting_problem", seed)
-    train_error, val_error = final(problem)
+    train_error, val_error = settled(problem, "train_error"), settled(problem)
     best = min(problem.evaluations, key=lambda e: e.val_error)
     assert train_error < 0.1  # 0.01 to 0.06: the noise is memorized
-    assert val_error - train_error > 0.15  # gap 0.21 to 0.32
-    assert best.val_error < 0.2 and best.step <= 200  # lowest 0.12 to 0.18, at step 20 to 160
-    assert val_error - best.val_error > 0.08  # then it climbs: by 0.11 to 0.18, to 0.24 to 0.35
+    assert val_error - train_error > 0.15  # gap 0.22 to 0.30
+    assert best.val_error < 0.2 and best.step <= 200  # lowest 0.12 to 0.18, at step 10 to 160
+    assert val_error - best.val_error > 0.06  # then it climbs: by 0.095 to 0.16, to 0.26 to 0.33
 
     for name in ("overfitting_fix_l2", "overfitting_fix_l1", "overfitting_fix_dropout", "overfitting_fix_more_data"):
-        fix_train, fix_val = final(coarse(name, seed))
-        # none memorizes the flipped labels: training error at the end 0.15 to 0.28
+        fix = coarse(name, seed)
+        fix_train, fix_val = settled(fix, "train_error"), settled(fix)
+        # none memorizes the flipped labels: training error 0.155 to 0.28
         assert fix_train > 0.1, name
-        # the gap closes: -0.17 to +0.035 (l2 -0.14 to +0.035, l1 -0.13 to +0.012, dropout -0.093 to
-        # +0.024, more data -0.17 to -0.13)
+        # the gap closes: -0.16 to +0.035 (l2 -0.13 to +0.031, l1 -0.14 to +0.010, dropout -0.097 to
+        # +0.035, more data -0.16 to -0.12)
         assert fix_val - fix_train < 0.08, name
-        # below the problem's validation error by 0.069 to 0.25 (l2 0.069 to 0.20, l1 0.10 to 0.22,
-        # dropout 0.092 to 0.18, more data 0.17 to 0.25)
-        assert fix_val < val_error - 0.05, name
-    l2_train, l2_val = final(coarse("overfitting_fix_l2", seed))
-    assert 0.1 < l2_train < 0.35 and l2_val < 0.26  # 0.15 to 0.28 / 0.133 to 0.211
-    more_train, more_val = final(coarse("overfitting_fix_more_data", seed))
-    assert 0.2 < more_train < 0.3 and more_val < 0.14  # 0.234 to 0.251 / 0.070 to 0.114
+        # below the problem's validation error by 0.069 to 0.23 (l2 0.069 to 0.17, l1 0.085 to 0.18,
+        # dropout 0.086 to 0.16, more data 0.15 to 0.23)
+        assert fix_val < val_error - 0.04, name
+    l2 = coarse("overfitting_fix_l2", seed)
+    assert 0.1 < settled(l2, "train_error") < 0.35 and settled(l2) < 0.26  # 0.155 to 0.28 / 0.118 to 0.213
+    more = coarse("overfitting_fix_more_data", seed)
+    assert 0.2 < settled(more, "train_error") < 0.3 and settled(more) < 0.14  # 0.239 to 0.262 / 0.075 to 0.119
     l1 = coarse("overfitting_fix_l1", seed).evaluations
-    # L1 switches units off: the dead share rises from 0.086-0.15 at step 1 to 0.54-0.67 at the end
+    # L1 switches units off: the dead share rises from 0.086-0.15 at step 1 to 0.53-0.70 at the end
     assert hidden_dead(l1[-1]) > 0.4 and hidden_dead(l1[-1]) > hidden_dead(l1[0]) + 0.3
 
     stopped = trained("overfitting_fix_early_stopping", seed)
     assert stopped.status is RunStatus.EARLY_STOPPED  # at every seed, at step 220 to 360
     # 20 evaluations of 10 steps without a lower validation loss
     assert stopped.evaluations[-1].step - stopped.best.step == 200
-    assert stopped.summary()["best_val_error"] < val_error - 0.05  # 0.12 to 0.18, below the problem's end by 0.11 to 0.18
+    # its best validation error, 0.12 to 0.18, is below where the problem's settles by 0.093 to 0.16
+    assert stopped.summary()["best_val_error"] < val_error - 0.05
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -513,37 +589,58 @@ def test_lesson_optimizers(seed):
         loss[name] = run.evaluations[-1].train_loss
         assert loss[name] < run.evaluations[0].train_loss, name  # every one of them trains
     # same network, same start, same lr: after 1000 steps
-    assert 0.5 < loss["optimizer_sgd"] < 0.8  # 0.60 to 0.65
+    assert 0.5 < loss["optimizer_sgd"] < 0.8  # 0.60 to 0.645
     assert 0.2 < final(runs["optimizer_sgd"])[0] < 0.45  # 0.285 to 0.375
-    assert loss["optimizer_momentum"] < loss["optimizer_sgd"] - 0.3  # momentum 0.02 to 0.22
-    assert loss["optimizer_rmsprop"] < 0.15 and loss["optimizer_adam"] < 0.05  # rmsprop 0.00006 to 0.087, adam 0.00015 to 0.013
+    assert loss["optimizer_momentum"] < loss["optimizer_sgd"] - 0.2  # momentum 0.023 to 0.25: below SGD by 0.35 or more
+    # rmsprop 0.00002 to 0.059 at the end; adam settles at 0.00024 to 0.021 (its last evaluation: up to 0.11)
+    assert loss["optimizer_rmsprop"] < 0.15 and settled(runs["optimizer_adam"], "train_loss") < 0.05
     # torch's RMSProp starts its average of squared gradients at zero, uncorrected: its first
     # steps are up to 10x the learning rate, and the loss jumps before it falls
     # (training loss after step 1: rmsprop 2.6 to 12.1, adam 0.66 to 1.12; x2.9 to x11)
     assert runs["optimizer_rmsprop"].evaluations[0].train_loss > 2 * runs["optimizer_adam"].evaluations[0].train_loss
-    # Adam's bias correction avoids the jump; it is ahead of RMSProp at step 500 (adam 0.0019 to
-    # 0.014, rmsprop 0.017 to 0.39: x3.5 to x140)
-    assert at_step(runs["optimizer_adam"], 500).train_loss < at_step(runs["optimizer_rmsprop"], 500).train_loss
+
+
+def test_lesson_optimizers_adam_is_the_fastest():
+    """Adam's bias correction avoids RMSProp's jump, and it is ahead at step 500: over seeds 0-4 the
+    median loss there is 0.0018 to 0.0049 against RMSProp's 0.022 to 0.058 (x5.5 to x22). At a single
+    seed the two can swap (x0.84 to x600), so the claim is about the median."""
+    at_500 = {
+        name: np.median([at_step(trained(name, seed, eval_every=50), 500).train_loss for seed in SEEDS])
+        for name in ("optimizer_rmsprop", "optimizer_adam")
+    }
+    assert at_500["optimizer_adam"] < at_500["optimizer_rmsprop"] / 2
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_lesson_model_selection(seed):
     assert_presets("model_selection", "overfitting_problem", "selection_small")
-    large_train, large_val = final(trained("overfitting_problem", seed))
-    small_train, small_val = final(coarse("selection_small", seed))
-    # training error picks the large network (0.01 to 0.06 against 0.21 to 0.28) ...
-    assert large_train < small_train - 0.1
-    # ... the validation set picks the small one (0.12 to 0.18 against 0.24 to 0.35; 0.116 at seed 0 with
-    # the window's eval_every of 10, hence "11-18%" in the text)
-    assert small_val < large_val - 0.07  # by 0.10 to 0.20
+    large, small = trained("overfitting_problem", seed), coarse("selection_small", seed)
+    # training error picks the large network (0.01 to 0.06 against 0.22 to 0.285) ...
+    assert settled(large, "train_error") < settled(small, "train_error") - 0.1
+    # ... the validation set picks the small one (0.116 to 0.182 against 0.26 to 0.33, lower by
+    # 0.08 to 0.17; "11-18%" in the text)
+    assert settled(small) < settled(large) - 0.05
     # 5-fold cross-validation on the 100 training points agrees, noisily: mean difference (small -
-    # large) -0.08 to -0.17; per fold from -0.25 to +0.10; 3 to 5 of the 5 folds favour the small one
-    folds = compare(
+    # large) -0.05 to -0.17; per fold from -0.35 to +0.15
+    folds = cross_validated(seed)
+    assert folds.paired
+    assert folds.mean_difference < -0.02
+    assert max(folds.differences) - min(folds.differences) > 0.07  # the spread: 0.10 to 0.40
+
+
+@functools.cache
+def cross_validated(seed: int) -> Comparison:
+    """5-fold cross-validation of the large network against the small one (folds of 20 points)."""
+    return compare(
         config("overfitting_problem", seed, n_val=100, eval_every=1500),
         config("selection_small", seed, n_val=100, eval_every=1500),
         5,
     )
-    assert folds.paired
-    assert folds.mean_difference < -0.05
-    assert sum(d < 0 for d in folds.differences) >= 3
-    assert max(folds.differences) - min(folds.differences) >= 0.1  # the spread: 0.15 to 0.35
+
+
+def test_lesson_model_selection_cross_validation_over_seeds():
+    comparisons = [cross_validated(seed) for seed in SEEDS]
+    # "by 5 to 17 points on average at seeds 0 to 4": the mean over the seeds -0.088 to -0.112
+    assert np.mean([c.mean_difference for c in comparisons]) < -0.05
+    # "at some seeds the large network even wins a fold" (seed 2 under every rounding measured)
+    assert any(max(c.differences) > 0 for c in comparisons)
