@@ -147,6 +147,9 @@ def test_lessons_are_ordered_and_cover_the_course():
         "overfitting",
         "optimizers",
         "model_selection",
+        "vanishing_time",
+        "exploding_time",
+        "lstm_forget",
     ]
 
 
