@@ -407,13 +407,15 @@ def test_lesson_exploding(seed):
     assert he.grad_norms.max() < 5  # 0.31 to 3.0: of order 1, not hundreds
     cured = coarse("exploding_fix_he", seed)
     assert cured.status is RunStatus.COMPLETED
-    # plain SGD trains it, slowly: "down from 50% to at most about 30%" (settles at 0.00 to 0.29)
-    assert settled(cured, "train_error") < 0.35
+    # plain SGD trains it, "slowly and noisily": the lowest training error is 0.00 to 0.215 (seed 4
+    # the slowest, 0.03 to 0.215), while where it settles ranges from 0.00 to 0.365
+    assert lowest(cured, "train_error") < 0.3
 
 
-def test_lesson_exploding_he_reaches_a_few_percent_at_some_seeds():
-    # the lowest over seeds 0-4 of where the training error settles: 0.00 to 0.048
-    assert min(settled(coarse("exploding_fix_he", seed), "train_error") for seed in SEEDS) < 0.08
+def test_lesson_exploding_he_reaches_a_few_percent_at_most_seeds():
+    # "the training error has dipped to a few percent at most seeds": the median over seeds 0-4 of
+    # the lowest training error is 0.005 to 0.055 over 14 roundings
+    assert np.median([lowest(coarse("exploding_fix_he", seed), "train_error") for seed in SEEDS]) < 0.08
 
 
 @pytest.mark.parametrize("seed", SEEDS)
