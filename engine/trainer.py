@@ -22,6 +22,7 @@ from engine.choices import OPTIMIZERS
 from engine.config import LIVE_KEYS, Config, ConfigError, Device
 from engine.data import DataSplit, make_data
 from engine.models import Generators, build_model, flatten_parameters
+from engine.optim import FlatOptimizer
 from engine.results import FINISHED, QUANTILE_EVERY, Evaluation, LayerStats, Metrics, RunStatus, StepRecord
 from engine.stats import layer_stats
 from engine.theory import (
@@ -117,7 +118,8 @@ class Run:
         self._param_rows, self._grad_rows = flatten_parameters(self.weights, others)
         self._weight_rows = self._param_rows[: len(self.weights)]  # a view: it follows the updates
         self._grads = [p.grad for p in self.params]
-        self.optimizer = OPTIMIZERS[config.optimizer].make(self.params, config.lr)
+        # one update for every parameter at once (engine.optim): torch.optim's rules, op for op
+        self.optimizer = FlatOptimizer(OPTIMIZERS[config.optimizer], self._param_rows, self._grad_rows, config.lr)
         self.n_layers = len(self.weights)
         self.layer_names = self.model.probe_labels()
         self.layer_sizes = [tuple(w.shape[::-1]) for w in self.weights]  # (fan_in, fan_out)
@@ -173,8 +175,7 @@ class Run:
         applied = {k: v for k, v in pending.items() if getattr(self.config, k) != v}
         if applied:
             self.config = self.config.replace(**applied)
-            for group in self.optimizer.param_groups:
-                group["lr"] = self.config.lr
+            self.optimizer.lr = self.config.lr
             self.model.dropout = self.config.dropout
         return applied
 

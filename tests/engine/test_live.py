@@ -22,7 +22,7 @@ def test_live_settings_apply_before_the_next_step():
     record = run.step()
     assert record.changes == {"lr": 0.001, "clip_norm": 1e-4, "dropout": 0.25, "l2": 0.01}
     assert (run.config.lr, run.config.clip_norm, run.config.dropout, run.config.l2) == (0.001, 1e-4, 0.25, 0.01)
-    assert all(group["lr"] == 0.001 for group in run.optimizer.param_groups)
+    assert run.optimizer.lr == 0.001
     assert run.model.dropout == 0.25
     assert record.clipped_norm <= 1e-4 * (1 + 1e-6) < record.total_norm  # clipping took effect at once
     assert run.initial_config.lr == 0.01 and run.initial_config.dropout == 0.0
@@ -56,7 +56,7 @@ def test_a_structural_key_cannot_change_live(changes):
     record = run.step()
     assert record.changes == {}
     assert run.config == before
-    assert run.optimizer.param_groups[0]["lr"] == before.lr
+    assert run.optimizer.lr == before.lr
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_set_live_from_another_thread():
     worker.start()
     worker.join()
     assert run.step().changes == {"lr": 0.005}
-    assert run.optimizer.param_groups[0]["lr"] == 0.005
+    assert run.optimizer.lr == 0.005
 
 
 # --- early stopping ----------------------------------------------------------------------------

@@ -131,14 +131,14 @@ def test_every_init_trains(init):
     assert_finite_run(run, records, zero_weights=init is Init.ZEROS)
 
 
-#: what each choice must build: torch's class and the options that tell the variants apart
+#: what each choice must run: torch's class and the options that tell the variants apart
 OPTIMIZERS = {
-    Optimizer.SGD: (torch.optim.SGD, {"momentum": 0, "nesterov": False}),
-    Optimizer.MOMENTUM: (torch.optim.SGD, {"momentum": 0.9, "nesterov": False}),
-    Optimizer.NESTEROV: (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
-    Optimizer.RMSPROP: (torch.optim.RMSprop, {"momentum": 0}),
-    Optimizer.ADAM: (torch.optim.Adam, {"weight_decay": 0}),
-    Optimizer.ADAMW: (torch.optim.AdamW, {"weight_decay": 0.01}),
+    Optimizer.SGD: ("SGD", {"momentum": 0, "nesterov": False}),
+    Optimizer.MOMENTUM: ("SGD", {"momentum": 0.9, "nesterov": False}),
+    Optimizer.NESTEROV: ("SGD", {"momentum": 0.9, "nesterov": True}),
+    Optimizer.RMSPROP: ("RMSprop", {"momentum": 0}),
+    Optimizer.ADAM: ("Adam", {"weight_decay": 0}),
+    Optimizer.ADAMW: ("AdamW", {"weight_decay": 0.01}),
 }
 
 
@@ -147,10 +147,9 @@ def test_every_optimizer_trains(optimizer):
     run, records = train(tiny(optimizer=optimizer, steps=12))
     assert_finite_run(run, records)
     kind, options = OPTIMIZERS[optimizer]
-    assert type(run.optimizer) is kind
-    group = run.optimizer.param_groups[0]
-    assert group["lr"] == run.config.lr
-    assert {k: group[k] for k in options} == options
+    assert run.optimizer.kind == kind  # torch's rule on the flat buffer (engine.optim)
+    assert run.optimizer.lr == run.config.lr
+    assert {k: run.optimizer.hyper[k] for k in options} == options
 
 
 @pytest.mark.parametrize("dataset", [d for d in Dataset if d not in SEQUENCE_DATASETS], ids=str)

@@ -1,0 +1,98 @@
+"""The optimizers' update rules, applied to the engine's flat parameter buffer in a few ops.
+
+torch.optim's CPU optimizers loop in Python over every parameter tensor: on a learner's small net
+(14 tensors for 6 x 8) the update cost about half of a training step. Every parameter of a run is
+a view into one tensor (engine.models.flatten_parameters), so the same rule can update all of them
+at once. `FlatOptimizer` does that with torch's own formulas, op for op as torch's single-tensor
+implementation writes them, so a run follows the trajectory torch.optim would give
+(tests/engine/test_optim.py holds each rule to torch's within float tolerance).
+
+The hyperparameters are torch's: each engine.choices.OPTIMIZERS entry names the torch.optim class
+and its options, and the rest are that class's defaults, read from torch itself. The zero padding of
+the buffer has zero gradients, so every rule leaves it zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from engine.choices import OptimizerEntry
+
+
+def hyperparameters(entry: OptimizerEntry, lr: float) -> dict[str, Any]:
+    """Every hyperparameter of the torch.optim class `entry` names: its options over the class's
+    defaults, as the class itself resolves them."""
+    probe = torch.zeros(1, requires_grad=True)
+    return dict(entry.make([probe], lr).defaults)
+
+
+class FlatOptimizer:
+    """One of torch.optim's rules on a single flat tensor `params`, whose gradient is `grads`.
+
+    `lr` may change between steps (the live learning rate)."""
+
+    #: the options each rule implements, at these values; any other value is refused at build
+    _FIXED = {
+        "SGD": {"dampening": 0, "weight_decay": 0, "maximize": False},
+        "RMSprop": {"momentum": 0, "centered": False, "weight_decay": 0, "maximize": False},
+        "Adam": {"amsgrad": False, "weight_decay": 0, "maximize": False},
+        "AdamW": {"amsgrad": False, "maximize": False},
+    }
+
+    def __init__(self, entry: OptimizerEntry, params: torch.Tensor, grads: torch.Tensor, lr: float):
+        if entry.name not in self._FIXED:
+            raise ValueError(f"no flat rule for torch.optim.{entry.name}")
+        hyper = hyperparameters(entry, lr)
+        unsupported = {k: hyper.get(k) for k, v in self._FIXED[entry.name].items() if hyper.get(k, v) != v}
+        if unsupported:
+            raise ValueError(f"the flat {entry.name} does not implement {unsupported}")
+        self.kind = entry.name
+        self.hyper = hyper
+        self.params, self.grads = params, grads
+        self.lr = lr
+        self.steps = 0
+        self._buf: torch.Tensor | None = None  # momentum buffer, or Adam's first moment
+        self._sq: torch.Tensor | None = None  # the running average of squared gradients
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.steps += 1
+        getattr(self, "_" + self.kind.lower())()
+
+    def _sgd(self) -> None:
+        p, g, h = self.params, self.grads, self.hyper
+        momentum = h["momentum"]
+        if momentum:
+            if self._buf is None:
+                self._buf = g.clone()  # torch: the first step's buffer is the gradient itself
+            else:
+                self._buf.mul_(momentum).add_(g)
+            g = g.add(self._buf, alpha=momentum) if h["nesterov"] else self._buf
+        p.add_(g, alpha=-self.lr)
+
+    def _rmsprop(self) -> None:
+        p, g, h = self.params, self.grads, self.hyper
+        if self._sq is None:
+            self._sq = torch.zeros_like(p)
+        alpha = h["alpha"]
+        self._sq.mul_(alpha).addcmul_(g, g, value=1 - alpha)
+        avg = self._sq.sqrt().add_(h["eps"])
+        p.addcdiv_(g, avg, value=-self.lr)
+
+    def _adamw(self) -> None:
+        self.params.mul_(1 - self.lr * self.hyper["weight_decay"])  # decoupled weight decay, first
+        self._adam()
+
+    def _adam(self) -> None:
+        p, g, h = self.params, self.grads, self.hyper
+        if self._buf is None:
+            self._buf, self._sq = torch.zeros_like(p), torch.zeros_like(p)
+        beta1, beta2 = h["betas"]
+        self._buf.lerp_(g, 1 - beta1)
+        self._sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        t = self.steps
+        step_size = self.lr / (1 - beta1**t)
+        denom = (self._sq.sqrt() / (1 - beta2**t) ** 0.5).add_(h["eps"])
+        p.addcdiv_(self._buf, denom, value=-step_size)
