@@ -53,12 +53,22 @@ class ActivationEntry:
     #: of its peak; None: the saturation statistic does not apply.
     saturation: float | None = None
     torch_options: Options = ()  # keyword arguments of the torch function
+    #: φ's backward for the MLP's hand-written step (engine.models.mlp): given torch.ops.aten, a
+    #: function (g, s, a) -> dL/ds from g = dL/da, the pre-activation s and a = φ(s), each one the
+    #: op autograd itself would run; None: the identity. PReLU's takes the slope as a fourth
+    #: argument and returns (dL/ds, dL/dslope).
+    backward: Callable[[Any], Callable[..., Any]] | None = None
 
     def torch_function(self) -> Callable[..., torch.Tensor]:
         if self.torch_name is None:
             return _identity
         fn = _torch_attr(self.torch_name)
         return functools.partial(fn, **dict(self.torch_options)) if self.torch_options else fn
+
+    def torch_backward(self) -> Callable[..., Any]:
+        if self.backward is None:
+            return _pass_gradient
+        return self.backward(_torch_attr("torch.ops.aten"))
 
     @property
     def dead_applies(self) -> bool:
@@ -84,17 +94,37 @@ def _identity(s: torch.Tensor) -> torch.Tensor:
     return s
 
 
+def _pass_gradient(g: torch.Tensor, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    return g
+
+
+def _softsign_backward(aten: Any) -> Callable[..., Any]:
+    def backward(g: torch.Tensor, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        # φ(s) = s / d with d = |s| + 1, so φ'(s) = 1 / d², here computed as autograd would: the
+        # numerator's path g / d plus the denominator's -g·s/d² through |s|
+        d = s.abs() + 1
+        return g / d + (-g * (s / d / d)) * s.sgn()
+
+    return backward
+
+
 ACTIVATIONS: Mapping[Activation, ActivationEntry] = MappingProxyType({
     Activation.LINEAR: ActivationEntry(None, lambda x: x, "nn.Identity()"),
     Activation.SIGMOID: ActivationEntry(
-        "torch.sigmoid", lambda x: 1 / (1 + np.exp(-x)), "nn.Sigmoid()", saturation=3.64  # sigmoid'(s) < 0.025
+        "torch.sigmoid", lambda x: 1 / (1 + np.exp(-x)), "nn.Sigmoid()", saturation=3.64,  # sigmoid'(s) < 0.025
+        backward=lambda aten: lambda g, s, a: aten.sigmoid_backward(g, a),
     ),
-    Activation.TANH: ActivationEntry("torch.tanh", np.tanh, "nn.Tanh()", saturation=1.83),  # tanh'(s) < 0.1
+    Activation.TANH: ActivationEntry(
+        "torch.tanh", np.tanh, "nn.Tanh()", saturation=1.83,  # tanh'(s) < 0.1
+        backward=lambda aten: lambda g, s, a: aten.tanh_backward(g, a),
+    ),
     Activation.SOFTSIGN: ActivationEntry(
-        "torch.nn.functional.softsign", lambda x: x / (1 + np.abs(x)), "nn.Softsign()", saturation=2.17  # 1/(1+|s|)^2 < 0.1
+        "torch.nn.functional.softsign", lambda x: x / (1 + np.abs(x)), "nn.Softsign()", saturation=2.17,  # 1/(1+|s|)^2 < 0.1
+        backward=_softsign_backward,
     ),
     Activation.RELU: ActivationEntry(
-        "torch.nn.functional.relu", lambda x: np.maximum(x, 0), "nn.ReLU()", negative_slope=0.0
+        "torch.nn.functional.relu", lambda x: np.maximum(x, 0), "nn.ReLU()", negative_slope=0.0,
+        backward=lambda aten: lambda g, s, a: aten.threshold_backward(g, a, 0),
     ),
     Activation.LEAKY_RELU: ActivationEntry(
         "torch.nn.functional.leaky_relu",
@@ -102,6 +132,7 @@ ACTIVATIONS: Mapping[Activation, ActivationEntry] = MappingProxyType({
         f"nn.LeakyReLU({LEAKY_SLOPE})",
         negative_slope=LEAKY_SLOPE,
         torch_options=(("negative_slope", LEAKY_SLOPE),),
+        backward=lambda aten: lambda g, s, a: aten.leaky_relu_backward(g, s, LEAKY_SLOPE, False),
     ),
     Activation.PRELU: ActivationEntry(
         "torch.nn.functional.prelu",  # F.prelu(s, slope)
@@ -109,19 +140,26 @@ ACTIVATIONS: Mapping[Activation, ActivationEntry] = MappingProxyType({
         f"nn.PReLU(init={PRELU_START})",
         negative_slope=PRELU_START,
         learned_slope=True,
+        backward=lambda aten: lambda g, s, a, slope: aten._prelu_kernel_backward(g, s, slope),
     ),
     Activation.ELU: ActivationEntry(
-        "torch.nn.functional.elu", lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))), "nn.ELU()"
+        "torch.nn.functional.elu", lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))), "nn.ELU()",
+        backward=lambda aten: lambda g, s, a: aten.elu_backward(g, 1.0, 1, 1, False, s),
     ),
     Activation.SELU: ActivationEntry(
         "torch.nn.functional.selu",
         lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0))),
         "nn.SELU()",
+        backward=lambda aten: lambda g, s, a: aten.elu_backward(g, SELU_ALPHA, SELU_SCALE, 1, False, s),
     ),
     Activation.GELU: ActivationEntry(
-        "torch.nn.functional.gelu", lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2)).astype(float)), "nn.GELU()"  # exact, not tanh
+        "torch.nn.functional.gelu", lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2)).astype(float)), "nn.GELU()",  # exact, not tanh
+        backward=lambda aten: lambda g, s, a: aten.gelu_backward(g, s),
     ),
-    Activation.SILU: ActivationEntry("torch.nn.functional.silu", lambda x: x / (1 + np.exp(-x)), "nn.SiLU()"),
+    Activation.SILU: ActivationEntry(
+        "torch.nn.functional.silu", lambda x: x / (1 + np.exp(-x)), "nn.SiLU()",
+        backward=lambda aten: lambda g, s, a: aten.silu_backward(g, s),
+    ),
 })
 
 

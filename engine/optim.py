@@ -56,8 +56,9 @@ class FlatOptimizer:
         self._buf: torch.Tensor | None = None  # momentum buffer, or Adam's first moment
         self._sq: torch.Tensor | None = None  # the running average of squared gradients
 
-    @torch.no_grad()
     def step(self) -> None:
+        # no torch.no_grad() needed: the buffer itself never requires grad (its views, the
+        # parameters, do), so these in-place ops record nothing
         self.steps += 1
         getattr(self, "_" + self.kind.lower())()
 

@@ -16,12 +16,11 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from engine.choices import OPTIMIZERS
 from engine.config import LIVE_KEYS, Config, ConfigError, Device
 from engine.data import DataSplit, make_data
-from engine.models import Generators, build_model, flatten_parameters
+from engine.models import Generators, Penalties, build_model, data_loss, flatten_parameters
 from engine.optim import FlatOptimizer
 from engine.results import FINISHED, QUANTILE_EVERY, Evaluation, LayerStats, Metrics, RunStatus, StepRecord
 from engine.stats import layer_stats
@@ -196,9 +195,7 @@ class Run:
         return idx
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        if self.data.is_regression:
-            return F.mse_loss(out, y)
-        return F.cross_entropy(out, y)
+        return data_loss(out, y, self.data.is_regression)
 
     def step(self) -> StepRecord:
         if self.finished:
@@ -215,35 +212,15 @@ class Run:
             model.train()
 
         idx = self._next_batch()
-        x, y = self.x_train[idx], self.y_train[idx]
+        x, y = self.x_train.index_select(0, idx), self.y_train.index_select(0, idx)  # cheaper than [idx]
         trace = instrument or self.signal_every_step
-        pre: list[torch.Tensor] | None = [] if trace else None  # pre-activations, gradient retained
-        post: list[torch.Tensor] | None = [] if instrument else None
-        time: list[torch.Tensor] | None = [] if self.time_steps else None  # h_1..h_T, every step
-        out = model.forward_traced(x, pre, post, time)
-        loss = self._loss(out, y)
-        objective = loss
-        if cfg.l1 > 0:
-            objective = objective + cfg.l1 * sum(w.abs().sum() for w in self.weights)
-        if cfg.l2 > 0:
-            objective = objective + cfg.l2 * sum(w.square().sum() for w in self.weights)
-        pre_grads: list[torch.Tensor] = []  # dL/ds per layer, (batch, units)
-        time_grads: torch.Tensor | None = None  # dL/dh_t, (T, batch, H)
-        if trace or time:
-            # one backward pass for the parameters and the probes together: cheaper than
-            # retain_grad hooks on every layer's output, or backward(inputs=...)
-            probes = (pre or []) + (time or [])
-            grads = torch.autograd.grad(objective, self.params + probes)
-            torch._foreach_copy_(self._grads, grads[: len(self.params)])  # into the flat rows
-            n_params, n_pre = len(self.params), len(pre or [])
-            pre_grads = list(grads[n_params : n_params + n_pre])
-            if time:
-                time_grads = torch.stack(grads[n_params + n_pre :])
-            if not all(p.grad is g for p, g in zip(self.params, self._grads)):
-                raise RuntimeError("a parameter's .grad was replaced: gradients must stay views into the flat buffer")
-        else:
-            self._grad_rows.zero_()  # every .grad is a view into it: zeroed in place, never None
-            objective.backward()
+        # the forward pass, then the objective's gradient into the flat buffer's rows, with dL/ds
+        # of every layer when traced (pre-activation probes) and dL/dh_t of the time probes
+        traced = model.loss_and_gradients(x, y, self.data.is_regression, Penalties(cfg.l1, cfg.l2), trace, instrument)
+        if instrument and not all(p.grad is g for p, g in zip(self.params, self._grads)):  # checked now and then
+            raise RuntimeError("a parameter's .grad was replaced: gradients must stay views into the flat buffer")
+        loss, out, post, time_grads = traced.loss, traced.out, traced.post, traced.time_grads
+        pre_grads = traced.pre_grads if trace else []  # dL/ds per layer, (batch, units)
 
         # before clipping: one norm per layer's weight gradient, and one for all other parameters
         norms = torch.linalg.vector_norm(self._grad_rows, dim=1)
@@ -349,7 +326,7 @@ class Run:
         return predicted_log10_time_slope(self.initial_config)
 
     def _loss_and_error(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        out = self.model(x)
+        out = self.model.forward(x)  # not through __call__: no hooks to run
         loss = self._loss(out, y)
         error = loss if self.data.is_regression else (out.argmax(dim=1) != y).float().mean()
         values = torch.stack([loss, error]).cpu().tolist()  # sync point

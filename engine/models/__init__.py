@@ -10,11 +10,13 @@ from typing import NamedTuple
 import torch
 
 from engine.config import Config, ModelFamily
-from engine.models.base import Model, flatten_parameters
+from engine.models.base import Model, Penalties, Traced, data_loss, flatten_parameters
 from engine.models.mlp import MLP
 from engine.models.recurrent import Recurrent
 
-__all__ = ["MLP", "Generators", "Model", "Recurrent", "build_model", "flatten_parameters"]
+__all__ = [
+    "MLP", "Generators", "Model", "Penalties", "Recurrent", "Traced", "build_model", "data_loss", "flatten_parameters",
+]
 
 
 class Generators(NamedTuple):

@@ -8,11 +8,35 @@ trainer and the statistics read nothing else, so they never ask which family the
 from __future__ import annotations
 
 import abc
+from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from engine.config import Activation
+
+
+def data_loss(out: torch.Tensor, y: torch.Tensor, regression: bool) -> torch.Tensor:
+    """The batch-mean loss: mean squared error for regression, cross-entropy for classes."""
+    return F.mse_loss(out, y) if regression else F.cross_entropy(out, y)
+
+
+class Penalties(NamedTuple):
+    """The objective is the data loss + l1·Σ|W| + l2·ΣW² over the weight matrices."""
+
+    l1: float = 0.0
+    l2: float = 0.0
+
+
+class Traced(NamedTuple):
+    """What one training step's forward and backward passes hand the trainer."""
+
+    loss: torch.Tensor  # the data loss, 0-dim, without the penalties
+    out: torch.Tensor  # the network's output on the batch
+    pre_grads: list[torch.Tensor]  # dL/ds of each probe, (batch, units); empty unless asked for
+    post: list[torch.Tensor] | None  # each hidden probe's activation, (batch, units); None unless asked for
+    time_grads: torch.Tensor | None  # dL/dh_t of the time probes, (T, batch, H); None without time_steps
 
 
 class Model(nn.Module, abc.ABC):
@@ -73,6 +97,40 @@ class Model(nn.Module, abc.ABC):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_traced(x, None, None)
+
+    def loss_and_gradients(
+        self, x: torch.Tensor, y: torch.Tensor, regression: bool, penalties: Penalties, probes: bool, activations: bool
+    ) -> Traced:
+        """One training step's passes: the forward pass on the batch, then the gradient of the
+        objective written into every parameter's `.grad` (in place: they are views into the flat
+        buffer, engine.models.base.flatten_parameters), with dL/ds of every probe if `probes`
+        and the hidden activations if `activations`. A model with time_steps always hands out
+        dL/dh_t. This is autograd's way; a family may override it with a cheaper one that gives
+        the same numbers (the MLP does, tests/engine/test_mlp_step.py)."""
+        pre: list[torch.Tensor] | None = [] if probes else None
+        post: list[torch.Tensor] | None = [] if activations else None
+        time: list[torch.Tensor] | None = [] if self.time_steps else None
+        out = self.forward_traced(x, pre, post, time)
+        loss = data_loss(out, y, regression)
+        objective = loss
+        weights = self.weights()
+        if penalties.l1 > 0:
+            objective = objective + penalties.l1 * sum(w.abs().sum() for w in weights)
+        if penalties.l2 > 0:
+            objective = objective + penalties.l2 * sum(w.square().sum() for w in weights)
+        weights, others = self.parameter_groups()
+        params = weights + others
+        # one backward pass for the parameters and the probes together: cheaper than retain_grad
+        # hooks on every layer's output, or backward(inputs=...)
+        grads = torch.autograd.grad(objective, params + (pre or []) + (time or []))
+        targets = [p.grad for p in params]
+        if any(g is None for g in targets):
+            raise RuntimeError("every parameter needs its .grad view into the flat buffer before a step")
+        torch._foreach_copy_(targets, grads[: len(params)])
+        n_pre = len(pre or [])
+        pre_grads = list(grads[len(params) : len(params) + n_pre])
+        time_grads = torch.stack(grads[len(params) + n_pre :]) if time else None
+        return Traced(loss.detach(), out.detach(), pre_grads, post, time_grads)
 
 
 def flatten_parameters(weights: list[nn.Parameter], others: list[nn.Parameter]) -> tuple[torch.Tensor, torch.Tensor]:
