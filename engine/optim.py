@@ -14,6 +14,7 @@ the buffer has zero gradients, so every rule leaves it zero.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import torch
@@ -23,9 +24,11 @@ from engine.choices import OptimizerEntry
 
 def hyperparameters(entry: OptimizerEntry, lr: float) -> dict[str, Any]:
     """Every hyperparameter of the torch.optim class `entry` names: its options over the class's
-    defaults, as the class itself resolves them."""
-    probe = torch.zeros(1, requires_grad=True)
-    return dict(entry.make([probe], lr).defaults)
+    defaults, read from its signature. (Building one instead would cost about a second and a
+    half in a fresh process, which every training process and sweep worker would pay.)"""
+    signature = inspect.signature(getattr(torch.optim, entry.name).__init__)
+    defaults = {k: p.default for k, p in signature.parameters.items() if p.default is not inspect.Parameter.empty}
+    return {**defaults, **dict(entry.options), "lr": lr}
 
 
 class FlatOptimizer:
@@ -37,7 +40,7 @@ class FlatOptimizer:
     _FIXED = {
         "SGD": {"dampening": 0, "weight_decay": 0, "maximize": False},
         "RMSprop": {"momentum": 0, "centered": False, "weight_decay": 0, "maximize": False},
-        "Adam": {"amsgrad": False, "weight_decay": 0, "maximize": False},
+        "Adam": {"amsgrad": False, "weight_decay": 0, "maximize": False, "decoupled_weight_decay": False},
         "AdamW": {"amsgrad": False, "maximize": False},
     }
 
