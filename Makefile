@@ -34,9 +34,10 @@ test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 bench: install
-	$(PY) benchmarks/engine.py
+	$(PY) benchmarks/step.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/ui.py
 	$(PY) benchmarks/session.py
+	$(PY) benchmarks/sweep.py
 	$(PY) benchmarks/recurrent.py --quick
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/soak.py
 

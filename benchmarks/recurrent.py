@@ -38,17 +38,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-# benchmarks/engine.py would shadow the engine package: keep this folder off the import path
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() not in (HERE, ROOT)]
+import torch
+import torch.nn.functional as F
+from torch import nn
 
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
+from engine import Config, Run
+from engine.trainer import CPU_THREADS
 
-from engine import Config, Run  # noqa: E402
-from engine.trainer import CPU_THREADS  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 # (model, T, H): the four cases, batch 32, depth 1
 CASES = [("rnn", 50, 32), ("lstm", 50, 32), ("rnn", 200, 128), ("lstm", 200, 128)]

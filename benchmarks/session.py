@@ -18,12 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-# benchmarks/engine.py is named like the package: keep this folder off the import path
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-ROOT = Path(__file__).resolve().parent.parent
+from engine import Config, Run
+from engine.session import load_session, save_run
 
-from engine import Config, Run  # noqa: E402
-from engine.session import load_session, save_run  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 COLD = """
 import json, sys, time

@@ -1,106 +1,135 @@
-"""Cost of the engine's instrumentation: steps/s of `engine.Run` against a bare PyTorch loop.
+"""Cost of a training step: the engine, with every statistic it reports, against plain PyTorch loops.
 
-The bare loop trains the same model (same class, same initial weights, same data, same batches,
-same optimizer) and evaluates loss and error on the training and validation sets on the same
-schedule, but computes no statistics: no per-layer gradient norms, no dL/ds, no layer statistics,
-no non-finite check. The ratio engine/bare is the figure; the target is >= 0.9 at every size.
+Three loops train the same model (the same initial weights, data, batches and optimizer rule) and
+evaluate loss and error on the training and validation sets on the same schedule (every
+`eval_every` steps):
 
-Two bare loops are timed. "bare" is the textbook loop (`optimizer.zero_grad()`, which sets every
-gradient to None, then `backward()`), the baseline the target is set against. "bare, flat" keeps
-the gradients where the engine keeps them, in one flat buffer zeroed in place
-(engine.models.flatten_parameters), which by itself makes a small net's step faster; its ratio
-shows what the statistics alone cost.
+- "textbook": the loop a tutorial writes: `optimizer.zero_grad()`, `loss.backward()` through
+  autograd, `torch.optim.Adam(model.parameters())`; it computes no statistics. The targets are
+  set against it (engine >= 2.5x its steps/s at 2 x 4 and 6 x 8, and no slower at 50 x 64).
+- "bare, fast": the engine's own step (the hand-written MLP backward, engine.models.mlp, and the
+  flat optimizer, engine.optim) with no statistic at all: engine ÷ this is what the statistics
+  (per-layer gradient norms, dL/ds, layer statistics, the non-finite checks) cost.
+- "engine": `engine.Run.step`, everything included.
 
-    python benchmarks/engine.py [--steps N] [--repeats R] [--size small|default|deep ...]
+Rounds are interleaved (textbook, bare, engine, textbook, ...) and the best of each is kept, so a
+busy machine slows all three alike. `--busy` starts a second training process beside them first.
+
+    python benchmarks/step.py [--steps N] [--repeats R] [--size 2x4 ...] [--busy]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import time
-from pathlib import Path
 
-# this file is named like the package it measures: keep its folder off the import path
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+import torch
+import torch.nn.functional as F
 
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+from engine import Config, Run
+from engine.models import Penalties
 
-from engine import Config, Run  # noqa: E402
-
-SIZES = {
-    "small (depth 4, width 16)": dict(depth=4, width=16),
-    "default (depth 8, width 32)": dict(),
-    "deep (depth 50, width 64)": dict(depth=50, width=64),
-}
+SIZES = {"2x4": (2, 4), "6x8": (6, 8), "8x32": (8, 32), "50x64": (50, 64)}
 
 
-def bare_loop(config: Config, steps: int, flat: bool = False) -> float:
-    """Steps/s of a plain training loop over the model, data and batches of a fresh Run; with
-    `flat`, the gradients stay in the run's flat buffer, zeroed in place."""
-    run = Run(config)  # only to build the identical model, data and batch order
-    model, opt = run.model, run.optimizer
-    classify = not run.data.is_regression
+def config(size: str, steps: int) -> Config:
+    depth, width = SIZES[size]
+    return Config(depth=depth, width=width, batch_size=10, activation="tanh", optimizer="adam", lr=1e-3, steps=steps, device="cpu")
 
-    def evaluate(x, y):
-        with torch.no_grad():
-            model.eval()
-            out = model(x)
-            loss = F.cross_entropy(out, y) if classify else F.mse_loss(out, y)
-            err = (out.argmax(1) != y).float().mean() if classify else loss
-            model.train()
-            return torch.stack([loss, err]).tolist()
 
+def evaluate(run: Run) -> None:
+    with torch.no_grad():
+        run.model.eval()
+        for x, y in ((run.x_train, run.y_train), (run.x_val, run.y_val)):
+            out = run.model(x)
+            torch.stack([F.cross_entropy(out, y), (out.argmax(1) != y).float().mean()]).tolist()
+        run.model.train()
+
+
+def textbook(cfg: Config) -> float:
+    """Steps/s of the tutorial loop, on a fresh Run's model, data and batch order."""
+    run = Run(cfg)
+    model = run.model
+    for p in model.parameters():  # autograd's own gradients, not the engine's flat views
+        p.grad = None
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     start = time.perf_counter()
-    for t in range(1, steps + 1):
+    for t in range(1, cfg.steps + 1):
         idx = run._next_batch()
-        x, y = run.x_train[idx], run.y_train[idx]
-        out = model(x)
-        loss = F.cross_entropy(out, y) if classify else F.mse_loss(out, y)
-        if flat:
-            run._grad_rows.zero_()
-        else:
-            opt.zero_grad(set_to_none=True)
+        out = model(run.x_train[idx])
+        loss = F.cross_entropy(out, run.y_train[idx])
+        optimizer.zero_grad()
         loss.backward()
-        opt.step()
-        loss.item()  # a training loop reads its loss; the engine syncs once per step too
-        if t == 1 or t % config.eval_every == 0 or t == steps:
-            evaluate(run.x_train, run.y_train)
-            evaluate(run.x_val, run.y_val)
-    return steps / (time.perf_counter() - start)
+        optimizer.step()
+        loss.item()  # a loop reads its loss; the engine syncs once per step too
+        if t == 1 or t % cfg.eval_every == 0:
+            evaluate(run)
+    return cfg.steps / (time.perf_counter() - start)
 
 
-def engine_loop(config: Config, steps: int) -> float:
-    run = Run(config)
+def bare_fast(cfg: Config) -> float:
+    """Steps/s of the engine's step without its statistics."""
+    run = Run(cfg)
+    model, optimizer = run.model, run.optimizer
     start = time.perf_counter()
-    for _ in range(steps):
+    for t in range(1, cfg.steps + 1):
+        idx = run._next_batch()
+        traced = model.loss_and_gradients(run.x_train[idx], run.y_train[idx], False, Penalties(), False, False)
+        optimizer.step()
+        traced.loss.item()
+        if t == 1 or t % cfg.eval_every == 0:
+            evaluate(run)
+    return cfg.steps / (time.perf_counter() - start)
+
+
+def engine(cfg: Config) -> float:
+    run = Run(cfg)
+    start = time.perf_counter()
+    for _ in range(cfg.steps):
         run.step()
-    return steps / (time.perf_counter() - start)
+    return cfg.steps / (time.perf_counter() - start)
+
+
+def busy_process() -> subprocess.Popen:
+    """A second training process: a default-size run that never ends, on one thread."""
+    code = "from engine import Config, Run\nrun = Run(Config(steps=10**7, device='cpu'))\nfor _ in run: pass\n"
+    return subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "VANISHING_POINT_THREADS": "1"})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=600)
-    parser.add_argument("--repeats", type=int, default=3, help="best of R alternating runs")
-    parser.add_argument("--size", choices=["small", "default", "deep"], action="append", help="only these sizes (repeatable)")
+    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3, help="best of R interleaved rounds")
+    parser.add_argument("--size", choices=list(SIZES), action="append", help="only these sizes (repeatable)")
+    parser.add_argument("--busy", action="store_true", help="with a second training process running beside")
     args = parser.parse_args()
-    engine_loop(Config(steps=2, device="cpu"), 1)  # the engine sets torch's CPU threads
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU thread(s), steps per run {args.steps}, best of {args.repeats}")
-    print(f"{'size':30s} {'bare':>7s} {'bare, flat':>10s} {'engine':>7s}   {'ratio':>5s} {'(flat)':>6s}   (steps/s)")
-    for label, size in SIZES.items():
-        if args.size and label.split()[0] not in args.size:
-            continue
-        # relu + he keeps every size finite for the whole run
-        config = Config(**size, activation="relu", init="he_normal", lr=1e-3, steps=args.steps, device="cpu")
-        engine_loop(config, 20)  # warm up
-        bare_loop(config, 20)
-        bare = flat = inst = 0.0
-        for _ in range(args.repeats):
-            bare = max(bare, bare_loop(config, args.steps))
-            flat = max(flat, bare_loop(config, args.steps, flat=True))
-            inst = max(inst, engine_loop(config, args.steps))
-        print(f"{label:30s} {bare:7,.0f} {flat:10,.0f} {inst:7,.0f}   {inst / bare:5.2f} {inst / flat:6.2f}")
+    other = busy_process() if args.busy else None
+    try:
+        engine(config("2x4", 2))  # the engine sets torch's CPU threads
+        load = "with a second training process" if other else "no second process"
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU thread(s), {args.steps} steps per round, "
+              f"best of {args.repeats}, {load}; load average {os.getloadavg()[0]:.1f}")
+        print(f"{'depth x width, batch 10':24s} {'textbook':>9s} {'bare, fast':>10s} {'engine':>8s}   "
+              f"{'engine/textbook':>15s} {'engine/bare':>11s}   (steps/s)")
+        for size in args.size or list(SIZES):
+            steps = args.steps if SIZES[size][0] < 50 else max(50, args.steps // 10)
+            cfg = config(size, steps)
+            warm = config(size, 30)
+            textbook(warm), bare_fast(warm), engine(warm)
+            best = {"textbook": 0.0, "bare": 0.0, "engine": 0.0}
+            for _ in range(args.repeats):
+                best["textbook"] = max(best["textbook"], textbook(cfg))
+                best["bare"] = max(best["bare"], bare_fast(cfg))
+                best["engine"] = max(best["engine"], engine(cfg))
+            tb, bare, eng = best["textbook"], best["bare"], best["engine"]
+            print(f"{size:24s} {tb:9,.0f} {bare:10,.0f} {eng:8,.0f}   {eng / tb:15.2f} {eng / bare:11.2f}")
+    finally:
+        if other is not None:
+            other.kill()
+            other.wait()
 
 
 if __name__ == "__main__":

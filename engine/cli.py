@@ -4,7 +4,8 @@
     vanishing-point run --out DIR ...    train headless and write the run's files
     vanishing-point presets              list the preset names, one per line
     vanishing-point cv --folds K ...     K-fold cross-validation (and --curve: a learning curve)
-    vanishing-point sweep --grid K=V,... run a grid of configurations in parallel processes
+    vanishing-point sweep --grid K=V,... run a grid of configurations in parallel processes (or on a
+                                         Dask cluster: --scheduler ADDRESS), at --seeds N seeds
     vanishing-point --screenshot OUT.png render the app offscreen after N steps and exit
 
 Configuration is resolved in this order, later winning: defaults, --preset, --config, --set,
@@ -98,7 +99,24 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", parents=[common], help="train a grid of configurations in parallel; writes sweep.csv and sweep.png")
     sweep.add_argument("--grid", metavar="KEY=V1,V2,...", action="append", help="a key and its values; repeatable")
     sweep.add_argument("--jobs", metavar="N", help="processes at once (default: the number of CPUs)")
-    sweep.add_argument("--out", required=True, metavar="DIR", help="folder for sweep.csv, sweep.png and cells/<index>/")
+    sweep.add_argument(
+        "--seeds",
+        metavar="N",
+        help="train every cell at N seeds (seed, seed+1, ...; 1 to 1000): sweep.csv then holds each cell's spread "
+        "over them, sweep_runs.csv one row per run",
+    )
+    sweep.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="send the cells to the Dask cluster whose `dask scheduler` is at ADDRESS (tcp://HOST:PORT) instead of "
+        "local processes; needs pip install vanishing-point[cluster]",
+    )
+    sweep.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder for sweep.csv, sweep.png and cells/<index>/; cells already finished there by the same sweep are reused",
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
 
@@ -138,7 +156,9 @@ def main(argv: Sequence[str] | None = None, open_app: AppOpener | None = None) -
         if args.command == "sweep":
             from engine.sweep import run_sweep
 
-            return run_sweep(config, args.grid or [], args.jobs, Path(args.out), quiet=args.quiet)
+            return run_sweep(
+                config, args.grid or [], args.jobs, Path(args.out), quiet=args.quiet, seeds_text=args.seeds, scheduler=args.scheduler
+            )
     except ConfigError as exc:
         print(f"vanishing-point: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -7,12 +7,25 @@ the table's row order) and its numbers equal that command's with the same settin
 grid becomes DIR/sweep.csv (one row per cell) and DIR/sweep.png, a heatmap drawn here without
 Qt or matplotlib: a PNG is a few zlib-compressed rows of bytes.
 
+`--seeds N` trains every cell at N seeds (seed, seed + 1, ...), each in
+DIR/cells/<index>/seed_<s>/; sweep.csv then holds each cell's spread over the seeds (mean, std,
+min, median, max of the headline numbers) and sweep_runs.csv one row per run.
+
+`--scheduler ADDRESS` sends the runs to a Dask cluster (engine.cluster) instead of local
+processes; the files are the same either way.
+
+A finished run leaves `sweep_cell.json` in its folder, written atomically after every other
+file: its configuration, the engine's version, its step-1 gradient norms and its files' sizes.
+Running the same sweep again into the same DIR reuses every run whose record matches and redoes
+the rest, so an interrupted sweep resumes where it stopped.
+
 Workers are started with the "spawn" method: a forked child would inherit torch's thread pools
 and locks half-initialized.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import enum
 import itertools
@@ -20,8 +33,11 @@ import json
 import math
 import multiprocessing
 import os
+import signal
+import statistics
 import struct
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Iterator, Sequence
@@ -32,8 +48,9 @@ from typing import Any
 
 import numpy as np
 
+from engine import __version__
 from engine.config import Config, ConfigError, positive_int
-from engine.record import csv_cell, prepare_out_dir, stderr_printer
+from engine.record import csv_cell, json_safe, prepare_out_dir, stderr_printer, write_json
 from engine.results import LOG10_SCALE
 
 GRAD_COLUMNS = ("grad_first_step1", "grad_last_step1")
@@ -95,18 +112,69 @@ def describe(settings: dict[str, Any]) -> str:
     return " ".join(f"{k}={plain(v)}" for k, v in settings.items())
 
 
+# --- the runs -------------------------------------------------------------------------------
+SEEDS_MAX = 1000  # --seeds N: from 1 to this
+
+
+@dataclass(frozen=True)
+class Job:
+    """One training run of a sweep: a cell, or with --seeds a cell at one seed."""
+
+    index: int  # 1-based, in table order: cells in grid order, a cell's seeds ascending
+    cell: int  # 1-based, the cell's row in sweep.csv and its folder DIR/cells/<cell>
+    seed: int | None  # None without --seeds
+    config: Config
+    path: str  # the run's folder relative to DIR: cells/<cell> or cells/<cell>/seed_<seed>
+
+
+def plan(cells: Sequence[Config], seeds: int | None) -> list[Job]:
+    """The runs of a sweep. With `seeds`, cell c runs at seed c.seed, c.seed + 1, ...; a seed
+    that is out of range is a ConfigError."""
+    if seeds is None:
+        return [Job(i, i, None, c, f"cells/{i}") for i, c in enumerate(cells, start=1)]
+    jobs: list[Job] = []
+    for i, config in enumerate(cells, start=1):
+        for k in range(seeds):
+            seed = config.seed + k
+            try:
+                run_config = config.replace(seed=seed)
+            except ConfigError as exc:
+                raise ConfigError(f"--seeds {seeds}: {exc}") from None
+            jobs.append(Job(len(jobs) + 1, i, seed, run_config, f"cells/{i}/seed_{seed}"))
+    return jobs
+
+
+def parse_seeds(text: str | None) -> int | None:
+    """`--seeds N` as an integer from 1 to SEEDS_MAX, or None when not given."""
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= SEEDS_MAX:
+        raise ConfigError(f"--seeds {text!r} is not allowed: it must be an integer from 1 to {SEEDS_MAX}, for example --seeds 5")
+    return value
+
+
 # --- one cell (runs in a worker process) ----------------------------------------------------
+MARKER = "sweep_cell.json"  # a finished run's record, written last: what a resumed sweep reuses
+MARKER_FORMAT = "vanishing-point-sweep-cell"
+RUN_FILES = ("config.toml", "metrics.csv", "grad_norms.csv", "layer_stats.csv", "time_grads.csv", "summary.json")
+
+
 @dataclass(frozen=True)
 class CellResult:
-    index: int  # 1-based, the row of sweep.csv and the folder DIR/cells/<index>
-    summary: dict[str, Any]  # Run.summary(), as the cell's summary.json
+    index: int  # 1-based, the Job's index (without --seeds: the row of sweep.csv and DIR/cells/<index>)
+    summary: dict[str, Any]  # Run.summary() as the cell's summary.json holds it (JSON's values)
     grad_first_step1: float  # layer 1's weight-gradient norm at step 1, before clipping
     grad_last_step1: float  # the output layer's
     seconds: float
 
 
 def run_cell(index: int, config: Config, out_dir: str) -> CellResult:
-    """Train one cell exactly as `vanishing-point run` does, writing its files to out_dir."""
+    """Train one cell exactly as `vanishing-point run` does, writing its files to out_dir, then
+    its record (MARKER), unless it was interrupted."""
     from engine.record import RunRecorder, interrupted_summary
     from engine.trainer import Run
 
@@ -124,34 +192,117 @@ def run_cell(index: int, config: Config, out_dir: str) -> CellResult:
         summary = interrupted_summary(run.summary(), recorder.last_step, "interrupted")  # unchanged if it ended
         recorder.close(summary)
     assert first is not None  # a run takes at least one step
-    return CellResult(index, summary, float(first[0]), float(first[-1]), time.perf_counter() - start)
+    # the summary as summary.json holds it, so that a fresh cell and a reused one give one table
+    summary = json.loads(json.dumps(json_safe(summary)))
+    result = CellResult(index, summary, float(first[0]), float(first[-1]), time.perf_counter() - start)
+    write_marker(Path(out_dir), config, result)
+    return result
 
 
-def iter_sweep(cells: Sequence[Config], out: Path, jobs: int) -> Iterator[CellResult]:
-    """Train every cell, `jobs` at a time, yielding results as cells finish (not in order).
-    Closing the generator cancels the cells not yet started."""
-    dirs = [str(out / "cells" / str(i)) for i in range(1, len(cells) + 1)]
-    if jobs <= 1 or len(cells) == 1:
-        for i, (config, d) in enumerate(zip(cells, dirs), start=1):
-            yield run_cell(i, config, d)
+def write_marker(out_dir: Path, config: Config, result: CellResult) -> None:
+    files = {p.name: p.stat().st_size for p in sorted(out_dir.iterdir()) if p.is_file() and p.name in RUN_FILES}
+    write_json(out_dir / MARKER, {
+        "format": MARKER_FORMAT,
+        "engine_version": __version__,
+        "config": config.to_toml(),
+        # repr, so that a non-finite norm survives JSON exactly
+        "grad_first_step1": repr(result.grad_first_step1),
+        "grad_last_step1": repr(result.grad_last_step1),
+        "seconds": result.seconds,
+        "files": files,
+    })
+
+
+def finished(index: int, config: Config, out_dir: Path) -> CellResult | None:
+    """The result of a run already in out_dir: its record is complete, for this configuration and
+    engine version, and its files are all there at the recorded sizes; None otherwise."""
+    try:
+        record = json.loads((out_dir / MARKER).read_text(encoding="utf-8"))
+        if (
+            not isinstance(record, dict)
+            or record.get("format") != MARKER_FORMAT
+            or record.get("engine_version") != __version__
+            or record.get("config") != config.to_toml()
+        ):
+            return None
+        files = record["files"]
+        if "summary.json" not in files or any((out_dir / n).stat().st_size != size for n, size in files.items()):
+            return None
+        summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+        if not isinstance(summary, dict) or summary.get("status") in (None, "interrupted"):
+            return None
+        return CellResult(
+            index, summary, float(record["grad_first_step1"]), float(record["grad_last_step1"]), float(record["seconds"])
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def clear_run(out_dir: Path) -> None:
+    """Remove a run's record and files before it is redone, so that none of an earlier
+    configuration's files (a recurrent run's time_grads.csv) stays beside the new ones."""
+    for name in (MARKER, *RUN_FILES):
+        (out_dir / name).unlink(missing_ok=True)
+
+
+def iter_sweep(jobs: Sequence[Job], out: Path, processes: int) -> Iterator[CellResult]:
+    """Train every job, `processes` at a time, yielding results as they finish (not in order).
+    Closing the generator cancels the jobs not yet started."""
+    if not jobs:
+        return
+    if processes <= 1 or len(jobs) == 1:
+        for job in jobs:
+            yield run_cell(job.index, job.config, str(out / job.path))
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(cells)), mp_context=context) as pool:
-        futures = [pool.submit(run_cell, i, c, d) for i, (c, d) in enumerate(zip(cells, dirs), start=1)]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+    pool = ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context)
+    done = False
+    try:
+        futures = [pool.submit(run_cell, job.index, job.config, str(out / job.path)) for job in jobs]
+        for future in as_completed(futures):
+            yield future.result()
+        done = True
+    finally:
+        if done:
+            pool.shutdown(wait=True)
+        else:  # interrupted, or a cell raised: stop now, not after the cells already queued
+            _stop_pool(pool)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the worker processes: a cell cut short leaves no
+    record, so a resumed sweep redoes it."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
 
 
 # --- the table ------------------------------------------------------------------------------
-def sweep_columns(grid: Grid, summary_keys: Sequence[str]) -> list[str]:
-    """Grid keys, then the summary fields (a field named like a grid key, `device`, becomes
-    `summary_device`), then the step-1 gradient norms."""
+#: With --seeds, sweep.csv's numbers: each one's STATS over a cell's seeds
+HEADLINE = (
+    "final_train_loss", "final_train_error", "final_val_loss", "final_val_error", "best_val_loss", "best_val_error",
+    "measured_log10_signal_slope", "measured_log10_time_slope", *GRAD_COLUMNS,
+)
+STATS = ("mean", "std", "min", "median", "max")
+SEED_COLUMNS = ("first_seed", "seeds", "diverged")
+
+
+def sweep_columns(grid: Grid, summary_keys: Sequence[str], seed: bool = False) -> list[str]:
+    """Grid keys (with `seed`: then the run's seed), then the summary fields (a field named like a
+    grid key, `device`, becomes `summary_device`), then the step-1 gradient norms."""
     fields = [f"summary_{k}" if k in grid.keys else k for k in summary_keys]
-    return [*grid.keys, *fields, *GRAD_COLUMNS]
+    return [*grid.keys, *(["seed"] if seed else []), *fields, *GRAD_COLUMNS]
+
+
+def seed_columns(grid: Grid) -> list[str]:
+    """sweep.csv's header with --seeds: grid keys, first_seed, seeds, diverged, then
+    <number>_<statistic> for every HEADLINE number and statistic."""
+    return [*grid.keys, *SEED_COLUMNS, *(f"{m}_{s}" for m in HEADLINE for s in STATS)]
 
 
 def _text(value: Any) -> str:
@@ -164,16 +315,76 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def write_table(path: Path, grid: Grid, results: Sequence[CellResult]) -> None:
+def write_table(path: Path, grid: Grid, results: Sequence[CellResult], jobs: Sequence[Job] | None = None) -> None:
+    """One row per result in index order. Without `jobs`, results are cells (sweep.csv without
+    --seeds); with them, runs at a seed, and a `seed` column follows the grid keys."""
     settings = grid.settings()
     results = sorted(results, key=lambda r: r.index)
     keys = list(results[0].summary) if results else []
-    with open(path, "w", newline="", encoding="utf-8") as f:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(sweep_columns(grid, keys))
+        writer.writerow(sweep_columns(grid, keys, seed=jobs is not None))
         for r in results:
-            cell = [plain(v) for v in settings[r.index - 1].values()]
-            writer.writerow([*cell, *(_text(r.summary[k]) for k in keys), _text(r.grad_first_step1), _text(r.grad_last_step1)])
+            job = jobs[r.index - 1] if jobs is not None else None
+            cell = [plain(v) for v in settings[(job.cell if job else r.index) - 1].values()]
+            seed = [str(job.seed)] if job else []
+            writer.writerow([*cell, *seed, *(_text(r.summary[k]) for k in keys), _text(r.grad_first_step1), _text(r.grad_last_step1)])
+    tmp.replace(path)
+
+
+def headline(result: CellResult, name: str) -> float | None:
+    if name == "grad_first_step1":
+        return result.grad_first_step1
+    if name == "grad_last_step1":
+        return result.grad_last_step1
+    value = result.summary.get(name)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def spread(values: Sequence[float | None]) -> dict[str, float | None]:
+    """STATS over the finite values, in the order given (so the same whichever finished first);
+    std is the sample standard deviation (none for one value)."""
+    xs = [v for v in values if v is not None and math.isfinite(v)]
+    if not xs:
+        return dict.fromkeys(STATS)
+    return {
+        "mean": statistics.fmean(xs),
+        "std": statistics.stdev(xs) if len(xs) > 1 else None,
+        "min": min(xs),
+        "median": float(statistics.median(xs)),
+        "max": max(xs),
+    }
+
+
+def by_cell(jobs: Sequence[Job], results: Sequence[CellResult]) -> dict[int, list[tuple[Job, CellResult]]]:
+    """The finished runs of each cell (cells with none left out), seeds ascending."""
+    cells: dict[int, list[tuple[Job, CellResult]]] = {}
+    for r in sorted(results, key=lambda r: r.index):
+        job = jobs[r.index - 1]
+        cells.setdefault(job.cell, []).append((job, r))
+    return cells
+
+
+def write_seed_table(path: Path, grid: Grid, jobs: Sequence[Job], results: Sequence[CellResult]) -> None:
+    """sweep.csv with --seeds: one row per cell with a finished run, in grid order."""
+    settings = grid.settings()
+    first_seeds: dict[int, int] = {}
+    for job in jobs:
+        first_seeds.setdefault(job.cell, job.config.seed)  # a cell's seeds come in ascending order
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(seed_columns(grid))
+        for cell, runs in by_cell(jobs, results).items():
+            first_seed = first_seeds[cell]
+            diverged = sum(r.summary.get("status") == "diverged" for _, r in runs)
+            row = [*(plain(v) for v in settings[cell - 1].values()), str(first_seed), str(len(runs)), str(diverged)]
+            for name in HEADLINE:
+                stats = spread([headline(r, name) for _, r in runs])
+                row += [_text(stats[s]) for s in STATS]
+            writer.writerow(row)
+    tmp.replace(path)
 
 
 # --- the picture ----------------------------------------------------------------------------
@@ -255,11 +466,15 @@ def png_bytes(rgb: np.ndarray, text: dict[str, str] | None = None) -> bytes:
     return b"".join(out)
 
 
-def write_picture(path: Path, grid: Grid, results: Sequence[CellResult]) -> None:
-    img = heatmap(grid, {r.index: r.grad_first_step1 for r in results})
+def write_picture(path: Path, grid: Grid, values: dict[int, float], seeds: int | None = None) -> None:
+    """sweep.png of {cell: layer-1 gradient norm at step 1} (with --seeds: the median over the seeds)."""
+    img = heatmap(grid, values)
     axes = "; ".join(f"{k}: {', '.join(plain(v) for v in vs)}" for k, vs in zip(grid.keys, grid.values))
+    what = "the layer-1 weight-gradient norm at step 1" if seeds is None else (
+        f"the median over {seeds} seed{'s' if seeds != 1 else ''} of the layer-1 weight-gradient norm at step 1"
+    )
     description = (
-        "log10 of the layer-1 weight-gradient norm at step 1; rows, columns, then panels: " + axes
+        f"log10 of {what}; rows, columns, then panels: " + axes
         + "; colour scale 10^-7 (blue) to 10^-1 (pale) to 10^5 (red), black = not finite"
     )
     tmp = path.with_name(path.name + ".tmp")
@@ -267,40 +482,170 @@ def write_picture(path: Path, grid: Grid, results: Sequence[CellResult]) -> None
     tmp.replace(path)
 
 
+def picture_values(jobs: Sequence[Job], results: Sequence[CellResult], seeds: int | None) -> dict[int, float]:
+    if seeds is None:
+        return {r.index: r.grad_first_step1 for r in results}
+    medians = {cell: spread([r.grad_first_step1 for _, r in runs])["median"] for cell, runs in by_cell(jobs, results).items()}
+    return {cell: math.nan if m is None else m for cell, m in medians.items()}
+
+
+def write_outputs(out: Path, grid: Grid, jobs: Sequence[Job], results: Sequence[CellResult], seeds: int | None) -> list[Path]:
+    """sweep.csv, sweep.png and with --seeds sweep_runs.csv, from the finished runs."""
+    written = [out / "sweep.csv", out / "sweep.png"]
+    if seeds is None:
+        write_table(out / "sweep.csv", grid, results)
+    else:
+        write_seed_table(out / "sweep.csv", grid, jobs, results)
+        write_table(out / "sweep_runs.csv", grid, results, jobs)
+        written.append(out / "sweep_runs.csv")
+    write_picture(out / "sweep.png", grid, picture_values(jobs, results, seeds), seeds)
+    return written
+
+
 # --- the `sweep` command --------------------------------------------------------------------
+EXIT_FAILED = 1  # a cell failed on the cluster on every try
+EXIT_SIGNAL_BASE = 128  # an interrupted sweep exits 128 + the signal's number: 130 (SIGINT), 143 (SIGTERM)
+
+
 def parse_jobs(text: str | None) -> int:
     """`--jobs N` as an integer >= 1 (the number of CPUs when not given)."""
     return positive_int(text, "--jobs", os.cpu_count() or 1, "--jobs 2")
 
 
-def run_sweep(base: Config, grid_items: Sequence[str], jobs_text: str | None, out: Path, quiet: bool = False) -> int:
-    """`vanishing-point sweep`: config.toml (the base), cells/<i>/, sweep.csv, sweep.png."""
-    from engine.trainer import resolve_device
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl+C so that a sweep stops the same way."""
 
+
+@contextlib.contextmanager
+def _sigterm_stops():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_sweep(
+    base: Config,
+    grid_items: Sequence[str],
+    jobs_text: str | None,
+    out: Path,
+    quiet: bool = False,
+    seeds_text: str | None = None,
+    scheduler: str | None = None,
+) -> int:
+    """`vanishing-point sweep`: config.toml (the base), cells/<i>/, sweep.csv, sweep.png (and
+    with --seeds sweep_runs.csv). Runs already finished in `out` by the same sweep are reused."""
     grid = parse_grid(grid_items, base)
     cells = grid.cells(base)
-    jobs = parse_jobs(jobs_text)
-    for device in {c.device for c in cells}:
-        resolve_device(device)  # ConfigError for a device this machine lacks, before any cell runs
+    processes = parse_jobs(jobs_text)
+    seeds = parse_seeds(seeds_text)
+    if seeds is not None and "seed" in grid.keys:
+        raise ConfigError("--grid seed=... and --seeds do not go together: use --seeds N with --set seed=FIRST, or --grid seed=... alone")
+    if scheduler is not None and jobs_text is not None:
+        raise ConfigError("--jobs and --scheduler do not go together: a Dask cluster runs as many cells at once as its workers have threads")
+    jobs = plan(cells, seeds)
+    client = None
+    if scheduler is None:
+        from engine.trainer import resolve_device
+
+        for device in {c.device for c in cells}:
+            resolve_device(device)  # ConfigError for a device this machine lacks, before any cell runs
+    else:
+        from engine.cluster import connect
+
+        client = connect(scheduler)  # ConfigError for a missing Dask or a bad address, before anything is written
+    try:
+        return _sweep(grid, jobs, base, out, quiet, seeds, processes, client, scheduler)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _sweep(
+    grid: Grid, jobs: list[Job], base: Config, out: Path, quiet: bool, seeds: int | None, processes: int, client: Any, scheduler: str | None
+) -> int:
+    from engine.cluster import CellFailed
+
     prepare_out_dir(out, base, "cells")
     say = stderr_printer(quiet)
-
     settings = grid.settings()
-    workers = max(1, min(jobs, len(cells)))
-    say(f"sweep: {len(cells)} cells over {', '.join(grid.keys)}, {workers} process{'es' if workers > 1 else ''}")
+    n_cells = len(settings)
     results: list[CellResult] = []
+    todo: list[Job] = []
+    for job in jobs:
+        done = finished(job.index, job.config, out / job.path)
+        if done is None:
+            clear_run(out / job.path)
+            todo.append(job)
+        else:
+            results.append(done)
+    reused = len(results)
+    unit = "cell" if seeds is None else "run"
+
+    what = f"{n_cells} cells" if seeds is None else f"{n_cells} cells x {seeds} seeds = {len(jobs)} runs"
+    if not todo:
+        where = "nothing left to run"
+    elif client is not None:
+        from engine.cluster import describe_cluster
+
+        where = f"on the Dask cluster at {scheduler}: {describe_cluster(client)}"
+    else:
+        workers = max(1, min(processes, len(todo)))
+        where = f"{workers} process{'es' if workers > 1 else ''}"
+    say(f"sweep: {what} over {', '.join(grid.keys)}, {where}")
+    if reused:
+        say(f"sweep: reusing {reused} of {len(jobs)} {unit}s already finished in {out}; {len(todo)} to run")
+
+    stopped: int | None = None  # the signal that interrupted the sweep
+    failed: CellFailed | None = None
     try:
-        for r in iter_sweep(cells, out, jobs):
-            results.append(r)
-            err = r.summary.get("final_val_error")
-            err_text = f", val error {err:.4g}" if err is not None else ""
-            say(
-                f"[{len(results)}/{len(cells)}] cell {r.index} {describe(settings[r.index - 1])}: {r.summary['status']}"
-                f"{err_text}, layer-1 gradient at step 1 {r.grad_first_step1:.3g} ({r.seconds:.1f} s)"
-            )
-    except KeyboardInterrupt:
-        print(f"\ninterrupted after {len(results)} of {len(cells)} cells; their rows are in {out / 'sweep.csv'}", file=sys.stderr)
-    write_table(out / "sweep.csv", grid, results)
-    write_picture(out / "sweep.png", grid, results)
-    say(f"wrote {out / 'sweep.csv'} and {out / 'sweep.png'}")
-    return 0
+        with _sigterm_stops():
+            if client is not None:
+                from engine.cluster import iter_cluster
+
+                stream = iter_cluster(client, todo, out)
+            else:
+                stream = iter_sweep(todo, out, processes)
+            try:
+                for r in stream:
+                    results.append(r)
+                    job = jobs[r.index - 1]
+                    err = r.summary.get("final_val_error")
+                    err_text = f", val error {err:.4g}" if err is not None else ""
+                    seed_text = f", seed {job.seed}" if job.seed is not None else ""
+                    say(
+                        f"[{len(results)}/{len(jobs)}] cell {job.cell} {describe(settings[job.cell - 1])}{seed_text}: "
+                        f"{r.summary['status']}{err_text}, layer-1 gradient at step 1 {r.grad_first_step1:.3g} ({r.seconds:.1f} s)"
+                    )
+            finally:
+                stream.close()
+    except KeyboardInterrupt as exc:
+        stopped = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
+        print(
+            f"\ninterrupted after {len(results)} of {len(jobs)} {unit}s; their rows are in {out / 'sweep.csv'}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+    except CellFailed as exc:
+        failed = exc
+    written = write_outputs(out, grid, jobs, results, seeds)
+    if failed is not None:
+        job = jobs[failed.index - 1]
+        seed_text = f" seed {job.seed}" if job.seed is not None else ""
+        print(
+            f"vanishing-point: error: cell {job.cell} ({describe(settings[job.cell - 1])}{seed_text}) failed on the cluster: "
+            f"{failed}; the {len(results)} finished {unit}s' rows are in {out / 'sweep.csv'}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    reused_text = f" ({reused} {unit}{'s' if reused != 1 else ''} reused)" if reused else ""
+    say(f"wrote {', '.join(str(p) for p in written[:-1])} and {written[-1]}{reused_text}")
+    return EXIT_SIGNAL_BASE + stopped if stopped is not None else 0
