@@ -110,6 +110,12 @@ class Run:
         self.batch_size = min(config.batch_size, d.x_train.shape[0])
         self._perm = torch.empty(0, dtype=torch.long)
         self._perm_pos = self.x_train.shape[0]  # forces a shuffle before the first batch
+        # the training set in this epoch's order, so that a batch is a slice (a view) of it
+        self._epoch: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # (perm, x, y)
+        # the training and validation sets end to end: an evaluation is one forward pass
+        self._n_fit = self.x_train.shape[0]
+        self._x_eval = torch.cat([self.x_train, self.x_val])
+        self._y_eval = torch.cat([self.y_train, self.y_val])
 
         self.weights, others = self.model.parameter_groups()
         self.params = self.weights + others
@@ -144,6 +150,8 @@ class Run:
         self._evals_since_best = 0
         self._pending: dict[str, Any] = {}
         self._lock = threading.Lock()
+        # an Elman network's recurrent spectral radius per layer before training (None otherwise)
+        self.initial_spectral_radius = self.model.spectral_radius()
         # the untrained network on the whole sets (step 0): curves start here, before any update
         self.initial = Metrics(0, *self._metrics())
 
@@ -194,6 +202,19 @@ class Run:
         self._perm_pos += self.batch_size
         return idx
 
+    def _next_xy(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next batch's inputs and targets: the points `_next_batch` picks, as slices of the
+        training set reordered once per epoch (one copy an epoch instead of one a step)."""
+        idx = self._next_batch()
+        if self.batch_size >= self.x_train.shape[0]:
+            return self.x_train, self.y_train
+        if self._epoch is None or self._epoch[0] is not self._perm:
+            order = self._perm.to(self.device)
+            self._epoch = (self._perm, self.x_train.index_select(0, order), self.y_train.index_select(0, order))
+        start = self._perm_pos - len(idx)
+        _, x, y = self._epoch
+        return x[start : self._perm_pos], y[start : self._perm_pos]
+
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return data_loss(out, y, self.data.is_regression)
 
@@ -211,8 +232,7 @@ class Run:
         if not model.training:  # train() walks every module: not on every step
             model.train()
 
-        idx = self._next_batch()
-        x, y = self.x_train.index_select(0, idx), self.y_train.index_select(0, idx)  # cheaper than [idx]
+        x, y = self._next_xy()
         trace = instrument or self.signal_every_step
         # the forward pass, then the objective's gradient into the flat buffer's rows, with dL/ds
         # of every layer when traced (pre-activation probes) and dL/dh_t of the time probes
@@ -296,12 +316,23 @@ class Run:
 
     @torch.no_grad()
     def _metrics(self) -> tuple[float, float, float, float]:
-        """(train loss, train error, validation loss, validation error) on the whole sets."""
+        """(train loss, train error, validation loss, validation error) on the whole sets, from
+        one forward pass over both (in eval mode each point's output is its own)."""
         self.model.eval()
         try:
-            return (*self._loss_and_error(self.x_train, self.y_train), *self._loss_and_error(self.x_val, self.y_val))
+            out = self.model.forward(self._x_eval)  # not through __call__: no hooks to run
         finally:
             self.model.train()
+        n = self._n_fit
+        y = self._y_eval
+        losses = [self._loss(out[:n], y[:n]), self._loss(out[n:], y[n:])]
+        if self.data.is_regression:
+            values = torch.stack([losses[0], losses[0], losses[1], losses[1]])
+        else:
+            wrong = (out.argmax(dim=1) != y).float()
+            values = torch.stack([losses[0], wrong[:n].mean(), losses[1], wrong[n:].mean()])
+        train_loss, train_error, val_loss, val_error = values.cpu().tolist()  # sync point
+        return train_loss, train_error, val_loss, val_error
 
     def _evaluate(self, t: int, stats: LayerStats) -> Evaluation | None:
         values = self._metrics()
@@ -324,13 +355,6 @@ class Run:
     @functools.cached_property
     def _predicted_time_slope(self) -> float | None:
         return predicted_log10_time_slope(self.initial_config)
-
-    def _loss_and_error(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        out = self.model.forward(x)  # not through __call__: no hooks to run
-        loss = self._loss(out, y)
-        error = loss if self.data.is_regression else (out.argmax(dim=1) != y).float().mean()
-        values = torch.stack([loss, error]).cpu().tolist()  # sync point
-        return float(values[0]), float(values[1])
 
     def _track_best(self, evaluation: Evaluation) -> None:
         if self.best is None or evaluation.val_loss < self.best.val_loss:
