@@ -64,15 +64,21 @@ def sequence_answers(run: Any) -> dict[str, Any]:
     sign of x_1), 'p_true': (k,) the probability the network gives the true class, 'correct': (k,)
     whether its answer (the likelier class) is the true one};
     adding: {'kind': 'adding', 'target': (k,) the sum of the two marked values, 'prediction': (k,)}.
-    k is at most RECALL_SHOWN or ADDING_SHOWN."""
+    k is at most RECALL_SHOWN or ADDING_SHOWN. Both also carry 'spectral_radius' and
+    'spectral_radius_start': the Elman network's recurrent spectral radius per layer now and
+    before training (Model.spectral_radius; None for LSTM and GRU)."""
     d = run.data
     rows = shown_sequences(d.y_val, d.is_regression)
     x = d.x_val[rows]  # (k, T, channels)
     out = run.predict(x)
+    radius = {"spectral_radius": run.model.spectral_radius(), "spectral_radius_start": run.initial_spectral_radius}
     if d.is_regression:
-        return {"kind": "adding", "target": d.y_val[rows, 0].astype(np.float32), "prediction": out[:, 0].astype(np.float32)}
+        return {
+            "kind": "adding", "target": d.y_val[rows, 0].astype(np.float32), "prediction": out[:, 0].astype(np.float32), **radius,
+        }
     label = d.y_val[rows].astype(np.int64)
     return {
+        **radius,
         "kind": "recall",
         "x": x[:, :, 0].astype(np.float32),
         "label": label,

@@ -89,6 +89,10 @@ class Model(nn.Module, abc.ABC):
         """The learned negative slope of each hidden probe (PReLU), (n_probes - 1,); else None."""
         return None
 
+    def spectral_radius(self) -> list[float] | None:
+        """The recurrent spectral radius of each layer where the family has one; else None."""
+        return None
+
     def parameter_groups(self) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
         """(the weights, every other parameter in registration order): the flat buffer's rows."""
         weights = self.weights()

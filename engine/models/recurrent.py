@@ -148,3 +148,12 @@ class Recurrent(Model):
     def learned_slopes(self) -> torch.Tensor | None:
         return None if self.prelu is None else torch.cat([p.detach() for p in self.prelu])
 
+    def spectral_radius(self) -> list[float] | None:
+        """The Elman network's recurrent spectral radius per layer, max |eigenvalue| of its H×H
+        recurrent matrix: below 1 a linear network forgets geometrically, above 1 it blows up.
+        None for LSTM and GRU, whose gates make one matrix's radius no such guide."""
+        if self.family is not ModelFamily.RNN:
+            return None
+        with torch.no_grad():
+            return [float(torch.linalg.eigvals(W[:, W.shape[1] - self.hidden :].cpu()).abs().max()) for W in self.cells]
+

@@ -14,6 +14,7 @@ from engine import Config, Dataset, Init, ModelFamily, Run, RunStatus
 from engine.choices import FORGET
 from engine.config import SEQUENCE_DATASETS
 from engine.data import make_data
+from engine.insight import prediction_map
 from engine.theory import measured_log10_time_slope, predicted_log10_time_slope
 
 FAMILIES = [ModelFamily.RNN, ModelFamily.LSTM, ModelFamily.GRU]
@@ -213,3 +214,25 @@ def test_the_sequence_datasets_need_a_recurrent_model_and_back():
         Config(model=ModelFamily.GRU)
     assert Config(model="gru", dataset="adding").is_regression
     assert Config(model="rnn", dataset="recall", init=Init.IDENTITY).init is Init.IDENTITY
+
+
+@pytest.mark.parametrize(("init", "gain"), [("identity", 1.0), ("identity", 0.5), ("orthogonal", 2.0)])
+def test_the_recurrent_spectral_radius_is_measured_per_layer(init, gain):
+    """An orthogonal or identity recurrent matrix has every eigenvalue of modulus `gain`."""
+    run = Run(Config(model="rnn", dataset="recall", seq_len=5, depth=2, width=6, init=init, init_gain=gain, steps=3))
+    assert run.initial_spectral_radius == pytest.approx([gain, gain], rel=1e-5)
+    answers = prediction_map(run)
+    assert answers["spectral_radius_start"] == run.initial_spectral_radius
+    assert answers["spectral_radius"] == pytest.approx([gain, gain], rel=1e-5)  # not trained yet
+    for _ in range(3):
+        run.step()
+    assert prediction_map(run)["spectral_radius"] != pytest.approx([gain, gain], rel=1e-9)  # it follows the weights
+
+
+@pytest.mark.parametrize("model", ["lstm", "gru", "mlp"])
+def test_only_the_elman_network_reports_a_spectral_radius(model):
+    data = {"dataset": "recall", "seq_len": 5} if model != "mlp" else {}
+    run = Run(Config(model=model, depth=1, width=4, steps=2, **data))
+    assert run.initial_spectral_radius is None
+    if model != "mlp":
+        assert prediction_map(run)["spectral_radius"] is None
