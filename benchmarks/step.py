@@ -12,8 +12,10 @@ evaluate loss and error on the training and validation sets on the same schedule
   (per-layer gradient norms, dL/ds, layer statistics, the non-finite checks) cost.
 - "engine": `engine.Run.step`, everything included.
 
-Rounds are interleaved (textbook, bare, engine, textbook, ...) and the best of each is kept, so a
-busy machine slows all three alike. `--busy` starts a second training process beside them first.
+Rounds are interleaved (textbook, bare, engine, textbook, ...): the steps/s printed are each loop's
+best round, and each ratio is the median over the rounds of that round's own ratio, so that a
+machine whose speed drifts (a shared virtual machine does) slows both sides of a ratio alike.
+`--busy` starts a second training process beside them first.
 
     python benchmarks/step.py [--steps N] [--repeats R] [--size 2x4 ...] [--busy]
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -101,8 +104,8 @@ def busy_process() -> subprocess.Popen:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=3, help="best of R interleaved rounds")
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--repeats", type=int, default=9, help="R interleaved rounds")
     parser.add_argument("--size", choices=list(SIZES), action="append", help="only these sizes (repeatable)")
     parser.add_argument("--busy", action="store_true", help="with a second training process running beside")
     args = parser.parse_args()
@@ -111,7 +114,7 @@ def main() -> None:
         engine(config("2x4", 2))  # the engine sets torch's CPU threads
         load = "with a second training process" if other else "no second process"
         print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU thread(s), {args.steps} steps per round, "
-              f"best of {args.repeats}, {load}; load average {os.getloadavg()[0]:.1f}")
+              f"{args.repeats} rounds, {load}; load average {os.getloadavg()[0]:.1f}")
         print(f"{'depth x width, batch 10':24s} {'textbook':>9s} {'bare, fast':>10s} {'engine':>8s}   "
               f"{'engine/textbook':>15s} {'engine/bare':>11s}   (steps/s)")
         for size in args.size or list(SIZES):
@@ -119,13 +122,13 @@ def main() -> None:
             cfg = config(size, steps)
             warm = config(size, 30)
             textbook(warm), bare_fast(warm), engine(warm)
-            best = {"textbook": 0.0, "bare": 0.0, "engine": 0.0}
+            rounds = []
             for _ in range(args.repeats):
-                best["textbook"] = max(best["textbook"], textbook(cfg))
-                best["bare"] = max(best["bare"], bare_fast(cfg))
-                best["engine"] = max(best["engine"], engine(cfg))
-            tb, bare, eng = best["textbook"], best["bare"], best["engine"]
-            print(f"{size:24s} {tb:9,.0f} {bare:10,.0f} {eng:8,.0f}   {eng / tb:15.2f} {eng / bare:11.2f}")
+                rounds.append((textbook(cfg), bare_fast(cfg), engine(cfg)))
+            tb, bare, eng = (max(r[i] for r in rounds) for i in range(3))
+            vs_textbook = statistics.median(r[2] / r[0] for r in rounds)
+            vs_bare = statistics.median(r[2] / r[1] for r in rounds)
+            print(f"{size:24s} {tb:9,.0f} {bare:10,.0f} {eng:8,.0f}   {vs_textbook:15.2f} {vs_bare:11.2f}")
     finally:
         if other is not None:
             other.kill()

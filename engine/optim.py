@@ -64,12 +64,13 @@ class FlatOptimizer:
         self._sq: torch.Tensor | None = None  # the running average of squared gradients
         self._fused = _fused_kernel(entry.name, params) if entry.name in ("Adam", "AdamW") else None
         self._step_t: torch.Tensor | None = None  # the fused kernel's step count, a tensor
+        self._rule = getattr(self, "_" + entry.name.lower())
 
     def step(self) -> None:
         # no torch.no_grad() needed: the buffer itself never requires grad (its views, the
         # parameters, do), so these in-place ops record nothing
         self.steps += 1
-        getattr(self, "_" + self.kind.lower())()
+        self._rule()
 
     def _sgd(self) -> None:
         p, g, h = self.params, self.grads, self.hyper

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from engine.choices import OPTIMIZERS
 from engine.config import LIVE_KEYS, Config, ConfigError, Device
@@ -203,17 +204,21 @@ class Run:
         return idx
 
     def _next_xy(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The next batch's inputs and targets: the points `_next_batch` picks, as slices of the
-        training set reordered once per epoch (one copy an epoch instead of one a step)."""
-        idx = self._next_batch()
-        if self.batch_size >= self.x_train.shape[0]:
+        """The next batch's inputs and targets: the points `_next_batch` would pick, as slices of
+        the training set reordered once per epoch (one copy an epoch instead of one a step)."""
+        n, size = self._n_fit, self.batch_size
+        if size >= n:
             return self.x_train, self.y_train
+        if self._perm_pos + size > n:  # a new epoch, as in _next_batch
+            self._perm = torch.randperm(n, generator=self._batch_gen)
+            self._perm_pos = 0
         if self._epoch is None or self._epoch[0] is not self._perm:
             order = self._perm.to(self.device)
             self._epoch = (self._perm, self.x_train.index_select(0, order), self.y_train.index_select(0, order))
-        start = self._perm_pos - len(idx)
+        start = self._perm_pos
+        self._perm_pos = start + size
         _, x, y = self._epoch
-        return x[start : self._perm_pos], y[start : self._perm_pos]
+        return x.narrow(0, start, size), y.narrow(0, start, size)
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return data_loss(out, y, self.data.is_regression)
@@ -325,12 +330,15 @@ class Run:
             self.model.train()
         n = self._n_fit
         y = self._y_eval
-        losses = [self._loss(out[:n], y[:n]), self._loss(out[n:], y[n:])]
         if self.data.is_regression:
+            losses = [F.mse_loss(out[:n], y[:n]), F.mse_loss(out[n:], y[n:])]
             values = torch.stack([losses[0], losses[0], losses[1], losses[1]])
-        else:
+        else:  # F.cross_entropy of each set, with one log-softmax for both
+            logp = F.log_softmax(out, dim=1)
             wrong = (out.argmax(dim=1) != y).float()
-            values = torch.stack([losses[0], wrong[:n].mean(), losses[1], wrong[n:].mean()])
+            values = torch.stack(
+                [F.nll_loss(logp[:n], y[:n]), wrong[:n].mean(), F.nll_loss(logp[n:], y[n:]), wrong[n:].mean()]
+            )
         train_loss, train_error, val_loss, val_error = values.cpu().tolist()  # sync point
         return train_loss, train_error, val_loss, val_error
 

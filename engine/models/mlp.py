@@ -112,9 +112,9 @@ class MLP(Model):
         """As nn.Module.train, touching only the modules whose behaviour depends on it (this
         model's dropout and its batch norms): the trainer switches modes on every evaluation, and
         the full walk over every submodule cost more than a small net's forward pass."""
-        self.training = mode
+        self.__dict__["training"] = mode  # a plain attribute: not through nn.Module.__setattr__'s checks
         for bn in self._layers.norms or ():
-            bn.training = mode
+            bn.__dict__["training"] = mode
         return self
 
     def _seed(self, out: torch.Tensor) -> torch.Tensor:
