@@ -115,8 +115,11 @@ class Run:
         self._epoch: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # (perm, x, y)
         # the training and validation sets end to end: an evaluation is one forward pass
         self._n_fit = self.x_train.shape[0]
-        self._x_eval = torch.cat([self.x_train, self.x_val])
         self._y_eval = torch.cat([self.y_train, self.y_val])
+        # (not for sequences: a recurrent forward over both sets at once would hold (T, n, gates·H)
+        # activations for all of them, hundreds of MB at T = 200, and allocating them cost more
+        # than the pass)
+        self._x_eval = torch.cat([self.x_train, self.x_val]) if self.x_train.ndim == 2 else None
 
         self.weights, others = self.model.parameter_groups()
         self.params = self.weights + others
@@ -324,8 +327,11 @@ class Run:
         """(train loss, train error, validation loss, validation error) on the whole sets, from
         one forward pass over both (in eval mode each point's output is its own)."""
         self.model.eval()
-        try:
-            out = self.model.forward(self._x_eval)  # not through __call__: no hooks to run
+        try:  # forward, not through __call__: no hooks to run
+            if self._x_eval is None:  # a sequence model holds every step's gates: one set at a time
+                out = torch.cat([self.model.forward(self.x_train), self.model.forward(self.x_val)])
+            else:
+                out = self.model.forward(self._x_eval)
         finally:
             self.model.train()
         n = self._n_fit
