@@ -1,10 +1,13 @@
 """A soak test of the window: continuous training, every view shown, for a long time.
 
 Prints, every `--every` seconds, the resident memory (RSS) of the window's process and of its
-training process, the event-loop latency (a 10 ms timer's lateness) over that interval, and
-whether the views still moved (the heatmap's last step, the curves' last evaluation); at the end
-the RSS growth after the first minute and the p99 over the whole run. Targets: RSS of both
-processes flat within 50 MB after the first minute, views updating, event-loop p99 <= 25 ms.
+training process, the event-loop latency (a 10 ms timer's lateness) over that interval, the
+GUI thread's own processor time between two ticks of that timer (its p99: what the window costs
+itself, apart from the machine's load, which the lateness includes), and whether the views still
+moved (the heatmap's last step, the curves' last evaluation, the clipping page's last step); at
+the end the RSS growth after the first minute and the p99 over the whole run, with the load
+average. Targets: RSS of both processes flat within 50 MB after the first minute, views updating,
+event-loop p99 <= 25 ms.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/soak.py                # 60 s
     QT_QPA_PLATFORM=offscreen python benchmarks/soak.py --minutes 60 --busy
@@ -100,26 +103,32 @@ def main() -> None:
         drain.start()
 
     lateness: list[float] = []
+    work: list[float] = []  # the GUI thread's processor time between two ticks: its own cost, whatever the load
     clock = QElapsedTimer()
+    cpu = [time.thread_time()]
 
     def tick() -> None:
+        now = time.thread_time()
         if clock.isValid():
             lateness.append(max(0.0, clock.nsecsElapsed() / 1e6 - 10.0))
+            work.append(1000 * (now - cpu[0]))
         clock.restart()
+        cpu[0] = now
 
     probe = QTimer(interval=10, timeout=tick)
     w.play()
     probe.start()
     kind = f"{args.model} T = {args.seq_len}, " if args.model != "mlp" else ""
     print(f"soak: {seconds:.0f} s, {kind}depth {args.depth} width {args.width} eval_every {args.eval_every}, every view shown"
-          f"{', a second training process beside it' if busy else ''}")
-    print(" time  step       window RSS  training RSS  p99 (interval)  heatmap step  curves step  clipping step")
+          f"{', a second training process beside it' if busy else ''}; load average {os.getloadavg()[0]:.1f} at the start")
+    print(" time  step       window RSS  training RSS  p99 (interval)  CPU p99  heatmap step  curves step  clipping step")
     readings = []
     start = time.perf_counter()
     moved = True
     last = (0, 0, 0)
-    while (elapsed := time.perf_counter() - start) < seconds:
+    while (elapsed := time.perf_counter() - start) < seconds - 0.5:  # no reading of a last sliver of time
         lateness.clear()
+        work.clear()
         run_for(min(args.every, seconds - elapsed))
         h = w.history
         child = w.controller.process.process.pid if w.controller.process else None
@@ -131,17 +140,21 @@ def main() -> None:
         moved = moved and all(a > b for a, b in zip(shown, last))
         last = shown
         p99 = float(np.percentile(lateness, 99)) if lateness else float("nan")
-        reading = (time.perf_counter() - start, h.n, rss_mb(os.getpid()), rss_mb(child), p99, *shown)
+        cpu99 = float(np.percentile(work, 99)) if work else float("nan")
+        reading = (time.perf_counter() - start, h.n, rss_mb(os.getpid()), rss_mb(child), p99, cpu99, *shown)
         readings.append(reading)
-        print("{:5.0f}  {:>9,}  {:8.0f} MB  {:9.0f} MB  {:10.1f} ms  {:>12,}  {:>11,}  {:>13,}".format(*reading), flush=True)
+        print("{:5.0f}  {:>9,}  {:8.0f} MB  {:9.0f} MB  {:10.1f} ms  {:4.1f} ms  {:>12,}  {:>11,}  {:>13,}".format(*reading), flush=True)
     probe.stop()
     after = [r for r in readings if r[0] >= 60] or readings[-1:]
     window = [r[2] for r in after]
     child = [r[3] for r in after]
     p99s = [r[4] for r in readings]
+    cpu99s = [r[5] for r in readings]
     print(f"RSS after the first minute: window {min(window):.0f}–{max(window):.0f} MB (spread {max(window) - min(window):.0f}), "
           f"training {min(child):.0f}–{max(child):.0f} MB (spread {max(child) - min(child):.0f}); target spread <= 50 MB")
     print(f"event-loop p99 per interval: worst {max(p99s):.1f} ms, median {float(np.median(p99s)):.1f} ms (target <= 25 ms)")
+    print(f"the GUI thread's processor time per 10 ms tick, p99 per interval: worst {max(cpu99s):.1f} ms, median {float(np.median(cpu99s)):.1f} ms "
+          f"(what it costs itself; the lateness above adds the machine's load); load average {os.getloadavg()[0]:.1f}")
     print(f"views kept updating: {'yes' if moved else 'NO'}; {readings[-1][1]:,} steps")
     t = time.perf_counter()
     w.close()

@@ -110,7 +110,7 @@ def paint_time(app: QApplication) -> float:
         w.history.version += 1  # as if a new batch had arrived, with an evaluation: the heatmap
         w.curves._painted = None  # and the curves both redraw (the worst frame)
         t = time.perf_counter()
-        w._on_paint_timer_timeout()  # what one frame of the window's paint timer does ...
+        w._on_paint_timer_timeout()  # a whole frame at once (the paint timer spreads one over three turns) ...
         app.processEvents()  # ... and the repaint of what it changed
         times.append(time.perf_counter() - t)
     w.close()

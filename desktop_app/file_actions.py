@@ -25,7 +25,7 @@ class FileActions:
 
     def save_session(self, path: str | None = None) -> bool:
         h = self.state.history
-        if h is None or not h.records:
+        if h is None or h.last_record is None:  # nothing recorded yet (h.records unpickles them all)
             self.warn(QCoreApplication.translate("MainWindow", "There is no run to save yet: press Play or Step first."))
             return False
         if not path:
@@ -97,7 +97,7 @@ class FileActions:
     def export_csv(self, folder: str | None = None) -> bool:
         """The run's files as `vanishing-point run` writes them (config, metrics, gradients, summary)."""
         h = self.state.history
-        if h is None or not h.records:
+        if h is None or h.last_record is None:  # nothing recorded yet (h.records unpickles them all)
             self.warn(QCoreApplication.translate("MainWindow", "There is no run data to export yet: press Play or Step first."))
             return False
         if not folder:

@@ -10,12 +10,16 @@ DECIMATION columns (rows) becomes two, their element-wise minimum and maximum (N
 at the group's first and last step, so that a spike or a dip of any age stays visible on the
 curves; compacting again coarsens the oldest part further. A column's step is in `col_steps`,
 an evaluation's in `evals["step"]`. The StepRecords themselves (CSV export, session save) are
-the last `record_cap` steps, sized so that they take about RECORD_BYTES.
+the last `record_cap` steps, sized so that they take about RECORD_BYTES; a live run's are kept
+pickled, a batch at a time, as it arrives (~16 µs a record): as tens of thousands of Python
+objects, they made each of Python's full garbage collections take ~100 ms of the GUI thread,
+every few seconds.
 """
 
 from __future__ import annotations
 
 import pickle
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +34,7 @@ EVAL_ROWS = 2 * RECENT_EVALS  # evaluation rows held
 DECIMATION = 4  # a compaction turns each group of this many old columns into a (min, max) pair
 RECORD_BYTES = 32 * 2**20  # about this much of StepRecords kept for export and session save
 MIN_RECORDS, MAX_RECORDS = 2_000, 100_000  # however small or large a record is
+RECORD_CHUNK = 1_024  # a batch larger than this (a replay's) is kept as it is, not pickled
 LAYER_SERIES = ("dead_frac", "saturated_frac", "update_ratio")  # the insight views draw these over time
 EVAL_FIELDS = ("step", "train_loss", "train_error", "val_loss", "val_error")
 
@@ -103,10 +108,15 @@ class RunHistory:
         self.prediction: dict[str, Any] | None = None  # engine.insight.prediction_map, latest
         self.predictions = 0  # how many maps have arrived: the view redraws when it moves
         self.n_evals = 0  # evaluation rows filled
+        self.quantiles = 0  # evaluations that measured the distributions (every QUANTILE_EVERY-th), ever
         self.n = 0  # the last step recorded
         self.appended = 0  # records appended, ever (a replay's position in its session)
         self.clipped_steps = 0  # steps clipping shortened, ever (engine.count_clipped), at any threshold
-        self.records: list[Any] = []  # the last record_cap StepRecords, for CSV export and sessions
+        # the last record_cap StepRecords (and up to a batch more), for CSV export and sessions:
+        # (count, pickled bytes) per batch, or (count, list) of a large batch handed over at once
+        # (a replay's, shared with its session)
+        self._chunks: deque[tuple[int, bytes | list]] = deque()
+        self._kept = 0  # records in _chunks
         self.record_cap: int | None = None  # set from the first records' size
         self.changes: list[LiveChange] = []
         self.last_record = None
@@ -152,6 +162,7 @@ class RunHistory:
                 if ev.layers.act_quantiles is not None:
                     self.act_quantiles[j] = ev.layers.act_quantiles
                     self.signal_quantiles[j] = ev.layers.signal_quantiles
+                    self.quantiles += 1
                 self.n_evals += 1
                 self.last_eval = ev
                 if r.step == r.best_step:
@@ -213,9 +224,22 @@ class RunHistory:
             evaluated = next((r for r in records if r.evaluation is not None), None)
             size = len(pickle.dumps(plain)) + (len(pickle.dumps(evaluated)) / self.info.config.eval_every if evaluated else 0)
             self.record_cap = int(np.clip(RECORD_BYTES // (2 * size), MIN_RECORDS, MAX_RECORDS))  # 2: Python objects' overhead
-        self.records.extend(records)
-        if len(self.records) > self.record_cap * 5 // 4:  # trimmed in chunks: amortized O(1) per record
-            del self.records[: len(self.records) - self.record_cap]
+        if len(records) > RECORD_CHUNK:  # a replay's: held as they are (its session holds them too)
+            records = records[-self.record_cap :]
+            self._chunks.append((len(records), list(records)))
+        else:  # bytes, which the garbage collector never scans
+            self._chunks.append((len(records), pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)))
+        self._kept += len(records)
+        while self._kept - self._chunks[0][0] >= self.record_cap:  # the oldest chunk is not needed
+            self._kept -= self._chunks.popleft()[0]
+
+    @property
+    def records(self) -> list[Any]:
+        """The last record_cap StepRecords (all of a shorter run), oldest first."""
+        out: list[Any] = []
+        for _, chunk in self._chunks:
+            out.extend(pickle.loads(chunk) if isinstance(chunk, bytes) else chunk)
+        return out[-self.record_cap :] if self.record_cap else out
 
     @property
     def early_stopping(self) -> bool:

@@ -53,8 +53,9 @@ class RunState(QObject):
         self.families = FamilySwitch()  # each model family's settings, for moving between them
         self._queue: list[Config] | None = None  # compare queue: configurations still to run
         self._queue_size = 0
-        # why training stopped, until the next run starts: ("failed", the engine's message) or
-        # ("ended", how the process ended). The window shows it until then, with a restart.
+        # why training stopped, until the next run starts: ("failed", the engine's message),
+        # ("ended", how the process ended) or ("stalled", "stopped 5" or "blocked 5": it stopped
+        # answering, for that many seconds, and was ended). The window shows it until then, with a restart.
         self.problem: tuple[str, str] | None = None
         self._was_playing = False  # whether it trained when it stopped: a restart plays on
 
@@ -63,6 +64,7 @@ class RunState(QObject):
         self.controller.runReplaced.connect(self._on_controller_runReplaced)
         self.controller.runFailed.connect(self._on_controller_runFailed)
         self.controller.processEnded.connect(self._on_controller_processEnded)
+        self.controller.processStalled.connect(self._on_controller_processStalled)
         self.restart_timer = QTimer(self, singleShot=True, interval=RESTART_DEBOUNCE_MS)
         self.restart_timer.timeout.connect(self.start_run)
         self.live_timer = QTimer(self, singleShot=True, interval=LIVE_THROTTLE_MS)
@@ -206,16 +208,21 @@ class RunState(QObject):
         self.statusChanged.emit()
         self.runFailed.emit(message)
 
-    def _on_controller_processEnded(self, how: str, playing: bool) -> None:
+    def _on_controller_processEnded(self, how: str, playing: bool, kind: str = "ended") -> None:
         """The training process is gone: what it recorded stays (the history, a session save);
         the window says so until a restart."""
         self.cancel_compare()
         self._was_playing = playing
         self.restart_timer.stop()
         self.live_timer.stop()
-        self.problem = ("ended", how)
+        self.problem = (kind, how)
         self.statusChanged.emit()
         self.processEnded.emit(how)
+
+    def _on_controller_processStalled(self, reason: str, seconds: float, playing: bool) -> None:
+        """The training process stopped answering (stopped, or blocked) and was ended: as one
+        that died, with the reason, "stopped" or "blocked", and how long it was silent."""
+        self._on_controller_processEnded(f"{reason} {seconds:.0f}", playing, kind="stalled")
 
     def _on_controller_batchArrived(self, batch: Batch) -> None:
         h = self.history

@@ -30,6 +30,7 @@ from desktop_app.diagnosis_view import DiagnosisView
 from desktop_app.file_actions import FileActions
 from desktop_app.history import RunHistory
 from desktop_app.lessons_view import LessonsPanel
+from desktop_app.pacing import Pacer
 from desktop_app.run_state import RunState
 from desktop_app.teaching_actions import TeachingActions
 from desktop_app.timeline import ReplayTimeline
@@ -38,7 +39,13 @@ from desktop_app.views.heatmap import GradientHeatmapView
 from desktop_app.views.insight import InsightView
 from engine import Config, ConfigError, diagnose, load_preset, preset_names
 
-PAINT_HZ = 30  # views repaint at this rate, however fast the worker delivers
+PAINT_HZ = 30  # views repaint at most this often, however fast the worker delivers (down to SLOWEST_HZ where time is short)
+#: a frame's work is spread over turns of the event loop, a third of a frame apart: the heatmap,
+#: the error curves, then one insight page (the pages shown take turns). Done in one go, a frame
+#: with every view on screen held the GUI thread for 30-60 ms on a busy machine, and input and
+#: the training process's batches waited for it.
+TURNS = ("heatmap", "curves", "insight")
+SLOWEST_HZ = 10  # where the GUI thread is short of time, views repaint down to this rate (desktop_app.pacing)
 DIAGNOSIS_HZ = 4
 SPEEDS = [1000.0, 300.0, 100.0, 30.0, 10.0]  # steps/s caps offered besides "max"
 #: shown, untranslated on purpose, when the interface is Chinese and no font has Chinese
@@ -79,8 +86,10 @@ class MainWindow(QMainWindow):
         self.teaching.presentation_action = self.presentation_action
         self._connect()
 
-        self.paint_timer = QTimer(self, interval=1000 // PAINT_HZ)
-        self.paint_timer.timeout.connect(self._on_paint_timer_timeout)
+        self.paint_timer = QTimer(self, interval=1000 // (PAINT_HZ * len(TURNS)))
+        self.paint_timer.timeout.connect(self._on_paint_timer_turn)
+        self._turn = 0
+        self.pacer = Pacer(self.paint_timer.interval(), 1000 / (SLOWEST_HZ * len(TURNS)))
         self.paint_timer.start()
         self.diagnosis_timer = QTimer(self, interval=1000 // DIAGNOSIS_HZ)
         self.diagnosis_timer.timeout.connect(self._on_diagnosis_timer_timeout)
@@ -425,6 +434,12 @@ class MainWindow(QMainWindow):
         kept = self.state.history is not None and self.state.history.last_record is not None
         if kind == "ended":
             text = self.tr("The training process stopped unexpectedly ({0}); the system may have run out of memory.").format(detail)
+        elif kind == "stalled":
+            reason, seconds = detail.split()
+            if reason == "stopped":
+                text = self.tr("The training process was stopped (SIGSTOP, or a debugger) and sent nothing for {0} s, so it was ended.").format(seconds)
+            else:
+                text = self.tr("The training process stopped answering: it sent nothing for {0} s while building the network or training, so it was ended.").format(seconds)
         elif kept:
             text = self.tr("Training stopped with an error: {0}").format(detail)
         else:
@@ -432,6 +447,8 @@ class MainWindow(QMainWindow):
         if kept:
             text += " " + self.tr("The {0} steps recorded are kept: File > Save session keeps them in a file. "
                                    "Restart training starts the same configuration again.").format(self.state.history.n)
+        elif kind == "stalled":
+            text += " " + self.tr("Restart training tries the same configuration again.")
         else:
             text += " " + self.tr("Restart training tries the same configuration again; a smaller network needs less memory.")
         self.problem_label.setText(text)
@@ -488,14 +505,33 @@ class MainWindow(QMainWindow):
         self.reference_label.show()
 
     # --- painting ----------------------------------------------------------------------------
+    def _on_paint_timer_turn(self) -> None:
+        """One turn of the paint timer: one part of a frame (TURNS), at the pace the machine allows."""
+        interval = self.pacer.tick()
+        if interval is not None:
+            self.paint_timer.setInterval(round(interval))
+        self._paint(TURNS[self._turn], most=1)
+        self._turn = (self._turn + 1) % len(TURNS)
+
     def _on_paint_timer_timeout(self) -> None:
-        self.heatmap.refresh()
-        self.curves.refresh()  # the pinned runs' curves too
-        shown = {name for name, dock in self.insight_docks.items() if dock.isVisible() and not dock.visibleRegion().isEmpty()}
-        if self.learned_page.isVisible():
-            shown.add("learned")
-        if shown:
-            self.insight.refresh(shown)
+        """A whole frame at once: every view that moved repaints (a replay step, a screenshot)."""
+        for part in TURNS:
+            self._paint(part, most=None)
+
+    def _paint(self, part: str, most: int | None) -> None:
+        if part == "heatmap":
+            self.heatmap.refresh()
+        elif part == "curves":
+            self.curves.refresh()  # the pinned runs' curves too
+        else:
+            shown = {name for name, dock in self.insight_docks.items() if dock.isVisible() and not dock.visibleRegion().isEmpty()}
+            if self.learned_page.isVisible():
+                shown.add("learned")
+            if shown:
+                self.insight.refresh(shown, most=most)
+            self._measure_rate()
+
+    def _measure_rate(self) -> None:
         now = time.perf_counter()
         if now - self._rate_time >= 0.5:
             self.steps_per_second = (self.state.steps_received - self._rate_steps) / (now - self._rate_time)

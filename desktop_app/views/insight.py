@@ -6,20 +6,28 @@ Layer statistics are taken on evaluation steps (every `eval_every` steps); the v
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from qtpy.QtCore import QObject, QRectF, Qt
 from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_app.history import RunHistory
-from desktop_app.style import TRAIN_COLOR, VAL_COLOR, DecadeAxis, IntegerAxis, cache_axes, without_context_menus
+from desktop_app.style import (
+    TRAIN_COLOR,
+    VAL_COLOR,
+    DecadeAxis,
+    IntegerAxis,
+    axis_end,
+    cache_axes,
+    without_context_menus,
+)
 from desktop_app.views.sequences import SequenceAnswersView
+from desktop_app.views.thinning import decades, draw, per_column
 from engine import QUANTILE_EVERY
 
 CLASS_COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44)]
 MIN_DECADES = 4  # the least span of the log-scale ∂L/∂s plot
+RATIO_DECADES = 2  # the least span of the update-ratio plot
 GUIDE = (1e-4, 1e-2)  # the update-to-weight ratio band around 1e-3 (Karpathy's rule of thumb)
 
 
@@ -36,10 +44,14 @@ def _plot(title_left: str, title_bottom: str, log_y: bool = False, steps: bool =
     if log_y:
         plot.setLogMode(y=True)
     plot.showGrid(x=True, y=True, alpha=0.25)
-    # a long run's curves have thousands of points: drawn at about one per pixel column, the
-    # extremes kept (pyqtgraph's 'peak' mode), or every paint of a shown page costs ~100 ms
+    # a long run's curves have thousands of points: the pages thin them to a (min, max) pair per
+    # pixel column (views.thinning), and set their ranges themselves, a few times a decade: an
+    # axis that moved on every frame repainted the whole plot, and auto-ranging searched every
+    # point; pyqtgraph's 'peak' downsampling stays as a backstop
     plot.setClipToView(True)
     plot.setDownsampling(auto=True, mode="peak")
+    if steps:
+        plot.disableAutoRange()
     plot.setLabel("left", title_left)
     plot.setLabel("bottom", title_bottom)
     plot.getAxis("left").enableAutoSIPrefix(False)
@@ -65,6 +77,9 @@ class InsightView(QObject):
         self.layer = 1  # the focused layer (click a heatmap row)
         self._map_extent = None  # the prediction map's extent last put in view
         self._painted: dict[str, tuple] = {}
+        self._turn = 0  # pages drawn so far; _turns: when each page was drawn last (refresh's order)
+        self._turns: dict[str, int] = {}
+        self._ranges: dict[tuple[int, str], tuple] = {}  # (plot, "x" or "y") -> the range set last
         self.pages: dict[str, tuple[str, QWidget]] = {}  # name -> (title, page)
 
         # --- what it learned
@@ -118,8 +133,9 @@ class InsightView(QObject):
         self.dead_curve = self.health_time.plot([], [], pen=pg.mkPen("#d62728", width=2))
         self.sat_curve = self.health_time.plot([], [], pen=pg.mkPen("#ff7f0e", width=2))
         dash = Qt.PenStyle.DashLine
-        self.worst_dead_curve = self.health_time.plot([], [], pen=pg.mkPen("#d62728", width=1.5, style=dash))
-        self.worst_sat_curve = self.health_time.plot([], [], pen=pg.mkPen("#ff7f0e", width=1.5, style=dash))
+        # one pixel wide: Qt drew a dashed 1.5-pixel pen over a few hundred points in ~300 ms
+        self.worst_dead_curve = self.health_time.plot([], [], pen=pg.mkPen("#d62728", width=1, style=dash))
+        self.worst_sat_curve = self.health_time.plot([], [], pen=pg.mkPen("#ff7f0e", width=1, style=dash))
         self.worst_dead_label = pg.TextItem(color="#d62728", anchor=(1, 1))
         self.worst_sat_label = pg.TextItem(color="#ff7f0e", anchor=(1, 1))
         for label in (self.worst_dead_label, self.worst_sat_label):
@@ -174,6 +190,7 @@ class InsightView(QObject):
     def set_history(self, history: RunHistory | None) -> None:
         self.history = history
         self._painted = {}
+        self._ranges = {}
         self._map_extent = None
         self.train_points.clear()
         self.val_points.clear()
@@ -191,21 +208,77 @@ class InsightView(QObject):
         self.layer = layer
         self.refresh(force=True)
 
-    def refresh(self, visible: set[str] | None = None, force: bool = False) -> None:
-        """Redraw the pages in `visible` (all when None) whose data moved."""
+    def refresh(self, visible: set[str] | None = None, force: bool = False, most: int | None = None) -> None:
+        """Redraw the pages in `visible` (all when None) whose data moved: at most `most` of them
+        (None: all), those left waiting longest first. The window's paint timer asks for one a
+        frame, so that the pages shown side by side take turns rather than all paint in the
+        same frame (each frame then costs one page at most, whatever the number shown)."""
         h = self.history
         if h is None or h.last_record is None:
             return
+        due = []
         for name in self.pages:
             if visible is not None and name not in visible:
                 continue
-            # the map arrives a few times a second, the norms with every step, the rest per evaluation
-            moved = h.predictions if name == "learned" else h.version if name == "clipping" else h.n_evals
+            # the map arrives a few times a second, the norms with every step, the distributions
+            # every QUANTILE_EVERY-th evaluation, the rest with every evaluation
+            moved = {"learned": h.predictions, "clipping": h.version, "distributions": h.quantiles}.get(name, h.n_evals)
             state = (moved, self.layer)
-            if state == self._painted.get(name) and not force:
-                continue
+            if state != self._painted.get(name) or force:
+                due.append((self._turns.get(name, -1), name, state))
+        due.sort()
+        for _, name, state in due if force or most is None else due[:most]:
             self._painted[name] = state
+            self._turn += 1
+            self._turns[name] = self._turn
             getattr(self, "_" + name)(h)
+
+    # --- ranges and thinning -------------------------------------------------------------------
+    def _set_range(self, plot: pg.PlotItem, axis: str, span: tuple, padding: float = 0.02) -> None:
+        """Set a range only when it changed: each move repaints the plot and its axis."""
+        key = (id(plot), axis)
+        if self._ranges.get(key) != span:
+            self._ranges[key] = span
+            (plot.setXRange if axis == "x" else plot.setYRange)(*span, padding=padding)
+
+    def _fit_steps(self, plot: pg.PlotItem, h: RunHistory) -> None:
+        """The step axis spans the steps run so far, as the error curves' and the heatmap's do,
+        growing a few times a decade (style.axis_end) rather than on every frame."""
+        self._set_range(plot, "x", (0, axis_end(max(h.n, 2), max(h.info.config.steps, h.n))), padding=0.01)
+
+    def _fit_linear(self, plot: pg.PlotItem, values: np.ndarray) -> None:
+        """A linear y range around `values`, with headroom: moved when they leave it or come to
+        fill less than a third of it, not on every frame."""
+        v = values[np.isfinite(values)]
+        if not len(v):
+            return
+        lo, hi = float(v.min()), float(v.max())
+        current = self._ranges.get((id(plot), "y"))
+        if current is None or lo < current[0] or hi > current[1] or hi - lo < (current[1] - current[0]) / 3:
+            pad = max(hi - lo, 1e-6) * 0.15
+            self._set_range(plot, "y", (lo - pad, hi + pad))
+
+    def _fit_decades(self, plot: pg.PlotItem, values: np.ndarray, least: int = 1) -> None:
+        """A log y range from the power of ten below `values` to the one above."""
+        span = decades(values, least)
+        if span is not None:
+            self._set_range(plot, "y", span)
+
+    def _thin(self, plot: pg.PlotItem, x: np.ndarray, y: np.ndarray, keep: str = "both") -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) at most a (min, max) pair per pixel column of `plot`'s step axis (views.thinning)."""
+        x0, x1 = self._ranges.get((id(plot), "x"), (0, 0))
+        return per_column(x, y, x0, x1, plot.vb.width(), keep)
+
+    def _map_labels(self, left: str, bottom: str) -> None:
+        """The map's axis titles, set when they change only (each set repaints the axis)."""
+        for side, text in (("left", left), ("bottom", bottom)):
+            if self.map_plot.getAxis(side).labelText != text:
+                self.map_plot.setLabel(side, text)
+
+    @staticmethod
+    def _set_text(label: QLabel, text: str) -> None:
+        if label.text() != text:
+            label.setText(text)
 
     # --- the pages ------------------------------------------------------------------------------
     def _learned(self, h: RunHistory) -> None:
@@ -226,12 +299,10 @@ class InsightView(QObject):
             self.curve.setData(p["x"], p["y"])
             self.train_points.setData(d.x_train[:, 0], d.y_train[:, 0], brush=pg.mkBrush(TRAIN_COLOR))
             self.val_points.setData(d.x_val[:, 0], d.y_val[:, 0], pen=pg.mkPen(VAL_COLOR), brush=None)
-            self.map_plot.setLabel("left", "y")
-            self.map_plot.setLabel("bottom", self.tr("x (standardized)"))
+            self._map_labels("y", self.tr("x (standardized)"))
             return
         self.curve.setData([], [])
-        self.map_plot.setLabel("left", self.tr("x₂ (standardized)"))
-        self.map_plot.setLabel("bottom", self.tr("x₁ (standardized)"))
+        self._map_labels(self.tr("x₂ (standardized)"), self.tr("x₁ (standardized)"))
         colors = np.array(CLASS_COLORS, dtype=np.float32)[p["classes"]]  # (n, n, 3)
         n_classes = h.info.data.n_outputs
         # full colour where the network is sure, white where it is at chance
@@ -254,33 +325,38 @@ class InsightView(QObject):
         j = h.n_evals
         i = self.layer - 1
         every = h.info.config.eval_every * QUANTILE_EVERY
-        self.dist_label.setText(
+        self._set_text(
+            self.dist_label,
             self.tr("Layer {0}: 5–95% (light), 25–75% (dark) and median of its values over the batch, every {1} steps. "
                     "Saturated sigmoids pile up near 0 and 1; dead ReLUs make a spike at 0.").format(self.layer, every)
         )
-        self.sig_label.setText(
+        self._set_text(
+            self.sig_label,
             self.tr("Below, ∂L/∂s of layer {0}, on a log scale: the width of its 5–95% range (light) and of its 25–75% range "
                     "(dark) over the batch. A vanishing signal sinks by decades.").format(self.layer)
         )
         measured = np.isfinite(h.signal_quantiles[:j, i, 2])  # the evaluations that measured them
         steps = h.eval_series("step")[measured]
+        for plot in (self.act_plot, self.sig_plot):
+            self._fit_steps(plot, h)
         lines, median = self.act_bands
         q = h.act_quantiles[:j, i][measured]
+        self._fit_linear(self.act_plot, q[:, [0, 4]])
+        # a band's lower edge thinned to its lowest value per pixel column, its upper edge to its
+        # highest: the envelope of what was measured. Each fill is drawn again once, when its
+        # second edge has moved (its first edge's signal is held back).
         for k, line in zip((0, 1, 3, 4), lines):
-            line.setData(steps, q[:, k])
-        median.setData(steps, q[:, 2])
+            line.blockSignals(k < 2)
+            line.setData(*self._thin(self.act_plot, steps, q[:, k], "min" if k < 2 else "max"))
+            line.blockSignals(False)
+        draw(median, *self._thin(self.act_plot, steps, q[:, 2]))
         # signed and centred on 0, ∂L/∂s has no logarithm; the spread of its values has
         q = h.signal_quantiles[:j, i][measured]
         for curve, spread in ((self.sig_wide, q[:, 4] - q[:, 0]), (self.sig_inner, q[:, 3] - q[:, 1])):
             ok = np.isfinite(spread) & (spread > 0)  # a layer with no signal at all leaves a gap
-            curve.setData(steps[ok], spread[ok])
+            draw(curve, *self._thin(self.sig_plot, steps[ok], spread[ok]))
         # at least four decades in view: a flat line near 10⁻¹¹ must not look like a large swing
-        spreads = q[:, [4, 3]] - q[:, [0, 1]]
-        spreads = np.log10(spreads[np.isfinite(spreads) & (spreads > 0)])
-        if len(spreads):
-            lo, hi = math.floor(spreads.min()), math.ceil(spreads.max())
-            extra = max(0, MIN_DECADES - (hi - lo))
-            self.sig_plot.setYRange(lo - extra // 2 - extra % 2, hi + extra // 2, padding=0.02)
+        self._fit_decades(self.sig_plot, q[:, [4, 3]] - q[:, [0, 1]], MIN_DECADES)
 
     def _health(self, h: RunHistory) -> None:
         j = h.n_evals
@@ -291,10 +367,14 @@ class InsightView(QObject):
         sat = np.nan_to_num(h.layer_series["saturated_frac"][j - 1, :-1])
         self.dead_bars.setOpts(x0=np.zeros_like(dead), y=layers - 0.2, width=dead, height=0.4)
         self.sat_bars.setOpts(x0=np.zeros_like(sat), y=layers + 0.2, width=sat, height=0.4)
-        self.health_plot.setYRange(0.5, max(1, h.n_layers - 1) + 0.5, padding=0)
+        self._set_range(self.health_plot, "y", (0.5, max(1, h.n_layers - 1) + 0.5), padding=0)
         every = max(1, -(-len(layers) // 12))  # every layer numbered, up to a dozen labels
-        self.health_plot.getAxis("left").setTicks([[(i, str(i)) for i in layers if (i - 1) % every == 0 or i == len(layers)]])
+        ticks = [[(i, str(i)) for i in layers if (i - 1) % every == 0 or i == len(layers)]]
+        if self._ranges.get((id(self.health_plot), "ticks")) != ticks:
+            self._ranges[(id(self.health_plot), "ticks")] = ticks
+            self.health_plot.getAxis("left").setTicks(ticks)
         steps = h.eval_series("step")
+        self._fit_steps(self.health_time, h)
         parts = (
             ("dead_frac", self.dead_curve, self.worst_dead_curve, self.worst_dead_label),
             ("saturated_frac", self.sat_curve, self.worst_sat_curve, self.worst_sat_label),
@@ -304,7 +384,7 @@ class InsightView(QObject):
             applies = np.isfinite(shares).any(axis=1)
             mean = np.full(j, np.nan)
             mean[applies] = np.nanmean(shares[applies], axis=1)
-            mean_curve.setData(steps, mean, connect="finite")
+            draw(mean_curve, *self._thin(self.health_time, steps, mean), connect="finite")
             latest = shares[-1]
             worst = int(np.nanargmax(latest)) if np.isfinite(latest).any() else None
             if worst is None or latest[worst] <= 0 or shares.shape[1] < 2:  # nothing worse than the mean to show
@@ -313,7 +393,7 @@ class InsightView(QObject):
                 label.setText("")
                 continue
             self.worst_layers[name] = worst + 1
-            worst_curve.setData(steps, shares[:, worst], connect="finite")
+            draw(worst_curve, *self._thin(self.health_time, steps, shares[:, worst]), connect="finite")
             label.setText(self.tr("layer {0}").format(worst + 1))
             label.setPos(steps[-1], latest[worst])
         text = self.tr("Over time: the mean over the hidden layers (solid)")
@@ -324,8 +404,8 @@ class InsightView(QObject):
             text += self.tr(" and the worst layers now, dead: layer {0}, saturated: layer {1} (dashed)").format(
                 worst["dead_frac"], worst["saturated_frac"]
             )
-        self.health_time_label.setText(text + ".")
-        self.health_note.setText(self.tr("Bars: each hidden layer at step {0}. Measured on the training batch every {1} steps.").format(int(h.eval_series("step")[-1]), h.info.config.eval_every))
+        self._set_text(self.health_time_label, text + ".")
+        self._set_text(self.health_note, self.tr("Bars: each hidden layer at step {0}. Measured on the training batch every {1} steps.").format(int(h.eval_series("step")[-1]), h.info.config.eval_every))
 
     def _ratios(self, h: RunHistory) -> None:
         n = h.n_layers
@@ -341,24 +421,31 @@ class InsightView(QObject):
             self.ratio_curves = self._ratio_pool[:n]
         steps = h.eval_series("step")
         ratios = h.layer_series["update_ratio"][: h.n_evals]
+        self._fit_steps(self.ratio_plot, h)
+        self._fit_decades(self.ratio_plot, ratios, RATIO_DECADES)
         for layer, curve in enumerate(self.ratio_curves):
             y = ratios[:, layer]
             ok = np.isfinite(y) & (y > 0)
-            curve.setData(steps[ok], y[ok])
-            curve.setPen(pg.mkPen(curve.opts["pen"].color(), width=3 if layer + 1 == self.layer else 1))
+            width = 3 if layer + 1 == self.layer else 1
+            if curve.opts["pen"].widthF() != width:
+                curve.setPen(pg.mkPen(curve.opts["pen"].color(), width=width))
+            draw(curve, *self._thin(self.ratio_plot, steps[ok], y[ok]))
 
     def _clipping(self, h: RunHistory) -> None:
         n = h.n_cols  # the recent steps, and (min, max) pairs of older ones in a long run
         steps = h.col_steps[:n]
         before, after = h.total_norm[:n], h.clipped_norm[:n]
         ok = np.isfinite(before) & (before > 0)
-        self.before_curve.setData(steps[ok], before[ok])
-        self.after_curve.setData(steps[ok], np.maximum(after[ok], 1e-30))
+        after = np.maximum(after[ok], 1e-30)
+        self._fit_steps(self.clip_plot, h)
+        self._fit_decades(self.clip_plot, np.concatenate([before[ok], after]))
+        draw(self.before_curve, *self._thin(self.clip_plot, steps[ok], before[ok]))
+        draw(self.after_curve, *self._thin(self.clip_plot, steps[ok], after))
         threshold = h.live["clip_norm"]
         if threshold > 0:
             self.threshold.setValue(np.log10(threshold))
             self.threshold.show()
-            self.clip_label.setText(self.tr("Grey: global gradient norm before clipping; green: after. Red: the threshold {0}; {1} of {2} steps were clipped.").format(f"{threshold:g}", h.clipped_steps, h.appended))
+            self._set_text(self.clip_label, self.tr("Grey: global gradient norm before clipping; green: after. Red: the threshold {0}; {1} of {2} steps were clipped.").format(f"{threshold:g}", h.clipped_steps, h.appended))
         else:
             self.threshold.hide()
-            self.clip_label.setText(self.tr("Grey: global gradient norm before clipping; green: after. Set Gradient clipping to see the threshold."))
+            self._set_text(self.clip_label, self.tr("Grey: global gradient norm before clipping; green: after. Set Gradient clipping to see the threshold."))

@@ -116,7 +116,7 @@ class SequenceAnswersView(QWidget):
                        "(✓ right, ✗ wrong).")
         if error is not None and np.isfinite(error):
             note += " " + self.tr("Validation error now: {0:.0%} (a guess: 50%).").format(error)
-        self.note.setText(note)
+        self.note.setText(note + self._radius(answers))
 
     def _adding(self, answers: dict[str, Any], error: float | None) -> None:
         self.points.setData(answers["target"], answers["prediction"])
@@ -125,4 +125,17 @@ class SequenceAnswersView(QWidget):
                        "values not found (MSE ≈ 0.167).")
         if error is not None and np.isfinite(error):
             note += " " + self.tr("Validation MSE now: {0:.3f}.").format(error)
-        self.note.setText(note)
+        self.note.setText(note + self._radius(answers))
+
+    def _radius(self, answers: dict[str, Any]) -> str:
+        """The Elman network's recurrent spectral radius (engine.insight: per layer, at the start
+        and now), as a sentence; empty for LSTM and GRU."""
+        now, start = answers.get("spectral_radius"), answers.get("spectral_radius_start")
+        if not now or not start:
+            return ""
+        pairs = ", ".join(f"{a:.2f} → {b:.2f}" for a, b in zip(start, now))
+        if len(now) == 1:
+            return " " + self.tr("Recurrent spectral radius (largest |eigenvalue| of the recurrent matrix), at the start → "
+                                 "now: {0}.").format(pairs)
+        return " " + self.tr("Recurrent spectral radius per layer (largest |eigenvalue| of each recurrent matrix), at the "
+                             "start → now: {0}.").format(pairs)

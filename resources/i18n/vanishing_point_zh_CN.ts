@@ -1160,6 +1160,21 @@ Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training de
     </message>
     <message>
         <location filename="../../desktop_app/window.py" />
+        <source>The training process was stopped (SIGSTOP, or a debugger) and sent nothing for {0} s, so it was ended.</source>
+        <translation>训练进程被暂停（SIGSTOP 信号或调试器），{0} 秒内没有发来任何数据，因此已将其结束。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>The training process stopped answering: it sent nothing for {0} s while building the network or training, so it was ended.</source>
+        <translation>训练进程停止响应：在构建网络或训练期间 {0} 秒内没有发来任何数据，因此已将其结束。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>Restart training tries the same configuration again.</source>
+        <translation>“重新开始训练”会再次尝试相同配置。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
         <source>Training stopped.</source>
         <translation>训练已停止。</translation>
     </message>
@@ -1210,6 +1225,14 @@ Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training de
 </context>
 <context>
     <name>SequenceAnswersView</name>
+    <message>
+        <source>Recurrent spectral radius (largest |eigenvalue| of the recurrent matrix), at the start → now: {0}.</source>
+        <translation>循环谱半径（循环矩阵最大的 |特征值|），开始时 → 现在：{0}。</translation>
+    </message>
+    <message>
+        <source>Recurrent spectral radius per layer (largest |eigenvalue| of each recurrent matrix), at the start → now: {0}.</source>
+        <translation>各层的循环谱半径（每个循环矩阵最大的 |特征值|），开始时 → 现在：{0}。</translation>
+    </message>
     <message>
         <source>time step t</source>
         <translation>时间步 t</translation>

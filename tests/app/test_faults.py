@@ -117,3 +117,134 @@ def test_a_refused_session_changes_nothing(make_window, qtbot, tmp_path):
     assert not w.timeline.isVisible()
     n = w.history.n
     qtbot.waitUntil(lambda: w.history.n > n, timeout=10000)  # still training
+
+
+# --- a child that stops answering (the watchdog, desktop_app.worker) ---------------------------
+STALL_S = 1.5  # the watchdog's limit in these tests (5 s in the app), so that they run quickly
+
+
+def _stop(w) -> tuple:
+    """SIGSTOP the training process; its handle and pid, to check (and clean up) after."""
+    process = w.controller.process.process
+    os.kill(process.pid, signal.SIGSTOP)
+    return process, process.pid
+
+
+def _cleanup(pid: int) -> None:
+    """Whatever the test's outcome: no stopped process is left behind."""
+    for sig in (signal.SIGCONT, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+
+def test_stopped_while_training_is_noticed_kept_and_restarted(make_window, qtbot, tmp_path):
+    w = make_window(LONG)
+    w.controller.stall_s = STALL_S
+    w.play()
+    qtbot.waitUntil(lambda: w.history.n >= 30, timeout=20000)
+    process, pid = _stop(w)
+    try:
+        start = time.perf_counter()
+        qtbot.waitUntil(lambda: w.state.problem is not None, timeout=10000)
+        assert time.perf_counter() - start >= STALL_S * 0.9, "not before the limit"
+        assert not process.is_alive(), "the stalled process is ended, not left behind"
+        assert w.controller.process is None
+        stopped = w.history
+        text = _message_stays(w, qtbot)
+        assert "was stopped (SIGSTOP" in text and "Save session" in text and "Restart training" in text
+        assert stopped.n >= 30 and w.history is stopped, "what was recorded stays in view"
+        assert w.files.save_session(str(tmp_path / "stalled.vpsession")), "and can be saved"
+        w.restart_button.click()
+        qtbot.waitUntil(lambda: w.history is not None and w.history.n > 5, timeout=20000)
+        assert not w.problem_bar.isVisible() and w.state.problem is None
+        assert w.history.info.config == LONG and stopped in w.state.pinned
+        assert w.state.playing, "it was training: so is the restarted run"
+    finally:
+        _cleanup(pid)
+
+
+def test_stopped_while_building_is_noticed(make_window, qtbot):
+    w = make_window(LONG)
+    w.controller.stall_s = STALL_S
+    process, pid = _stop(w)
+    try:
+        w.reset()  # the rebuild is never answered
+        qtbot.waitUntil(lambda: w.state.problem is not None, timeout=10000)
+        assert not process.is_alive()
+        text = _message_stays(w, qtbot)
+        assert "was stopped" in text and "tries the same configuration again" in text
+        assert "Building" not in w.diagnosis.label.text()
+        w.restart_button.click()
+        qtbot.waitUntil(lambda: w.history is not None, timeout=20000)
+        assert w.state.problem is None
+    finally:
+        _cleanup(pid)
+
+
+def test_paused_is_not_a_stall_until_play(make_window, qtbot):
+    """A paused child owes nothing: stopped then, it is noticed once Play asks it to train."""
+    w = make_window(LONG)
+    w.controller.stall_s = STALL_S
+    process, pid = _stop(w)
+    try:
+        qtbot.wait(int(STALL_S * 2000))
+        assert w.state.problem is None and process.is_alive()
+        w.play()
+        qtbot.waitUntil(lambda: w.state.problem is not None, timeout=10000)
+        assert not process.is_alive()
+    finally:
+        _cleanup(pid)
+
+
+def test_a_blocked_child_is_noticed_and_a_busy_one_is_not(make_window, qtbot, monkeypatch):
+    """Silent while it should train: asleep without using the processor is a stall; running,
+    reading the disk, or asleep while its other threads compute (a long step) is not. The child
+    is stopped to make it silent; what its state in /proc says is injected."""
+    from desktop_app import worker
+
+    w = make_window(LONG)
+    w.controller.stall_s = STALL_S
+    w.play()
+    qtbot.waitUntil(lambda: w.history.n >= 10, timeout=20000)
+    cpu = [0.0]
+
+    def busy(state: str):
+        def fake(pid):
+            cpu[0] += 0.01  # computing: 10 ms of processor time per poll
+            return state, cpu[0]
+        return fake
+
+    process, pid = _stop(w)
+    try:
+        for state in ("R", "D", "S"):
+            monkeypatch.setattr(worker, "child_state", busy(state))
+            qtbot.wait(int(STALL_S * 1500))
+            assert w.state.problem is None, f"a child in state {state} that computes is not stalled"
+        monkeypatch.setattr(worker, "child_state", lambda pid: ("S", cpu[0]))  # asleep, no processor time
+        qtbot.waitUntil(lambda: w.state.problem is not None, timeout=10000)
+        assert "stopped answering" in w.problem_label.text() and "Save session" in w.problem_label.text()
+        assert not process.is_alive()
+    finally:
+        _cleanup(pid)
+
+
+def test_a_long_silence_of_a_working_child_is_not_a_stall(qtbot, settings):
+    """The first start (an interpreter and torch loading) and the build of a large net send
+    nothing for seconds: the watchdog, at a limit far shorter than that, must not fire."""
+    from desktop_app.window import MainWindow
+
+    w = MainWindow(SMALL, settings=settings)
+    w.setProperty("quiet", True)
+    qtbot.addWidget(w)
+    w.controller.stall_s = 0.5
+    w.show()
+    try:
+        qtbot.waitUntil(lambda: w.history is not None, timeout=30000)
+        assert w.state.problem is None
+        w.state.set_config(SMALL.replace(depth=100, width=512, n_train=2000, n_val=2000), playing=True)
+        qtbot.waitUntil(lambda: w.history is not None and w.history.n >= 3, timeout=60000)
+        assert w.state.problem is None
+    finally:
+        w.close()

@@ -166,3 +166,18 @@ def _cmap(data: bytes) -> set[int]:
                 start, end, _ = struct.unpack(">III", data[offset + 16 + 12 * g : offset + 28 + 12 * g])
                 points.update(range(start, end + 1))
     return points
+
+
+def test_the_watchdogs_messages_are_translated(qtbot, settings):
+    """A training process that stopped answering is reported in the interface's language."""
+    from desktop_app.window import MainWindow
+
+    w = MainWindow(settings=settings, language="zh_CN")
+    qtbot.addWidget(w)
+    for detail, words in (("stopped 5", "训练进程被暂停"), ("blocked 5", "训练进程停止响应")):
+        w.state.problem = ("stalled", detail)
+        w._show_problem()
+        text = w.problem_label.text()
+        assert words in text and "5 秒" in text and "重新开始训练" in text, text
+    w.state.restart_timer.stop()
+    w.controller.shutdown()

@@ -88,3 +88,27 @@ def test_views_keep_updating_past_100000_steps(qtbot):
         assert x[-1] == end, "the curves reach the last evaluation"
         x, _ = insight.before_curve.getData()
         assert x[-1] == end, "the clipping view too"
+
+
+def test_records_are_kept_out_of_the_garbage_collectors_way_and_read_back_whole():
+    """A live run's StepRecords are pickled a batch at a time (bytes, which Python's garbage
+    collector never scans: as objects they made each full collection ~100 ms); export and save
+    read them back as they were. A replay's large batch is kept as its session holds it."""
+    import gc
+
+    h = RunHistory(_info(1_000_000, layers=7, eval_every=10))
+    sent = []
+    for start in range(1, 60_001, 20):
+        batch = _records(start, 20, layers=7, eval_every=10)
+        sent += batch[-1:]
+        h.append(batch)
+    assert all(isinstance(chunk, bytes) and not gc.is_tracked(chunk) for _, chunk in h._chunks)
+    records = h.records
+    assert len(records) == h.record_cap and records[-1].step == 60_000
+    assert [r.step for r in records] == list(range(60_001 - h.record_cap, 60_001))
+    last = records[-1]
+    assert np.array_equal(last.grad_norms, sent[-1].grad_norms) and last.evaluation.val_error == sent[-1].evaluation.val_error
+    replay = RunHistory(_info(1_000_000, layers=7, eval_every=10))
+    session = _records(1, 5000, layers=7, eval_every=10)
+    replay.append(session)
+    assert replay.records[-1] is session[-1], "a replay's records are its session's, not copies"

@@ -170,6 +170,23 @@ def test_what_it_learned_shows_sequences(qtbot):
             assert "MSE" in seq.note.text()
 
 
+def test_what_it_learned_gives_the_elman_networks_spectral_radius(qtbot):
+    """Lesson 11's fix with Adam says the recurrent matrix's spectral radius grows: the view shows
+    the engine's value at the start and now, and none for an LSTM."""
+    h, run = recurrent_history(RECURRENT.replace(model="rnn", init="orthogonal", init_gain=0.5), steps=10)
+    view = InsightView()
+    page = view.pages["learned"][1]
+    qtbot.addWidget(page)
+    page.show()
+    view.set_history(h)
+    start, now = run.initial_spectral_radius[0], run.model.spectral_radius()[0]
+    assert abs(start - 0.5) < 1e-4 and now != start
+    assert f"{start:.2f} → {now:.2f}" in view.sequences.note.text()
+    h, _ = recurrent_history(RECURRENT, steps=2)  # an lstm
+    view.set_history(h)
+    assert "spectral radius" not in view.sequences.note.text()
+
+
 def test_time_gradients_keep_bounded_memory_in_a_long_run(monkeypatch):
     from desktop_app import history as history_module
 
