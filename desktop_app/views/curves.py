@@ -29,6 +29,8 @@ from desktop_app.views.thinning import draw, per_column
 # pinned runs, in the order they were pinned: none is the current run's blue or orange
 PINNED_COLORS = ("#9467bd", "#2ca02c", "#d62728", "#8c564b", "#e377c2", "#17becf")
 
+ERROR_FLOOR = 0.05  # the error axis's least top on a linear scale
+
 
 class ErrorCurvesView(QWidget):
     def __init__(self, parent: QWidget | None = None):
@@ -199,7 +201,9 @@ class ErrorCurvesView(QWidget):
             # errors and losses are >= 0: keep zero in view so that a small wiggle looks small
             for kind, plot in self.plots.items():
                 values = np.concatenate([r.eval_series(f"{s}_{kind}") for r in (h, *self.pinned) for s in ("train", "val")])
-                top = max(values[np.isfinite(values)].max(initial=0.0) * 1.05, 1e-3)
+                # at least 5% on the error axis: a network at 0% error shows as a line on the floor
+                # of a readable axis, not as noise on a 0-0.001 one (the loss axis keeps its detail)
+                top = max(values[np.isfinite(values)].max(initial=0.0) * 1.05, ERROR_FLOOR if kind == "error" else 1e-3)
                 current = self._tops.get(kind)
                 if current is None or top > current or top < current / 1.5:
                     self._tops[kind] = top * 1.1  # headroom: the axis is not redrawn on every frame

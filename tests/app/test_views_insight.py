@@ -3,6 +3,8 @@ scale, decade labels on log axes, and a square map of what the network learned."
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,26 @@ def test_error_curves_follow_the_steps_run(qtbot):
     lo, hi = curves.plots["error"].vb.viewRange()[0]
     assert hi < 10, "a run that diverged at step 3 fills the plot, not 1/500 of it"
     assert curves.diverged_line["error"].isVisible() and curves.diverged_line["error"].value() == h.n
+
+
+def test_a_zero_error_sits_on_the_floor_of_a_readable_axis(qtbot):
+    """Errors that are all zero (a replayed stretch of a run that has learned): the error axis runs
+    to 5%, not to 0.1% where the flat line at zero read as noise; the loss axis still follows a
+    small loss closely."""
+    info, records = records_of(SMALL.replace(dataset="gaussians", steps=60, eval_every=10))
+    info = dataclasses.replace(info, initial=None)
+    zero = [
+        dataclasses.replace(r, evaluation=dataclasses.replace(r.evaluation, train_error=0.0, val_error=0.0))
+        if r.evaluation is not None else r
+        for r in records
+    ]
+    h = RunHistory(info)
+    h.append(zero)
+    curves = ErrorCurvesView()
+    qtbot.addWidget(curves)
+    curves.set_history(h)
+    curves.refresh()
+    assert not np.nanmax(np.concatenate([h.eval_series("train_error"), h.eval_series("val_error")]))
+    assert curves.plots["error"].vb.viewRange()[1][1] >= 0.05
+    losses = np.concatenate([h.eval_series("train_loss"), h.eval_series("val_loss")])
+    assert curves.plots["loss"].vb.viewRange()[1][1] < 1.5 * max(np.nanmax(losses), 1e-3)
