@@ -253,7 +253,7 @@ class Run:
         # before clipping: one norm per layer's weight gradient, and one for all other parameters
         norms = torch.linalg.vector_norm(self._grad_rows, dim=1)
         signal = torch.stack(torch._foreach_norm(pre_grads)) if trace else None
-        time_norms = torch.linalg.vector_norm(time_grads, dim=(1, 2)) if time_grads is not None else None
+        time_norms = torch.stack(torch._foreach_norm(time_grads)) if time_grads is not None else None
         tail = [t for t in (signal, time_norms) if t is not None]
         if self._on_cpu:  # reading a CPU tensor costs nothing: save the ops that gather them
             values = [loss.item(), *norms.tolist(), *(v for t in tail for v in t.tolist())]

@@ -36,7 +36,7 @@ class Traced(NamedTuple):
     out: torch.Tensor  # the network's output on the batch
     pre_grads: list[torch.Tensor]  # dL/ds of each probe, (batch, units); empty unless asked for
     post: list[torch.Tensor] | None  # each hidden probe's activation, (batch, units); None unless asked for
-    time_grads: torch.Tensor | None  # dL/dh_t of the time probes, (T, batch, H); None without time_steps
+    time_grads: list[torch.Tensor] | None  # dL/dh_t of each time probe, (batch, H); None without time_steps
 
 
 class Model(nn.Module, abc.ABC):
@@ -133,7 +133,7 @@ class Model(nn.Module, abc.ABC):
         torch._foreach_copy_(targets, grads[: len(params)])
         n_pre = len(pre or [])
         pre_grads = list(grads[len(params) : len(params) + n_pre])
-        time_grads = torch.stack(grads[len(params) + n_pre :]) if time else None
+        time_grads = list(grads[len(params) + n_pre :]) if time else None  # not stacked: a copy of T·batch·H values
         return Traced(loss.detach(), out.detach(), pre_grads, post, time_grads)
 
 
