@@ -91,14 +91,19 @@ def test_what_it_learned_is_square_with_equal_axes(qtbot):
     assert min(width, height) > 200, "drawn large enough at 350×350"
 
 
-def test_error_curves_follow_the_steps_run(qtbot):
-    info, records = records_of(DIVERGES)
+def curves_of(qtbot, info, records) -> tuple[ErrorCurvesView, RunHistory]:
+    """The error curves drawn from `records`."""
     h = RunHistory(info)
     h.append(records)
     curves = ErrorCurvesView()
     qtbot.addWidget(curves)
     curves.set_history(h)
     curves.refresh()
+    return curves, h
+
+
+def test_error_curves_follow_the_steps_run(qtbot):
+    curves, h = curves_of(qtbot, *records_of(DIVERGES))
     lo, hi = curves.plots["error"].vb.viewRange()[0]
     assert hi < 10, "a run that diverged at step 3 fills the plot, not 1/500 of it"
     assert curves.diverged_line["error"].isVisible() and curves.diverged_line["error"].value() == h.n
@@ -115,12 +120,7 @@ def test_a_zero_error_sits_on_the_floor_of_a_readable_axis(qtbot):
         if r.evaluation is not None else r
         for r in records
     ]
-    h = RunHistory(info)
-    h.append(zero)
-    curves = ErrorCurvesView()
-    qtbot.addWidget(curves)
-    curves.set_history(h)
-    curves.refresh()
+    curves, h = curves_of(qtbot, info, zero)
     assert not np.nanmax(np.concatenate([h.eval_series("train_error"), h.eval_series("val_error")]))
     assert curves.plots["error"].vb.viewRange()[1][1] >= 0.05
     losses = np.concatenate([h.eval_series("train_loss"), h.eval_series("val_loss")])
