@@ -66,6 +66,8 @@ def _rescue_tiny(norms: list[float], tensors: torch.Tensor | list[torch.Tensor])
         peaks = torch.maximum(rows.amax(dim=1), rows.amin(dim=1).neg_())  # read-only
         tiny = [i for i, peak in zip(tiny, peaks[tiny].tolist()) if peak > 0]  # zeros: 0 stands
         fixed = _scaled_norms(rows[tiny], peaks[tiny]) if tiny else []
+    elif len({tensors[i].numel() for i in tiny}) == 1:  # time probes, all one size: one op for all
+        fixed = _scaled_norms(torch.stack([tensors[i].reshape(-1) for i in tiny]))
     else:
         fixed = [v for i in tiny for v in _scaled_norms(tensors[i].reshape(1, -1))]
     norms = list(norms)
