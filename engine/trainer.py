@@ -197,33 +197,37 @@ class Run:
             yield self.step()
 
     # --- one step --------------------------------------------------------------------------
-    def _next_batch(self) -> torch.Tensor:
-        n = self.x_train.shape[0]
-        if self.batch_size >= n:
-            return torch.arange(n)
-        if self._perm_pos + self.batch_size > n:  # a new epoch; the short remainder is dropped
-            self._perm = torch.randperm(n, generator=self._batch_gen)
-            self._perm_pos = 0
-        idx = self._perm[self._perm_pos : self._perm_pos + self.batch_size]
-        self._perm_pos += self.batch_size
-        return idx
-
-    def _next_xy(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The next batch's inputs and targets: the points `_next_batch` would pick, as slices of
-        the training set reordered once per epoch (one copy an epoch instead of one a step)."""
+    def _advance(self) -> int | None:
+        """Move to the next batch's place in this epoch's order: its start, or None when a batch
+        is the whole training set. A new epoch draws a new order; its short remainder is dropped."""
         n, size = self._n_fit, self.batch_size
         if size >= n:
-            return self.x_train, self.y_train
-        if self._perm_pos + size > n:  # a new epoch, as in _next_batch
+            return None
+        if self._perm_pos + size > n:
             self._perm = torch.randperm(n, generator=self._batch_gen)
             self._perm_pos = 0
+        start = self._perm_pos
+        self._perm_pos = start + size
+        return start
+
+    def _next_batch(self) -> torch.Tensor:
+        """The next batch's indices into the training set (the benchmarks' plain loops use them)."""
+        start = self._advance()
+        if start is None:
+            return torch.arange(self._n_fit)
+        return self._perm[start : start + self.batch_size]
+
+    def _next_xy(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next batch's inputs and targets, the points `_next_batch` would pick, as slices of
+        the training set reordered once per epoch (one copy an epoch instead of one a step)."""
+        start = self._advance()
+        if start is None:
+            return self.x_train, self.y_train
         if self._epoch is None or self._epoch[0] is not self._perm:
             order = self._perm.to(self.device)
             self._epoch = (self._perm, self.x_train.index_select(0, order), self.y_train.index_select(0, order))
-        start = self._perm_pos
-        self._perm_pos = start + size
         _, x, y = self._epoch
-        return x.narrow(0, start, size), y.narrow(0, start, size)
+        return x.narrow(0, start, self.batch_size), y.narrow(0, start, self.batch_size)
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return data_loss(out, y, self.data.is_regression)

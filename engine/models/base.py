@@ -117,12 +117,11 @@ class Model(nn.Module, abc.ABC):
         out = self.forward_traced(x, pre, post, time)
         loss = data_loss(out, y, regression)
         objective = loss
-        weights = self.weights()
+        weights, others = self.parameter_groups()
         if penalties.l1 > 0:
             objective = objective + penalties.l1 * sum(w.abs().sum() for w in weights)
         if penalties.l2 > 0:
             objective = objective + penalties.l2 * sum(w.square().sum() for w in weights)
-        weights, others = self.parameter_groups()
         params = weights + others
         # one backward pass for the parameters and the probes together: cheaper than retain_grad
         # hooks on every layer's output, or backward(inputs=...)

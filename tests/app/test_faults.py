@@ -123,6 +123,13 @@ def test_a_refused_session_changes_nothing(make_window, qtbot, tmp_path):
 STALL_S = 1.5  # the watchdog's limit in these tests (5 s in the app), so that they run quickly
 
 
+def _watched(make_window):
+    """A window on LONG whose watchdog gives up after STALL_S of silence."""
+    w = make_window(LONG)
+    w.controller.stall_s = STALL_S
+    return w
+
+
 def _stop(w) -> tuple:
     """SIGSTOP the training process; its handle and pid, to check (and clean up) after."""
     process = w.controller.process.process
@@ -140,8 +147,7 @@ def _cleanup(pid: int) -> None:
 
 
 def test_stopped_while_training_is_noticed_kept_and_restarted(make_window, qtbot, tmp_path):
-    w = make_window(LONG)
-    w.controller.stall_s = STALL_S
+    w = _watched(make_window)
     w.play()
     qtbot.waitUntil(lambda: w.history.n >= 30, timeout=20000)
     process, pid = _stop(w)
@@ -166,8 +172,7 @@ def test_stopped_while_training_is_noticed_kept_and_restarted(make_window, qtbot
 
 
 def test_stopped_while_building_is_noticed(make_window, qtbot):
-    w = make_window(LONG)
-    w.controller.stall_s = STALL_S
+    w = _watched(make_window)
     process, pid = _stop(w)
     try:
         w.reset()  # the rebuild is never answered
@@ -185,8 +190,7 @@ def test_stopped_while_building_is_noticed(make_window, qtbot):
 
 def test_paused_is_not_a_stall_until_play(make_window, qtbot):
     """A paused child owes nothing: stopped then, it is noticed once Play asks it to train."""
-    w = make_window(LONG)
-    w.controller.stall_s = STALL_S
+    w = _watched(make_window)
     process, pid = _stop(w)
     try:
         qtbot.wait(int(STALL_S * 2000))
@@ -204,8 +208,7 @@ def test_a_blocked_child_is_noticed_and_a_busy_one_is_not(make_window, qtbot, mo
     is stopped to make it silent; what its state in /proc says is injected."""
     from desktop_app import worker
 
-    w = make_window(LONG)
-    w.controller.stall_s = STALL_S
+    w = _watched(make_window)
     w.play()
     qtbot.waitUntil(lambda: w.history.n >= 10, timeout=20000)
     cpu = [0.0]
