@@ -17,12 +17,14 @@ three without it (the engine then takes its statistics only at step 1, but still
 gradient norms at every step).
 
 The three are timed in turns (engine, bare, fused, engine, ...), each for a block of about
-`--seconds` of steps, a multiple of `eval_every` steps; each figure is the median over `--rounds`
-rounds, so that a machine busy with something else slows all three alike. overhead % =
-(bare / engine - 1) x 100; the issue's target is <= 15 %.
+`--seconds` of steps, a multiple of `eval_every` steps. Steps/s are medians over `--rounds`
+rounds; each ratio is the median over the rounds of that round's own ratio, so that a machine
+whose speed drifts (a shared virtual machine's does, by tens of percent over a minute) slows both
+sides of a ratio alike. overhead % = (bare / engine - 1) x 100, with the range of the rounds' own
+figures beside it; the issue's target is <= 15 %.
 
     python benchmarks/recurrent.py            # about 3 minutes, longer on a busy machine
-    python benchmarks/recurrent.py --quick    # about 2 minutes
+    python benchmarks/recurrent.py --quick    # about 1 minute
     python benchmarks/recurrent.py --busy     # with a second training process beside it
 """
 
@@ -184,7 +186,8 @@ def check_same_net(run: Run, bare: BareLoop, fused: FusedLoop) -> None:
                 )
 
 
-def measure(model: str, T: int, H: int, seconds: float, rounds: int, evaluate: bool) -> dict[str, float]:
+def measure(model: str, T: int, H: int, seconds: float, rounds: int, evaluate: bool) -> dict[str, list[float]]:
+    """Steps/s of each loop in each round."""
     eval_every = 10
     config = Config(
         model=model,
@@ -210,7 +213,7 @@ def measure(model: str, T: int, H: int, seconds: float, rounds: int, evaluate: b
     for _ in range(rounds):
         for name, step in loops.items():
             rates[name].append(blocks[name] / timed(step, blocks[name]))
-    return {name: statistics.median(r) for name, r in rates.items()}
+    return rates
 
 
 def start_busy(folder: str) -> subprocess.Popen:
@@ -240,14 +243,14 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="shorter blocks and fewer rounds (about 2 minutes)")
     parser.add_argument("--busy", action="store_true", help="train a second network in another process meanwhile")
     parser.add_argument("--no-eval", action="store_true", help="no evaluations in any loop (per-step cost only)")
-    parser.add_argument("--seconds", type=float, help="seconds per block (default 2, --quick 0.5)")
-    parser.add_argument("--rounds", type=int, help="rounds per case (default 4, --quick 3)")
+    parser.add_argument("--seconds", type=float, help="seconds per block (default 0.6, --quick 0.3)")
+    parser.add_argument("--rounds", type=int, help="rounds per case (default 11, --quick 5)")
     parser.add_argument(
         "--case", action="append", type=parse_case, metavar="MODEL:T:H", help="only these cases, e.g. lstm:200:128"
     )
     args = parser.parse_args()
-    seconds = args.seconds or (0.5 if args.quick else 2.0)
-    rounds = args.rounds or (3 if args.quick else 4)
+    seconds = args.seconds or (0.3 if args.quick else 0.6)
+    rounds = args.rounds or (5 if args.quick else 11)
     cases = args.case or CASES
 
     with tempfile.TemporaryDirectory() as out:
@@ -267,14 +270,19 @@ def main() -> int:
                 f"median of {rounds} interleaved rounds of ~{seconds:g} s each"
             )
             print(
-                f"{'case':16s} {'engine':>8s} {'bare':>8s} {'overhead':>9s} {'fused':>8s} {'engine/fused':>13s}   (steps/s)"
+                f"{'case':16s} {'engine':>8s} {'bare':>8s} {'overhead':>9s} {'(rounds)':>15s} {'fused':>8s} {'engine/fused':>13s}"
+                "   (steps/s)"
             )
             for model, T, H in cases:
                 r = measure(model, T, H, seconds, rounds, not args.no_eval)
-                overhead = (r["bare"] / r["engine"] - 1) * 100
+                overheads = [(b / e - 1) * 100 for b, e in zip(r["bare"], r["engine"])]
+                overhead = statistics.median(overheads)
+                versus_fused = statistics.median(e / f for e, f in zip(r["engine"], r["fused"]))
+                engine, bare, fused = (statistics.median(r[name]) for name in ("engine", "bare", "fused"))
                 label = f"{model} T={T} H={H}"
+                spread = f"{min(overheads):.0f} to {max(overheads):.0f}%"
                 print(
-                    f"{label:16s} {r['engine']:8.1f} {r['bare']:8.1f} {overhead:8.1f}% {r['fused']:8.1f} {r['engine'] / r['fused']:13.2f}",
+                    f"{label:16s} {engine:8.1f} {bare:8.1f} {overhead:8.1f}% {spread:>15s} {fused:8.1f} {versus_fused:13.2f}",
                     flush=True,
                 )
             print(f"load average {os.getloadavg()[0]:.1f} at the end")
