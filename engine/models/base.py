@@ -53,6 +53,8 @@ class Model(nn.Module, abc.ABC):
     activation: Activation | None
     #: drop probability after each hidden activation; live: the trainer may change it between steps
     dropout: float
+    #: the most samples an evaluation's forward pass takes at once (None: any number); see `predict`
+    eval_batch: int | None = None
 
     @abc.abstractmethod
     def forward_traced(
@@ -101,6 +103,14 @@ class Model(nn.Module, abc.ABC):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_traced(x, None, None)
+
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """The forward pass over many samples (an evaluation), at most `eval_batch` at a time: each
+        sample's output is its own in eval mode, so the chunks give what one pass would."""
+        size = self.eval_batch
+        if size is None or x.shape[0] <= size:
+            return self.forward_traced(x, None, None)
+        return torch.cat([self.forward_traced(chunk, None, None) for chunk in x.split(size)])
 
     def loss_and_gradients(
         self, x: torch.Tensor, y: torch.Tensor, regression: bool, penalties: Penalties, probes: bool, activations: bool
