@@ -26,7 +26,7 @@ from engine.config import Config, ModelFamily
 from engine.models.base import Model
 
 #: the values an evaluation's input projection may hold at once (Model.eval_batch)
-EVAL_VALUES = 8_000_000
+EVAL_VALUES = 4_000_000
 
 
 class Recurrent(Model):
@@ -56,10 +56,12 @@ class Recurrent(Model):
         )
         self.dropout = config.dropout
         self.generator = dropout_generator
-        # an evaluation's input projection holds T x samples x gates·H values at once: over 1,000
-        # sequences at T = 200 an LSTM's is 400 MB, whose allocation and page faults cost more than
-        # the arithmetic (2.4 s against 0.6 s in chunks of 100 here); chunks of about 32 MB
-        self.eval_batch = max(16, EVAL_VALUES // (self.time_steps * gh))
+        # an evaluation's input projection holds T x samples x gates·H values at once: over 1,300
+        # sequences at T = 200 an LSTM's is 530 MB, whose allocation and page faults cost more
+        # than the arithmetic (3.7 s against 0.9-1.1 s in chunks of 50-100 here). Chunks of about
+        # 16 MB, of 64 to 512 sequences: smaller ones pay the Python loop over T once more each,
+        # and even at T = 50 one pass over all 1,300 took 40 % longer than chunks of 400
+        self.eval_batch = min(512, max(64, EVAL_VALUES // (self.time_steps * gh)))
         init = INITS[config.init]
         draw_in, draw_rec = init.cell_input or init.draw, init.cell_recurrent or init.draw
         with torch.no_grad():
