@@ -36,7 +36,11 @@ def hyperparameters(entry: OptimizerEntry, lr: float) -> dict[str, Any]:
 
 
 class FlatOptimizer:
-    """One of torch.optim's rules on a single flat tensor `params`, whose gradient is `grads`.
+    """One of torch.optim's rules on flat tensors: `params`, one network's whole parameter buffer
+    whose gradient is `grads`, or a list of such buffers, one per network of a stack
+    (engine.stack), updated together as torch's foreach and fused optimizers update a list. Each
+    buffer of a list gets exactly the ops a lone one gets, so a network's trajectory does not
+    depend on the company it trains in.
 
     `lr` may change between steps (the live learning rate)."""
 
@@ -48,26 +52,41 @@ class FlatOptimizer:
         "AdamW": {"amsgrad": False, "maximize": False},
     }
 
-    def __init__(self, entry: OptimizerEntry, params: torch.Tensor, grads: torch.Tensor, lr: float):
+    def __init__(
+        self, entry: OptimizerEntry, params: torch.Tensor | list[torch.Tensor], grads: torch.Tensor | list[torch.Tensor], lr: float
+    ):
         if entry.name not in self._FIXED:
             raise ValueError(f"no flat rule for torch.optim.{entry.name}")
         hyper = hyperparameters(entry, lr)
         unsupported = {k: hyper.get(k) for k, v in self._FIXED[entry.name].items() if hyper.get(k, v) != v}
         if unsupported:
             raise ValueError(f"the flat {entry.name} does not implement {unsupported}")
+        self.entry = entry
         self.kind = entry.name
         self.hyper = hyper
-        self.params, self.grads = params, grads
+        self.params = [params] if isinstance(params, torch.Tensor) else list(params)
+        self.grads = [grads] if isinstance(grads, torch.Tensor) else list(grads)
         self.lr = lr
         self.steps = 0
-        self._buf: torch.Tensor | None = None  # momentum buffer, or Adam's first moment
-        self._sq: torch.Tensor | None = None  # the running average of squared gradients
-        self._fused = _fused_kernel(entry.name, params) if entry.name in ("Adam", "AdamW") else None
-        self._step_t: torch.Tensor | None = None  # the fused kernel's step count, a tensor
+        self._buf: list[torch.Tensor] | None = None  # momentum buffers, or Adam's first moments
+        self._sq: list[torch.Tensor] | None = None  # the running averages of squared gradients
+        self._fused = _fused_kernel(entry.name, self.params[0]) if entry.name in ("Adam", "AdamW") else None
+        self._step_t: list[torch.Tensor] | None = None  # the fused kernel's step counts, tensors
         self._rule = getattr(self, "_" + entry.name.lower())
 
+    def take(self, networks: list[int], params: list[torch.Tensor], grads: list[torch.Tensor]) -> FlatOptimizer:
+        """The optimizer of these networks of a list (by index), now on the buffers `params`
+        (with gradients `grads`), carrying on with their state: what a stack hands a network that
+        leaves it, and keeps for the ones that stay."""
+        kept = FlatOptimizer(self.entry, params, grads, self.lr)
+        kept.steps = self.steps
+        for name in ("_buf", "_sq", "_step_t"):
+            state = getattr(self, name)
+            setattr(kept, name, None if state is None else [state[k] for k in networks])
+        return kept
+
     def step(self) -> None:
-        # no torch.no_grad() needed: the buffer itself never requires grad (its views, the
+        # no torch.no_grad() needed: the buffers themselves never require grad (their views, the
         # parameters, do), so these in-place ops record nothing
         self.steps += 1
         self._rule()
@@ -77,45 +96,51 @@ class FlatOptimizer:
         momentum = h["momentum"]
         if momentum:
             if self._buf is None:
-                self._buf = g.clone()  # torch: the first step's buffer is the gradient itself
+                self._buf = [t.clone() for t in g]  # torch: the first step's buffer is the gradient itself
             else:
-                self._buf.mul_(momentum).add_(g)
-            g = g.add(self._buf, alpha=momentum) if h["nesterov"] else self._buf
-        p.add_(g, alpha=-self.lr)
+                torch._foreach_mul_(self._buf, momentum)
+                torch._foreach_add_(self._buf, g)
+            g = torch._foreach_add(g, self._buf, alpha=momentum) if h["nesterov"] else self._buf
+        torch._foreach_add_(p, g, alpha=-self.lr)
 
     def _rmsprop(self) -> None:
         p, g, h = self.params, self.grads, self.hyper
         if self._sq is None:
-            self._sq = torch.zeros_like(p)
+            self._sq = [torch.zeros_like(t) for t in p]
         alpha = h["alpha"]
-        self._sq.mul_(alpha).addcmul_(g, g, value=1 - alpha)
-        avg = self._sq.sqrt().add_(h["eps"])
-        p.addcdiv_(g, avg, value=-self.lr)
+        torch._foreach_mul_(self._sq, alpha)
+        torch._foreach_addcmul_(self._sq, g, g, value=1 - alpha)
+        avg = torch._foreach_sqrt(self._sq)
+        torch._foreach_add_(avg, h["eps"])
+        torch._foreach_addcdiv_(p, g, avg, value=-self.lr)
 
     def _adamw(self) -> None:
         if self._fused is None:
-            self.params.mul_(1 - self.lr * self.hyper["weight_decay"])  # decoupled weight decay, first
+            torch._foreach_mul_(self.params, 1 - self.lr * self.hyper["weight_decay"])  # decoupled weight decay, first
         self._adam()
 
     def _adam(self) -> None:
         p, g, h = self.params, self.grads, self.hyper
         if self._buf is None:
-            self._buf, self._sq = torch.zeros_like(p), torch.zeros_like(p)
+            self._buf, self._sq = [torch.zeros_like(t) for t in p], [torch.zeros_like(t) for t in p]
         beta1, beta2 = h["betas"]
         if self._fused is not None:
             if self._step_t is None:
-                self._step_t = torch.zeros((), dtype=torch.float32, device=p.device)
-            self._step_t.add_(1)
+                self._step_t = [torch.zeros((), dtype=torch.float32, device=t.device) for t in p]
+            torch._foreach_add_(self._step_t, 1)
             weight_decay = h["weight_decay"]  # AdamW's, decoupled in its kernel; Adam's is 0
-            self._fused([p], [g], [self._buf], [self._sq], [], [self._step_t], lr=self.lr, beta1=beta1, beta2=beta2,
+            self._fused(p, g, self._buf, self._sq, [], self._step_t, lr=self.lr, beta1=beta1, beta2=beta2,
                         weight_decay=weight_decay, eps=h["eps"], amsgrad=False, maximize=False)
             return
-        self._buf.lerp_(g, 1 - beta1)
-        self._sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        torch._foreach_lerp_(self._buf, g, 1 - beta1)
+        torch._foreach_mul_(self._sq, beta2)
+        torch._foreach_addcmul_(self._sq, g, g, value=1 - beta2)
         t = self.steps
         step_size = self.lr / (1 - beta1**t)
-        denom = (self._sq.sqrt() / (1 - beta2**t) ** 0.5).add_(h["eps"])
-        p.addcdiv_(self._buf, denom, value=-step_size)
+        denom = torch._foreach_sqrt(self._sq)
+        torch._foreach_div_(denom, (1 - beta2**t) ** 0.5)
+        torch._foreach_add_(denom, h["eps"])
+        torch._foreach_addcdiv_(p, self._buf, denom, value=-step_size)
 
 
 def _fused_kernel(name: str, like: torch.Tensor) -> Any:

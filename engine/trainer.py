@@ -12,7 +12,7 @@ import math
 import os
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from engine.choices import OPTIMIZERS
 from engine.config import LIVE_KEYS, Config, ConfigError, Device
 from engine.data import DataSplit, make_data
-from engine.models import Generators, Penalties, build_model, data_loss, flatten_parameters
+from engine.models import Generators, Penalties, Traced, bind_parameters, build_model, data_loss, flatten_parameters
 from engine.optim import FlatOptimizer
 from engine.results import FINISHED, QUANTILE_EVERY, Evaluation, LayerStats, Metrics, RunStatus, StepRecord
 from engine.stats import layer_stats
@@ -80,6 +80,29 @@ def _scaled_norms(rows: torch.Tensor, peaks: torch.Tensor | None = None) -> list
         peaks = rows.abs().amax(dim=1)
     scale = peaks.clamp_min(torch.finfo(rows.dtype).tiny).unsqueeze(1)
     return (torch.linalg.vector_norm(rows / scale, dim=1) * scale.squeeze(1)).tolist()
+
+
+class _Plan(NamedTuple):
+    """What a step measures, decided before its passes (Run._begin_step)."""
+
+    step: int
+    changes: dict[str, Any]  # live changes applied before it
+    instrument: bool  # statistics and an evaluation
+    quantiles: bool  # the distributions among the statistics
+    trace: bool  # dL/ds of every layer
+    penalties: Penalties
+
+
+class _Checked(NamedTuple):
+    """A step's gradient before the update (Run._check_gradients)."""
+
+    loss: float
+    grad_norms: np.ndarray
+    signal_rms: np.ndarray | None
+    time_rms: np.ndarray | None
+    total: float  # the global norm before clipping
+    clipped: float  # and after
+    before: torch.Tensor | None  # the weights before the update, when instrumented
 
 
 class Run:
@@ -142,6 +165,7 @@ class Run:
         # cannot underflow (no rescue needed); MPS has no float64: float32 and _rescue_tiny there
         self._time_norm_dtype = torch.float32 if self.device.type == "mps" else torch.float64
 
+        self._stack: object | None = None  # the engine.stack group this run trains in, if any
         self.signal_every_step = False  # trace dL/ds on every step, not only on evaluation steps
         self.step_count = 0
         self.status = RunStatus.READY
@@ -178,6 +202,17 @@ class Run:
         with self._lock:
             self.config.replace(**{**self._pending, **changes})  # validate before accepting
             self._pending.update(changes)
+
+    def _move_parameters(self, rows: torch.Tensor, grad_rows: torch.Tensor, optimizer: FlatOptimizer) -> None:
+        """Make the parameters views into `rows` and their gradients into `grad_rows` (the flat
+        buffer's layout; engine.stack moves a network into a stack's buffer and back out), with
+        `optimizer` the update that now owns them."""
+        bind_parameters(self.weights, self.params[len(self.weights) :], rows, grad_rows)
+        self._param_rows, self._grad_rows = rows, grad_rows
+        self._weight_rows = rows[: self.n_layers]
+        self._grads = [p.grad for p in self.params]
+        self.optimizer = optimizer
+        self.model.storage_moved()
 
     def _apply_pending(self) -> dict[str, Any]:
         if not self._pending:  # the common case, without taking the lock
@@ -232,6 +267,23 @@ class Run:
         return data_loss(out, y, self.data.is_regression)
 
     def step(self) -> StepRecord:
+        if self._stack is not None:
+            raise RuntimeError("this run trains in a stack of networks: step the stack (engine.stack)")
+        plan = self._begin_step()
+        x, y = self._next_xy()
+        # the forward pass, then the objective's gradient into the flat buffer's rows, with dL/ds
+        # of every layer when traced (pre-activation probes) and dL/dh_t of the time probes
+        traced = self.model.loss_and_gradients(x, y, self.data.is_regression, plan.penalties, plan.trace, plan.instrument)
+        checked = self._check_gradients(plan, traced)
+        if isinstance(checked, StepRecord):  # diverged: no update
+            return checked
+        self.optimizer.step()
+        return self._finish_step(plan, traced, checked)
+
+    # A step in three parts around the model's passes and the update, so that a stack of networks
+    # (engine.stack) runs each network's own parts around one stacked pass and one update.
+    def _begin_step(self) -> _Plan:
+        """Apply pending live changes and say what this step measures."""
         if self.finished:
             raise RuntimeError(f"the run has ended ({self.status.value}); start a new one")
         changes = self._apply_pending()
@@ -241,31 +293,36 @@ class Run:
         # the distributions (sorting every layer's values) are the heaviest statistic: every
         # QUANTILE_EVERY-th evaluation, and on the first
         quantiles = instrument and (t == 1 or (t // cfg.eval_every) % QUANTILE_EVERY == 0)
-        model = self.model
-        if not model.training:  # train() walks every module: not on every step
-            model.train()
-
-        x, y = self._next_xy()
+        if not self.model.training:  # train() walks every module: not on every step
+            self.model.train()
         trace = instrument or self.signal_every_step
-        # the forward pass, then the objective's gradient into the flat buffer's rows, with dL/ds
-        # of every layer when traced (pre-activation probes) and dL/dh_t of the time probes
-        traced = model.loss_and_gradients(x, y, self.data.is_regression, Penalties(cfg.l1, cfg.l2), trace, instrument)
+        return _Plan(t, changes, instrument, quantiles, trace, Penalties(cfg.l1, cfg.l2))
+
+    def _check_gradients(
+        self, plan: _Plan, traced: Traced, measured: tuple[float, list[float]] | None = None
+    ) -> _Checked | StepRecord:
+        """The gradient's norms before clipping, then the clipping; a diverged step's record
+        instead when the loss or the gradient is not finite. `measured`: the loss and the norm
+        of each row of the gradient buffer, where a stack took them for all its networks at once."""
+        t, instrument, trace = plan.step, plan.instrument, plan.trace
         if instrument and not all(p.grad is g for p, g in zip(self.params, self._grads)):  # checked now and then
             raise RuntimeError("a parameter's .grad was replaced: gradients must stay views into the flat buffer")
-        loss, out, post, time_grads = traced.loss, traced.out, traced.post, traced.time_grads
+        loss, time_grads = traced.loss, traced.time_grads
         pre_grads = traced.pre_grads if trace else []  # dL/ds per layer, (batch, units)
 
         # before clipping: one norm per layer's weight gradient, and one for all other parameters
-        norms = torch.linalg.vector_norm(self._grad_rows, dim=1)
+        norms = torch.linalg.vector_norm(self._grad_rows, dim=1) if measured is None else None
         signal = torch.stack(torch._foreach_norm(pre_grads)) if trace else None
         # the time probes stacked into (T, batch·H) rows: one norm op for all of them costs less
         # than the copy saves (one op per probe: 0.44 ms at T = 200, H = 128 against 0.18 ms)
         time_rows = torch.stack(time_grads).flatten(1) if time_grads is not None else None
         time_norms = None
         if time_rows is not None:
-            time_norms = torch.linalg.vector_norm(time_rows, dim=1, dtype=self._time_norm_dtype).to(norms.dtype)
+            time_norms = torch.linalg.vector_norm(time_rows, dim=1, dtype=self._time_norm_dtype).to(self._grad_rows.dtype)
         tail = [t for t in (signal, time_norms) if t is not None]
-        if self._on_cpu:  # reading a CPU tensor costs nothing: save the ops that gather them
+        if measured is not None:
+            values = [measured[0], *measured[1], *(v for t in tail for v in t.tolist())]
+        elif self._on_cpu:  # reading a CPU tensor costs nothing: save the ops that gather them
             values = [loss.item(), *norms.tolist(), *(v for t in tail for v in t.tolist())]
         else:  # one device-to-host sync per step, for every number the step reports
             values = torch.cat([loss.detach().view(1), norms, *tail]).tolist()
@@ -288,30 +345,37 @@ class Run:
 
         if not (math.isfinite(loss_v) and math.isfinite(total)):
             what = "the loss" if not math.isfinite(loss_v) else "the gradient of " + self._first_bad(grad_norms)
-            return self._diverge(t, f"{what} became non-finite at step {t}", loss_v, grad_norms, signal_rms, total, changes, time_rms)
+            return self._diverge(
+                t, f"{what} became non-finite at step {t}", loss_v, grad_norms, signal_rms, total, plan.changes, time_rms
+            )
 
         clipped = total
-        if cfg.clip_norm > 0 and total > cfg.clip_norm:
-            coef = cfg.clip_norm / (total + 1e-6)  # as torch.nn.utils.clip_grad_norm_
+        clip_norm = self.config.clip_norm
+        if clip_norm > 0 and total > clip_norm:
+            coef = clip_norm / (total + 1e-6)  # as torch.nn.utils.clip_grad_norm_
             self._grad_rows.mul_(coef)
             clipped = total * coef
         before = self._weight_rows.clone() if instrument else None
-        self.optimizer.step()
+        return _Checked(loss_v, grad_norms, signal_rms, time_rms, total, clipped, before)
 
+    def _finish_step(self, plan: _Plan, traced: Traced, checked: _Checked) -> StepRecord:
+        """After the update: the statistics and the evaluation when instrumented, the status."""
+        t, cfg = plan.step, self.config
         evaluation = None
-        if instrument:
+        if plan.instrument:
             stats = layer_stats(
-                grad_norms * self._rms_scale, signal_rms, post, out, self._weight_rows, before, model, pre_grads, quantiles
+                checked.grad_norms * self._rms_scale, checked.signal_rms, traced.post, traced.out, self._weight_rows,
+                checked.before, self.model, traced.pre_grads, plan.quantiles,
             )
             evaluation = self._evaluate(t, stats)
             if evaluation is None:
                 return self._diverge(
-                    t, f"the loss became non-finite after the update at step {t}", loss_v, grad_norms, signal_rms, total, changes,
-                    time_rms,
+                    t, f"the loss became non-finite after the update at step {t}", checked.loss, checked.grad_norms,
+                    checked.signal_rms, checked.total, plan.changes, checked.time_rms,
                 )
         self.status = RunStatus.RUNNING
-        if t == 1 and time_rms is not None:
-            self._measured_time_slope = measured_log10_time_slope(time_rms)
+        if t == 1 and checked.time_rms is not None:
+            self._measured_time_slope = measured_log10_time_slope(checked.time_rms)
         if evaluation is not None:
             self._track_best(evaluation)
         if self.status is RunStatus.RUNNING and t >= cfg.steps:
@@ -319,7 +383,8 @@ class Run:
             self.message = f"completed {t} steps"
         best_step = self.best.step if self.best else None
         return StepRecord(
-            t, loss_v, grad_norms, signal_rms, total, clipped, self.status, evaluation, changes, self.message, best_step, time_rms
+            t, checked.loss, checked.grad_norms, checked.signal_rms, checked.total, checked.clipped, self.status, evaluation,
+            plan.changes, self.message, best_step, checked.time_rms,
         )
 
     def _first_bad(self, grad_norms: np.ndarray) -> str:

@@ -10,12 +10,13 @@ from typing import NamedTuple
 import torch
 
 from engine.config import Config, ModelFamily
-from engine.models.base import Model, Penalties, Traced, data_loss, flatten_parameters
+from engine.models.base import Model, Penalties, Traced, bind_parameters, data_loss, flatten_parameters
 from engine.models.mlp import MLP
 from engine.models.recurrent import Recurrent
 
 __all__ = [
-    "MLP", "Generators", "Model", "Penalties", "Recurrent", "Traced", "build_model", "data_loss", "flatten_parameters",
+    "MLP", "Generators", "Model", "Penalties", "Recurrent", "Traced", "bind_parameters", "build_model", "data_loss",
+    "flatten_parameters",
 ]
 
 

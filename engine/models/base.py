@@ -8,7 +8,7 @@ trainer and the statistics read nothing else, so they never ask which family the
 from __future__ import annotations
 
 import abc
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -95,6 +95,18 @@ class Model(nn.Module, abc.ABC):
         """The recurrent spectral radius of each layer where the family has one; else None."""
         return None
 
+    def storage_moved(self) -> None:
+        """The parameters' data and gradients are now views into other buffers (engine.stack):
+        forget anything cached about them."""
+
+    def stacked(self, models: list[Model], rows: torch.Tensor, grad_rows: torch.Tensor) -> Any:
+        """`models` (this one first, all of its shape) trained as one network whose passes take
+        (K, batch, ...) tensors, their parameters being views into `rows` (K, layers + 1, width)
+        and their gradients into `grad_rows`: an object with this class's `loss_and_gradients`,
+        which hands out (K, ...) tensors. None where the family, or this configuration of it,
+        cannot be stacked (engine.stack then trains each network on its own)."""
+        return None
+
     def parameter_groups(self) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
         """(the weights, every other parameter in registration order): the flat buffer's rows."""
         weights = self.weights()
@@ -161,12 +173,26 @@ def flatten_parameters(weights: list[nn.Parameter], others: list[nn.Parameter]) 
     data = torch.zeros(len(rows), width, dtype=weights[0].dtype, device=weights[0].device)
     grads = torch.zeros_like(data)
     with torch.no_grad():
-        for r, row in enumerate(rows):
-            offset = 0
-            for p in row:
-                n = p.numel()
-                data[r, offset : offset + n] = p.reshape(-1)
-                p.data = data[r, offset : offset + n].view_as(p)
-                p.grad = grads[r, offset : offset + n].view_as(p)
-                offset += n
+        for p, view in zip([*weights, *others], _views(weights, others, data)):
+            view.copy_(p)
+    bind_parameters(weights, others, data, grads)
     return data, grads
+
+
+def bind_parameters(weights: list[nn.Parameter], others: list[nn.Parameter], data: torch.Tensor, grads: torch.Tensor) -> None:
+    """Make every parameter a view into `data` and its gradient a view into `grads`, in
+    flatten_parameters' layout, which these two (row, width) tensors must already hold: a stack
+    of networks (engine.stack) moves a network's buffer into its own, and back out."""
+    for p, view, grad in zip([*weights, *others], _views(weights, others, data), _views(weights, others, grads)):
+        p.data = view
+        p.grad = grad
+
+
+def _views(weights: list[nn.Parameter], others: list[nn.Parameter], rows: torch.Tensor) -> list[torch.Tensor]:
+    """Each parameter's place in a flat buffer: weight i in row i, the others end to end in the last."""
+    views = [rows[i, : w.numel()].view_as(w) for i, w in enumerate(weights)]
+    offset = 0
+    for p in others:
+        views.append(rows[-1, offset : offset + p.numel()].view_as(p))
+        offset += p.numel()
+    return views
