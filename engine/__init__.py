@@ -11,7 +11,15 @@ Public API::
 
 __version__ = "0.1.0"
 
+import os
 from typing import TYPE_CHECKING
+
+# MKL rounds a matrix product differently by where its operands start in memory, unless its
+# conditional numerical reproducibility is strict. A network trained in a stack (engine.stack) must
+# compute what it computes alone, so: strict, with the best instruction set. MKL reads this at its
+# first call, which comes after any import of the engine (a user's own setting is kept; a stack
+# checks that its products agree before it stacks anything: engine.stack.batched_products_agree).
+os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")
 
 from engine.config import (  # noqa: E402
     LIVE_KEYS,
@@ -50,6 +58,7 @@ if TYPE_CHECKING:
     from engine.service import Batch, JobProcess, RunInfo, TrainingProcess
     from engine.session import Session, SessionError, load_session, save_session
     from engine.snippet import pytorch_snippet
+    from engine.stack import RunStack
     from engine.theory import predicted_log10_signal_profile
     from engine.trainer import Run
 
@@ -61,6 +70,7 @@ _LAZY = {
     "Evaluation": "engine.results",
     "Metrics": "engine.results",
     "Run": "engine.trainer",
+    "RunStack": "engine.stack",
     "RunStatus": "engine.results",
     "StepRecord": "engine.results",
     # what the desktop app uses: it imports these from `engine`, never from the modules
@@ -145,6 +155,7 @@ __all__ = [
     "Metrics",
     "Optimizer",
     "Run",
+    "RunStack",
     "RunStatus",
     "StepRecord",
     "__version__",

@@ -40,6 +40,136 @@ class _Layers(NamedTuple):
     depth: int
 
 
+class _One:
+    """The linear algebra of a step of one network that no stack can take (batch norm, PReLU), on
+    its (batch, features) tensors: F.linear's and autograd's own products."""
+
+    def __init__(self, generator: torch.Generator):
+        self.generator = generator  # the run's dropout generator
+
+    linear = staticmethod(F.linear)
+
+    @staticmethod
+    def weight_grad(g: torch.Tensor, h: torch.Tensor) -> torch.Tensor:  # dL/dW = g^T h
+        return g.t().mm(h)
+
+    @staticmethod
+    def bias_grad(g: torch.Tensor) -> torch.Tensor:  # dL/db = Σ_batch g
+        return g.sum(0)
+
+    @staticmethod
+    def input_grad(g: torch.Tensor, w: torch.Tensor) -> torch.Tensor:  # dL/dh = g W
+        return g.mm(w)
+
+    def mask(self, a: torch.Tensor, keep: float) -> torch.Tensor:
+        return torch.empty_like(a).bernoulli_(keep, generator=self.generator)
+
+    @staticmethod
+    def padded(t: torch.Tensor, slot: tuple[str, int]) -> torch.Tensor:
+        return t
+
+    @staticmethod
+    def unpadded(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        return t
+
+    @staticmethod
+    def loss(out: torch.Tensor, y: torch.Tensor, regression: bool, one: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The batch-mean loss and its gradient dL/d(out), with autograd's kernels."""
+        if regression:
+            return F.mse_loss(out, y), aten.mse_loss_backward(one, out, y, 1)  # 1: the mean
+        # F.cross_entropy is these two
+        logp = aten._log_softmax(out, 1, False)
+        loss, total_weight = aten.nll_loss_forward(logp, y, None, 1, -100)
+        g = aten._log_softmax_backward_data(aten.nll_loss_backward(one, logp, y, None, 1, -100, total_weight), logp, 1, out.dtype)
+        return loss, g
+
+
+class _Stack(_One):
+    """The same for K networks of one shape at once (engine.stack), on (K, batch, features)
+    tensors and (K, fan_out, fan_in) weights; a network alone is a stack of one, so that its
+    numbers do not depend on the company it trains in. Two things would make them depend on it:
+
+    - the kernels: a batched product computes each network's product by itself, with aten's own
+      loop for small products and MKL's for larger ones; a lone network's F.linear would use MKL
+      for all. Alone and stacked, every product is a batched one here. (MKL itself rounds by
+      where an operand starts in memory unless its reproducibility is strict: engine/__init__.py.)
+    - an elementwise kernel runs a vectorized body and a scalar remainder, which round a
+      transcendental function (tanh, exp, erf) differently, and some kernels take yet another
+      path on a tensor that is not contiguous: over one (K, ...) tensor a network's last values
+      would fall in the body or the remainder depending on K. The activation and its backward
+      run on each network's values padded with zeros to whole 64-value blocks (`padded`), one
+      contiguous tensor without remainder, alone as in a stack.
+
+    The loss (a mean summed by its kernel) and the dropout masks (each network's own generator)
+    are taken network by network."""
+
+    def __init__(self, generators: list[torch.Generator]):
+        self.generators = generators  # each network's dropout generator
+        # padded buffers, one per use (forward or backward, layer), reused from step to step:
+        # (the (K, P) buffer, its (K, rows, cols) view to copy into), zeros past each network's values
+        self._buffers: dict[tuple[str, int], tuple[torch.Tensor, torch.Tensor]] = {}
+
+    @staticmethod
+    def linear(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:  # h W^T + b, b: (K, 1, fan_out)
+        return torch.baddbmm(b, h, w.transpose(1, 2))
+
+    @staticmethod
+    def weight_grad(g: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        return torch.bmm(g.transpose(1, 2), h)
+
+    @staticmethod
+    def bias_grad(g: torch.Tensor) -> torch.Tensor:
+        return g.sum(1)
+
+    @staticmethod
+    def input_grad(g: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        return torch.bmm(g, w)
+
+    def mask(self, a: torch.Tensor, keep: float) -> torch.Tensor:
+        mask = torch.empty_like(a)
+        for k, generator in enumerate(self.generators):
+            mask[k].bernoulli_(keep, generator=generator)
+        return mask
+
+    def padded(self, t: torch.Tensor, slot: tuple[str, int]) -> torch.Tensor:
+        """(K, P): each network's values of t (K, rows, cols), then zeros to P, a multiple of 64
+        values. The buffer is `slot`'s, reused: it holds t until the next step's copy."""
+        k, rows, cols = t.shape
+        n = rows * cols
+        if n % 64 == 0 and t.is_contiguous():
+            return t.view(k, n)
+        held = self._buffers.get(slot)
+        if held is None or held[1].shape != t.shape or held[0].dtype != t.dtype or held[0].device != t.device:
+            buffer = t.new_zeros(k, -(-n // 64) * 64)
+            held = self._buffers[slot] = (buffer, buffer.as_strided(t.shape, (buffer.shape[1], cols, 1)))
+        held[1].copy_(t)
+        return held[0]
+
+    @staticmethod
+    def unpadded(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        """The (K, rows, cols) values of a `padded` tensor, shaped as `like`."""
+        k, rows, cols = like.shape
+        return t.as_strided(like.shape, (t.shape[1], cols, 1))
+
+    @staticmethod
+    def loss(out: torch.Tensor, y: torch.Tensor, regression: bool, one: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if regression:  # MSE's gradient is 2/n·(out - y), n being a network's own count
+            parts = [_One.loss(o, t, regression, one) for o, t in zip(out, y)]
+            return torch.stack([loss for loss, _ in parts]), torch.stack([g for _, g in parts])
+        k, batch, classes = out.shape
+        if k == 1:  # a lone network: the same kernels on its (batch, classes) rows, fewer ops
+            loss, g = _One.loss(out[0], y[0], regression, one)
+            return loss.view(1), g.unsqueeze(0)
+        # the log-softmax and both gradients work row by row: batched, they are each network's
+        # own; the mean over a network's batch is taken on its own rows, by its own kernel
+        logp = aten._log_softmax(out, 2, False)
+        losses = [aten.nll_loss_forward(lp, t, None, 1, -100) for lp, t in zip(logp, y)]
+        flat = logp.view(k * batch, classes)
+        g = aten.nll_loss_backward(one, flat, y.reshape(-1), None, 1, -100, losses[0][1])  # total weight: the batch
+        g = aten._log_softmax_backward_data(g, flat, 1, out.dtype).view(k, batch, classes)
+        return torch.stack([loss for loss, _ in losses]), g
+
+
 class MLP(Model):
     probe_axis = "layer"
 
@@ -70,7 +200,9 @@ class MLP(Model):
             None if self.prelu is None else list(self.prelu),
             config.depth,
         )
-        self._grad_targets: list[torch.Tensor] | None = None  # see loss_and_gradients
+        self._grad_targets: list[torch.Tensor] | None = None  # see _targets
+        self._ops = _One(dropout_generator)
+        self._alone: StackedMLP | None = None  # this network as a stack of one: see loss_and_gradients
         self._one: torch.Tensor | None = None  # see _seed
         draw = INITS[config.init].draw
         with torch.no_grad():
@@ -140,24 +272,51 @@ class MLP(Model):
         self, x: torch.Tensor, y: torch.Tensor, regression: bool, penalties: Penalties, probes: bool, activations: bool
     ) -> Traced:
         """Model.loss_and_gradients without autograd: the forward pass keeps what the backward
-        pass needs, and the backward pass runs autograd's own kernels in autograd's order."""
-        enabled = torch.is_grad_enabled()
-        torch._C._set_grad_enabled(False)  # as torch.no_grad(), without its context manager's cost
-        try:
-            return self._step(x, y, regression, penalties, activations)
-        finally:
-            torch._C._set_grad_enabled(enabled)
+        pass needs, and the backward pass runs autograd's own kernels in autograd's order. A
+        network that a stack can take (engine.stack) runs as a stack of one, so that it computes
+        alone exactly what it computes in a stack."""
+        if self.norms is not None or self.prelu is not None:
+            enabled = torch.is_grad_enabled()
+            torch._C._set_grad_enabled(False)  # as torch.no_grad(), without its context manager's cost
+            try:
+                return self._step(x, y, regression, penalties, activations, self._layers, self._ops, self._targets())
+            finally:
+                torch._C._set_grad_enabled(enabled)
+        if self._alone is None:
+            self._alone = StackedMLP(self, [self], None, None)
+        traced = self._alone.loss_and_gradients(x.unsqueeze(0), y.unsqueeze(0), regression, penalties, probes, activations)
+        return Traced(
+            traced.loss[0],
+            traced.out[0],
+            [g[0] for g in traced.pre_grads] if probes else [],
+            None if traced.post is None else [a[0] for a in traced.post],
+            None,
+        )
 
-    def _step(self, x: torch.Tensor, y: torch.Tensor, regression: bool, penalties: Penalties, activations: bool) -> Traced:
-        weights, biases, norms, slopes, depth = self._layers
+    def _step(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        regression: bool,
+        penalties: Penalties,
+        activations: bool,
+        layers: _Layers,
+        ops: _One,
+        targets: list[torch.Tensor],
+    ) -> Traced:
+        """The passes on `layers` with `ops`: this network's own (batch, ...) tensors (_One, batch
+        norm and PReLU), or a stack's (_Stack: (K, batch, ...), with this network's activation,
+        skips and dropout); the gradients are copied into `targets`."""
+        weights, biases, norms, slopes, depth = layers
         phi, phi_backward, skip = self.phi, self.phi_backward, self.skip
         inputs, pre, mid, post, masks, saved = [], [], [], [], [], []
+        post_padded = []  # the activations as the activation's backward reads them (ops.padded)
         keep = 1.0 - self.dropout
         drop = self.dropout > 0 and self.training
         h = x
         for i in range(depth):
             inputs.append(h)
-            s = F.linear(h, weights[i], biases[i])  # (batch, width)
+            s = ops.linear(h, weights[i], biases[i])  # (batch, width)
             pre.append(s)
             z = s
             if norms is not None:  # as nn.BatchNorm1d.forward in training, with the saved statistics
@@ -167,41 +326,37 @@ class MLP(Model):
                     s, bn.weight, bn.bias, bn.running_mean, bn.running_var, True, bn.momentum, bn.eps
                 )
                 saved.append((mean, invstd))
+            z = ops.padded(z, ("forward", i))
             mid.append(z)
-            a = phi(z) if slopes is None else phi(z, slopes[i])
+            a_padded = phi(z) if slopes is None else phi(z, slopes[i])
+            post_padded.append(a_padded)
+            a = ops.unpadded(a_padded, s)
             post.append(a)
             if drop:
-                mask = torch.empty_like(a).bernoulli_(keep, generator=self.generator)
+                mask = ops.mask(a, keep)
                 masks.append(mask)
                 a = a * mask / keep
             h = h + a if skip[i] else a
         inputs.append(h)
-        out = F.linear(h, weights[-1], biases[-1])
+        out = ops.linear(h, weights[-1], biases[-1])
         pre.append(out)
 
-        one = self._seed(out)  # dL/dL: autograd's seed
-        if regression:
-            loss = F.mse_loss(out, y)
-            g = aten.mse_loss_backward(one, out, y, 1)  # 1: the mean
-        else:  # F.cross_entropy is these two
-            logp = aten._log_softmax(out, 1, False)
-            loss, total_weight = aten.nll_loss_forward(logp, y, None, 1, -100)
-            g = aten._log_softmax_backward_data(aten.nll_loss_backward(one, logp, y, None, 1, -100, total_weight), logp, 1, out.dtype)
+        loss, g = ops.loss(out, y, regression, self._seed(out))  # seeded with dL/dL = 1, as autograd
 
         # dL/ds, and each parameter's gradient, from the output layer down. (torch.mm(..., out=)
         # into the flat buffer would save a copy but rounds differently from autograd's mm.)
         pre_grads = [g]
-        w_grads = [g.t().mm(inputs[-1])]  # as autograd's linear: dL/dW = g^T h, dL/db = Σ_batch g
-        b_grads = [g.sum(0)]
+        w_grads = [ops.weight_grad(g, inputs[-1])]  # as autograd's linear
+        b_grads = [ops.bias_grad(g)]
         others = []  # gradients of the other parameters (batch norm's, PReLU's slopes), in order
-        g_h = g.mm(weights[-1])  # dL/dh of the last hidden layer's output
+        g_h = ops.input_grad(g, weights[-1])  # dL/dh of the last hidden layer's output
         for j in range(depth - 1, -1, -1):
             g = (g_h / keep) * masks[j] if drop else g_h
             if slopes is not None:
                 g, g_slope = phi_backward(g, mid[j], post[j], slopes[j])
                 others.append(g_slope.sum_to_size(1))
             else:
-                g = phi_backward(g, mid[j], post[j])
+                g = ops.unpadded(phi_backward(ops.padded(g, ("backward", j)), mid[j], post_padded[j]), g)
             if norms is not None:
                 bn = norms[j]
                 mean, invstd = saved[j]
@@ -210,10 +365,10 @@ class MLP(Model):
                 )
                 others += [g_bias, g_weight]  # reversed below with the rest
             pre_grads.append(g)
-            w_grads.append(g.t().mm(inputs[j]))
-            b_grads.append(g.sum(0))
+            w_grads.append(ops.weight_grad(g, inputs[j]))
+            b_grads.append(ops.bias_grad(g))
             if j > 0:  # dL/dh of layer j's input: through its weights, and along its skip connection
-                g_h = g.mm(weights[j]) + g_h if skip[j] else g.mm(weights[j])
+                g_h = ops.input_grad(g, weights[j]) + g_h if skip[j] else ops.input_grad(g, weights[j])
         pre_grads.reverse()
         w_grads.reverse()
         b_grads.reverse()
@@ -229,8 +384,16 @@ class MLP(Model):
                 signs = torch._foreach_mul(torch._foreach_sign(weights), penalties.l1)
                 terms = signs if terms is None else torch._foreach_add(terms, signs)
             w_grads = torch._foreach_add(w_grads, terms)
-        torch._foreach_copy_(self._targets(), [*w_grads, *b_grads, *others])
+        torch._foreach_copy_(targets, [*w_grads, *b_grads, *others])
         return Traced(loss, out, pre_grads, post if activations else None, None)
+
+    def storage_moved(self) -> None:
+        self._grad_targets = self._alone = None
+
+    def stacked(self, models: list[Model], rows: torch.Tensor, grad_rows: torch.Tensor) -> StackedMLP | None:
+        if self.norms is not None or self.prelu is not None:  # per-network statistics or slopes: alone
+            return None
+        return StackedMLP(self, models, rows, grad_rows)
 
     def _targets(self) -> list[torch.Tensor]:
         """Every parameter's .grad, in the order _step lists the gradients: the weights, the
@@ -249,3 +412,52 @@ class MLP(Model):
                 raise RuntimeError("every parameter needs its .grad view into the flat buffer before a step")
             self._grad_targets = targets
         return self._grad_targets
+
+
+class StackedMLP:
+    """K MLPs of one shape (no batch norm, no PReLU) trained as one: layer i's weights are a
+    (K, fan_out, fan_in) view, and one pass of MLP._step with _Stack's batched products serves
+    all K (tests/engine/test_stack.py). The first network lends its activation, skips and dropout
+    rate, which a stack's networks share.
+
+    Built on a stack's buffers `rows` and `grad_rows` (K, layers + 1, width), or, with None for
+    both, on a lone network's own parameters (K = 1)."""
+
+    def __init__(self, first: MLP, models: list[Model], rows: torch.Tensor | None, grad_rows: torch.Tensor | None):
+        self.first = first
+        self.ops = _Stack([m._ops.generator for m in models])
+        weights, biases, _, _, depth = first._layers
+        if rows is None or grad_rows is None:  # alone: views of its own parameters and gradients
+            # the biases as (K, 1, fan_out), which _Stack.linear adds to every row
+            self.layers = _Layers([w.unsqueeze(0) for w in weights], [b.view(1, 1, -1) for b in biases], None, None, depth)
+            grads = [p.grad for p in (*weights, *biases)]
+            if any(g is None for g in grads):
+                raise RuntimeError("every parameter needs its .grad view into the flat buffer before a step")
+            self.targets = [g.unsqueeze(0) for g in grads]
+            return
+        k = len(models)
+        _, others = first.parameter_groups()
+        offsets, offset = {}, 0
+        for p in others:
+            offsets[id(p)] = offset
+            offset += p.numel()
+
+        def views(buffer: torch.Tensor) -> list[torch.Tensor]:
+            ws = [buffer[:, i, : w.numel()].view(k, *w.shape) for i, w in enumerate(weights)]
+            return ws + [buffer[:, -1, offsets[id(b)] : offsets[id(b)] + b.numel()] for b in biases]
+
+        tensors = views(rows)
+        self.layers = _Layers(tensors[: len(weights)], [b.unsqueeze(1) for b in tensors[len(weights) :]], None, None, depth)
+        self.targets = views(grad_rows)
+
+    def loss_and_gradients(
+        self, x: torch.Tensor, y: torch.Tensor, regression: bool, penalties: Penalties, probes: bool, activations: bool
+    ) -> Traced:
+        """MLP.loss_and_gradients for the stack: x (K, batch, inputs), y (K, batch[, outputs]);
+        the loss is (K,), every other tensor (K, batch, ...)."""
+        enabled = torch.is_grad_enabled()
+        torch._C._set_grad_enabled(False)  # as torch.no_grad(), without its context manager's cost
+        try:
+            return self.first._step(x, y, regression, penalties, activations, self.layers, self.ops, self.targets)
+        finally:
+            torch._C._set_grad_enabled(enabled)
