@@ -8,7 +8,8 @@ learning curve trains on growing, nested subsets of those points and scores ever
 configuration's own validation set.
 
 Every run here is an ordinary `Run` given the fold's data (`train_on`), so its
-weights, batch order and statistics are what the rest of the engine computes. The points are
+weights, batch order and statistics are what the rest of the engine computes; the runs of one study
+train together as one stacked network (engine.stack), which changes nothing any of them computes. The points are
 prepared as make_data prepares them: standardized with the training part's own mean and std,
 except a sequence data set's (recall, adding), which stay as drawn. The iterators
 yield plain data after each run, with how far along they are, so a window can drive them from a
@@ -66,13 +67,19 @@ def train_on(config: Config, split: DataSplit, keep_history: bool = True) -> Run
     return Run(config, data=split, keep_history=keep_history)
 
 
-def _train(config: Config, split: DataSplit) -> dict[str, Any]:
-    """The summary of a whole run of `config` on `split`: no history is kept (a fold's memory
+def _train_all(config: Config, splits: Sequence[DataSplit]) -> tuple[list[dict[str, Any]], float]:
+    """The summaries of whole runs of `config` on each of `splits`, trained together as one
+    stacked network where they share a shape (engine.stack: each run is what it would be alone),
+    and the seconds each took: its share of the wall time. No history is kept (a fold's memory
     does not grow with its steps)."""
-    run = train_on(config, split, keep_history=False)
-    for _ in run:
+    from engine.stack import RunStack
+
+    start = time.perf_counter()
+    stack = RunStack([train_on(config, split, keep_history=False) for split in splits])
+    for _ in stack:
         pass
-    return run.summary()
+    share = (time.perf_counter() - start) / max(1, len(splits))
+    return [run.summary() for run in stack.runs], share
 
 
 def _errors(summary: dict[str, Any]) -> tuple[float, float, float, float]:
@@ -159,14 +166,14 @@ def iter_folds(config: Config, folds: int) -> Iterator[FoldResult]:
 
 
 def _iter_folds(config: Config, splits: list[DataSplit]) -> Iterator[FoldResult]:
+    """All folds train at once (_train_all); their results come in fold order at the end."""
     folds = len(splits)
-    for k, split in enumerate(splits, start=1):
-        start = time.perf_counter()
-        summary = _train(config, split)
+    summaries, seconds = _train_all(config, splits)
+    for k, (split, summary) in enumerate(zip(splits, summaries), start=1):
         tr_err, va_err, tr_loss, va_loss = _errors(summary)
         yield FoldResult(
             k, folds, tr_err, va_err, tr_loss, va_loss, split.x_train.shape[0], split.x_val.shape[0],
-            summary["status"], summary["message"], summary["steps_run"], time.perf_counter() - start,
+            summary["status"], summary["message"], summary["steps_run"], seconds,
         )
 
 
@@ -330,11 +337,13 @@ def iter_learning_curve(config: Config, sizes: Sequence[int] | None = None) -> I
 
 
 def _iter_curve(config: Config, sizes: list[int]) -> Iterator[CurvePoint]:
+    """All sizes train at once (_train_all; those with a smaller batch than the rest in a group of
+    their own); their points come smallest first at the end."""
     x, y, x_val, y_val, n_out = draw_raw(config)
     order = np.random.default_rng([config.seed, _CURVE_STREAM]).permutation(config.n_train)
-    for i, size in enumerate(sizes, start=1):
-        chosen = np.sort(order[:size])  # sorted: the full size keeps make_data's order
-        summary = _train(config, as_split(config, x[chosen], y[chosen], x_val, y_val, n_out))
+    chosen = [np.sort(order[:size]) for size in sizes]  # sorted: the full size keeps make_data's order
+    summaries, _ = _train_all(config, [as_split(config, x[c], y[c], x_val, y_val, n_out) for c in chosen])
+    for i, (size, summary) in enumerate(zip(sizes, summaries), start=1):
         tr_err, va_err, tr_loss, va_loss = _errors(summary)
         yield CurvePoint(size, tr_err, va_err, tr_loss, va_loss, summary["status"], i, len(sizes))
 

@@ -11,6 +11,7 @@ import pytest
 
 from engine import Config, ConfigError, Run
 from engine.crossval import (
+    _CURVE_STREAM,
     CV_COLUMNS,
     check_folds,
     compare,
@@ -22,7 +23,7 @@ from engine.crossval import (
     learning_curve,
     train_on,
 )
-from engine.data import draw_raw, make_data
+from engine.data import as_split, draw_raw, make_data
 
 from .helpers import cli, read_csv, set_args, strict_json, tiny
 
@@ -174,3 +175,33 @@ def test_learning_curve_default_sizes_and_bad_sizes():
     assert sizes == sorted(set(sizes)) and sizes[-1] == 64 and len(sizes) >= 3
     with pytest.raises(ConfigError, match="training-set size 65"):
         learning_curve(tiny(steps=2), [8, 65])
+
+
+@pytest.mark.parametrize("folds", [3, 5])
+def test_all_folds_train_at_once_and_each_is_the_run_it_would_be_alone(folds):
+    """The folds train as one stack of networks (engine.stack): each fold's result is exactly
+    that of its own run, trained alone on its split."""
+    config = tiny(steps=25, eval_every=5, dropout=0.2)
+    together = list(iter_folds(config, folds))
+    for result, split in zip(together, fold_splits(config, folds), strict=True):
+        run = train_on(config, split)
+        for _ in run:
+            pass
+        summary = run.summary()
+        assert (result.train_error, result.val_error) == (summary["final_train_error"], summary["final_val_error"])
+        assert (result.train_loss, result.val_loss) == (summary["final_train_loss"], summary["final_val_loss"])
+        assert result.steps_run == summary["steps_run"] and result.status == summary["status"]
+
+
+def test_learning_curve_sizes_train_at_once_and_each_is_the_run_it_would_be_alone():
+    config = tiny(steps=20, eval_every=5, n_train=40, batch_size=8)
+    sizes = [8, 20, 40]  # each at least one batch: one stack
+    points = learning_curve(config, sizes)
+    x, y, x_val, y_val, n_out = draw_raw(config)
+    order = np.random.default_rng([config.seed, _CURVE_STREAM]).permutation(config.n_train)
+    for point, size in zip(points, sizes, strict=True):
+        chosen = np.sort(order[:size])
+        run = train_on(config, as_split(config, x[chosen], y[chosen], x_val, y_val, n_out))
+        for _ in run:
+            pass
+        assert (point.train_error, point.val_error) == (run.summary()["final_train_error"], run.summary()["final_val_error"])

@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine import Config, Evaluation, Run, RunStatus, StepRecord
+from engine import Config, Evaluation, Run, RunStack, RunStatus, StepRecord
 from engine.config import ConfigError
 from engine.crossval import Comparison, compare
 from engine.lessons import LANGUAGES, Lesson, load_lesson, load_lessons
@@ -48,14 +48,33 @@ def config(name: str, seed: int | None = None, **changes) -> Config:
     return base.replace(device="cpu", **({} if seed is None else {"seed": seed}), **changes)
 
 
-@functools.cache
 def trained(name: str, seed: int | None = None, steps: int | None = None, eval_every: int | None = None) -> Run:
-    """The preset trained to its end (or to `steps`); cached because lessons share presets."""
-    changes = {k: v for k, v in (("steps", steps), ("eval_every", eval_every)) if v is not None}
-    run = Run(config(name, seed, **changes))
+    """The preset trained to its end (or to `steps`); cached because lessons share presets. At a
+    seed of 0-4, seeds 0-4 train together as one stack of networks (engine.stack), each exactly
+    the run it would be alone: a claim is tested at every seed, for little more than one's price."""
+    if seed in SEEDS:
+        return trained_at_every_seed(name, steps, eval_every)[seed]
+    return trained_alone(name, seed, steps, eval_every)
+
+
+def _changes(steps: int | None, eval_every: int | None) -> dict:
+    return {k: v for k, v in (("steps", steps), ("eval_every", eval_every)) if v is not None}
+
+
+@functools.cache
+def trained_alone(name: str, seed: int | None, steps: int | None, eval_every: int | None) -> Run:
+    run = Run(config(name, seed, **_changes(steps, eval_every)))
     for _ in run:
         pass
     return run
+
+
+@functools.cache
+def trained_at_every_seed(name: str, steps: int | None, eval_every: int | None) -> list[Run]:
+    stack = RunStack.of([config(name, seed, **_changes(steps, eval_every)) for seed in SEEDS])
+    for _ in stack:
+        pass
+    return stack.runs
 
 
 def coarse(name: str, seed: int | None = None, steps: int | None = None) -> Run:

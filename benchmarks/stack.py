@@ -1,0 +1,92 @@
+"""Many networks at once: per-network throughput of a stack of K networks against a single run.
+
+`engine.RunStack` trains runs that share a shape as one stacked network (engine.stack), each
+network exactly the run it would be alone, with every statistic. This measures network-steps per
+second (K x the stack's steps/s) for K = 1, 2, 4, 8 networks of one configuration at seeds
+0..K-1, against one `Run` of the same configuration, as the median over interleaved rounds of each
+round's own ratio (a shared machine's drifting speed slows both sides alike). The issue's target
+is >= 4x at K = 8, 6 x 8, batch 10.
+
+Both sides evaluate on the usual schedule (every `eval_every` steps; the default 10, as the window
+and the command line) unless --no-eval, where only step 1 is instrumented.
+
+    python benchmarks/stack.py            # about a minute
+    python benchmarks/stack.py --busy     # with a second training process beside it
+    python benchmarks/stack.py --size 8x32 --ks 1,8,16
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from engine import Config, Run, RunStack
+
+
+def config(depth: int, width: int, seed: int, eval_every: int) -> Config:
+    return Config(depth=depth, width=width, batch_size=10, steps=100_000_000, eval_every=eval_every, seed=seed, device="cpu")
+
+
+def rate(step, steps: int) -> float:
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return steps / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="6x8", help="depth x width (default 6x8)")
+    parser.add_argument("--ks", default="1,2,4,8", help="stack sizes (default 1,2,4,8)")
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--seconds", type=float, default=0.4, help="seconds per block")
+    parser.add_argument("--no-eval", action="store_true", help="instrument step 1 only")
+    parser.add_argument("--busy", action="store_true", help="train a second network in another process meanwhile")
+    args = parser.parse_args()
+    depth, width = (int(v) for v in args.size.split("x"))
+    ks = [int(k) for k in args.ks.split(",")]
+    eval_every = 100_000_000 if args.no_eval else 10
+
+    busy = None
+    if args.busy:
+        command = [sys.executable, "-c", "from engine import Config, Run\nfor _ in Run(Config(depth=6, width=8, steps=10**8)): pass"]
+        busy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(3)  # until it trains
+    try:
+        single = Run(config(depth, width, 0, eval_every))
+        stacks = {k: RunStack.of([config(depth, width, seed, eval_every) for seed in range(k)]) for k in ks}
+        for k, stack in stacks.items():
+            if k > 1 and [len(g) for g in stack.groups] != [k]:
+                raise SystemExit(f"the {k} networks were not stacked (engine.stack.batched_products_agree() is false here)")
+        # warm up, and size each block to about --seconds
+        per_block = {"single": max(10, round(args.seconds * rate(single.step, 200)))}
+        for k, stack in stacks.items():
+            per_block[k] = max(10, round(args.seconds * rate(stack.step, 50)))
+        ratios: dict[int, list[float]] = {k: [] for k in ks}
+        single_rates: list[float] = []
+        for _ in range(args.rounds):
+            s = rate(single.step, per_block["single"])
+            single_rates.append(s)
+            for k, stack in stacks.items():
+                ratios[k].append(k * rate(stack.step, per_block[k]) / s)
+        load = "beside a second training process (6 x 8)" if busy else "with no second process of its own"
+        print(f"{depth} x {width}, batch 10, Adam, {'no evaluations' if args.no_eval else 'evaluation every 10 steps'}; "
+              f"{os.cpu_count()} CPUs, taken {load}; load average {os.getloadavg()[0]:.1f}")
+        print(f"single run: {statistics.median(single_rates):,.0f} steps/s")
+        print(f"{'K':>3s} {'per-network throughput / single run':>38s} {'(rounds)':>14s}")
+        for k in ks:
+            r = ratios[k]
+            print(f"{k:3d} {statistics.median(r):38.2f} {min(r):6.2f} to {max(r):4.2f}")
+    finally:
+        if busy is not None:
+            busy.terminate()
+            busy.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
