@@ -28,7 +28,7 @@ from engine import Config, Run, RunStack
 
 
 def config(depth: int, width: int, seed: int, eval_every: int) -> Config:
-    return Config(depth=depth, width=width, batch_size=10, steps=100_000_000, eval_every=eval_every, seed=seed, device="cpu")
+    return Config(depth=depth, width=width, batch_size=10, steps=10_000_000, eval_every=eval_every, seed=seed, device="cpu")
 
 
 def rate(step, steps: int) -> float:
@@ -49,11 +49,11 @@ def main() -> int:
     args = parser.parse_args()
     depth, width = (int(v) for v in args.size.split("x"))
     ks = [int(k) for k in args.ks.split(",")]
-    eval_every = 100_000_000 if args.no_eval else 10
+    eval_every = 10_000_000 if args.no_eval else 10
 
     busy = None
     if args.busy:
-        command = [sys.executable, "-c", "from engine import Config, Run\nfor _ in Run(Config(depth=6, width=8, steps=10**8)): pass"]
+        command = [sys.executable, "-c", "from engine import Config, Run\nfor _ in Run(Config(depth=6, width=8, steps=10**7)): pass"]
         busy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(3)  # until it trains
     try:

@@ -47,7 +47,9 @@ class _One:
     def __init__(self, generator: torch.Generator):
         self.generator = generator  # the run's dropout generator
 
-    linear = staticmethod(F.linear)
+    @staticmethod
+    def linear(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        return F.linear(h, w, b)
 
     @staticmethod
     def weight_grad(g: torch.Tensor, h: torch.Tensor) -> torch.Tensor:  # dL/dW = g^T h
@@ -58,7 +60,7 @@ class _One:
         return g.sum(0)
 
     @staticmethod
-    def input_grad(g: torch.Tensor, w: torch.Tensor) -> torch.Tensor:  # dL/dh = g W
+    def input_grad(g: torch.Tensor, w: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:  # dL/dh = g W
         return g.mm(w)
 
     def mask(self, a: torch.Tensor, keep: float) -> torch.Tensor:
@@ -67,6 +69,10 @@ class _One:
     @staticmethod
     def padded(t: torch.Tensor, slot: tuple[str, int]) -> torch.Tensor:
         return t
+
+    @staticmethod
+    def target(shape: tuple[int, ...], like: torch.Tensor, slot: tuple[str, int]) -> torch.Tensor | None:
+        return None
 
     @staticmethod
     def unpadded(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -110,8 +116,9 @@ class _Stack(_One):
         self._buffers: dict[tuple[str, int], tuple[torch.Tensor, torch.Tensor]] = {}
 
     @staticmethod
-    def linear(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:  # h W^T + b, b: (K, 1, fan_out)
-        return torch.baddbmm(b, h, w.transpose(1, 2))
+    def linear(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """h W^T + b, b (K, 1, fan_out); into `out` if given."""
+        return torch.baddbmm(b, h, w.transpose(1, 2), out=out)
 
     @staticmethod
     def weight_grad(g: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
@@ -122,8 +129,8 @@ class _Stack(_One):
         return g.sum(1)
 
     @staticmethod
-    def input_grad(g: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        return torch.bmm(g, w)
+    def input_grad(g: torch.Tensor, w: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.bmm(g, w, out=out)
 
     def mask(self, a: torch.Tensor, keep: float) -> torch.Tensor:
         mask = torch.empty_like(a)
@@ -131,19 +138,26 @@ class _Stack(_One):
             mask[k].bernoulli_(keep, generator=generator)
         return mask
 
+    def target(self, shape: tuple[int, ...], like: torch.Tensor, slot: tuple[str, int]) -> torch.Tensor:
+        """`slot`'s padded buffer as a (K, rows, cols) view to compute into: a tensor computed
+        there is padded without a copy (alone; in a stack the products write through a copy)."""
+        return self._held(shape, like, slot)[1]
+
     def padded(self, t: torch.Tensor, slot: tuple[str, int]) -> torch.Tensor:
         """(K, P): each network's values of t (K, rows, cols), then zeros to P, a multiple of 64
-        values. The buffer is `slot`'s, reused: it holds t until the next step's copy."""
-        k, rows, cols = t.shape
-        n = rows * cols
-        if n % 64 == 0 and t.is_contiguous():
-            return t.view(k, n)
+        values: `slot`'s buffer, reused from step to step, which t may already be (`target`)."""
+        buffer, view = self._held(t.shape, t, slot)
+        if t is not view:
+            view.copy_(t)
+        return buffer
+
+    def _held(self, shape: tuple[int, ...], like: torch.Tensor, slot: tuple[str, int]) -> tuple[torch.Tensor, torch.Tensor]:
         held = self._buffers.get(slot)
-        if held is None or held[1].shape != t.shape or held[0].dtype != t.dtype or held[0].device != t.device:
-            buffer = t.new_zeros(k, -(-n // 64) * 64)
-            held = self._buffers[slot] = (buffer, buffer.as_strided(t.shape, (buffer.shape[1], cols, 1)))
-        held[1].copy_(t)
-        return held[0]
+        if held is None or held[1].shape != shape:  # made once per layer (one dtype and device per model)
+            k, rows, cols = shape
+            buffer = like.new_zeros(k, -(-rows * cols // 64) * 64)
+            held = self._buffers[slot] = (buffer, buffer.as_strided(shape, (buffer.shape[1], cols, 1)))
+        return held
 
     @staticmethod
     def unpadded(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -316,7 +330,7 @@ class MLP(Model):
         h = x
         for i in range(depth):
             inputs.append(h)
-            s = ops.linear(h, weights[i], biases[i])  # (batch, width)
+            s = ops.linear(h, weights[i], biases[i], ops.target((*h.shape[:-1], weights[i].shape[-2]), h, ("forward", i)))
             pre.append(s)
             z = s
             if norms is not None:  # as nn.BatchNorm1d.forward in training, with the saved statistics
@@ -368,7 +382,12 @@ class MLP(Model):
             w_grads.append(ops.weight_grad(g, inputs[j]))
             b_grads.append(ops.bias_grad(g))
             if j > 0:  # dL/dh of layer j's input: through its weights, and along its skip connection
-                g_h = ops.input_grad(g, weights[j]) + g_h if skip[j] else ops.input_grad(g, weights[j])
+                # (computed into the padded buffer the activation's backward reads, unless dropout comes first)
+                into = None if drop else ops.target((*g.shape[:-1], weights[j].shape[-1]), g, ("backward", j - 1))
+                if skip[j]:
+                    g_h = torch.add(ops.input_grad(g, weights[j]), g_h, out=into)
+                else:
+                    g_h = ops.input_grad(g, weights[j], into)
         pre_grads.reverse()
         w_grads.reverse()
         b_grads.reverse()
@@ -428,8 +447,12 @@ class StackedMLP:
         self.ops = _Stack([m._ops.generator for m in models])
         weights, biases, _, _, depth = first._layers
         if rows is None or grad_rows is None:  # alone: views of its own parameters and gradients
-            # the biases as (K, 1, fan_out), which _Stack.linear adds to every row
-            self.layers = _Layers([w.unsqueeze(0) for w in weights], [b.view(1, 1, -1) for b in biases], None, None, depth)
+            # views of the detached parameters (the same storage: they follow every update), so
+            # that the step's ops skip autograd's view bookkeeping; the biases as (K, 1, fan_out),
+            # which _Stack.linear adds to every row
+            self.layers = _Layers(
+                [w.detach().unsqueeze(0) for w in weights], [b.detach().view(1, 1, -1) for b in biases], None, None, depth
+            )
             grads = [p.grad for p in (*weights, *biases)]
             if any(g is None for g in grads):
                 raise RuntimeError("every parameter needs its .grad view into the flat buffer before a step")
