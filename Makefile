@@ -35,6 +35,7 @@ test: lint
 
 bench: install
 	$(PY) benchmarks/step.py
+	$(PY) benchmarks/stack.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/ui.py
 	$(PY) benchmarks/session.py
 	$(PY) benchmarks/sweep.py
