@@ -67,11 +67,11 @@ class _One:
         return torch.empty_like(a).bernoulli_(keep, generator=self.generator)
 
     @staticmethod
-    def padded(t: torch.Tensor, slot: tuple[str, int]) -> torch.Tensor:
+    def padded(t: torch.Tensor, slot: int) -> torch.Tensor:
         return t
 
     @staticmethod
-    def target(shape: tuple[int, ...], like: torch.Tensor, slot: tuple[str, int]) -> torch.Tensor | None:
+    def target(slot: int, like: torch.Tensor, cols: int) -> torch.Tensor | None:
         return None
 
     @staticmethod
@@ -111,14 +111,16 @@ class _Stack(_One):
 
     def __init__(self, generators: list[torch.Generator]):
         self.generators = generators  # each network's dropout generator
-        # padded buffers, one per use (forward or backward, layer), reused from step to step:
-        # (the (K, P) buffer, its (K, rows, cols) view to copy into), zeros past each network's values
-        self._buffers: dict[tuple[str, int], tuple[torch.Tensor, torch.Tensor]] = {}
+        # padded buffers, one per use (a slot: layer i's forward i, its backward -1 - i), reused
+        # from step to step: (the (K, P) buffer, its (K, rows, cols) view to compute or copy into,
+        # rows), zeros past each network's values
+        self._buffers: dict[int, tuple[torch.Tensor, torch.Tensor, int]] = {}
+        self.transposed: dict[int, torch.Tensor] = {}  # id(weights) -> their (K, fan_in, fan_out) view
 
-    @staticmethod
-    def linear(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    def linear(self, h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         """h W^T + b, b (K, 1, fan_out); into `out` if given."""
-        return torch.baddbmm(b, h, w.transpose(1, 2), out=out)
+        wt = self.transposed.get(id(w))
+        return torch.baddbmm(b, h, w.transpose(1, 2) if wt is None else wt, out=out)
 
     @staticmethod
     def weight_grad(g: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
@@ -138,25 +140,30 @@ class _Stack(_One):
             mask[k].bernoulli_(keep, generator=generator)
         return mask
 
-    def target(self, shape: tuple[int, ...], like: torch.Tensor, slot: tuple[str, int]) -> torch.Tensor:
-        """`slot`'s padded buffer as a (K, rows, cols) view to compute into: a tensor computed
-        there is padded without a copy (alone; in a stack the products write through a copy)."""
-        return self._held(shape, like, slot)[1]
+    def target(self, slot: int, like: torch.Tensor, cols: int) -> torch.Tensor:
+        """`slot`'s padded buffer as a (K, rows, cols) view to compute into, rows and K as
+        `like`'s: a tensor computed there is padded without a copy (alone; in a stack the
+        products write through a copy)."""
+        held = self._buffers.get(slot)
+        if held is None or held[2] != like.shape[1] or held[1].shape[2] != cols:
+            held = self._hold(slot, (like.shape[0], like.shape[1], cols), like)
+        return held[1]
 
-    def padded(self, t: torch.Tensor, slot: tuple[str, int]) -> torch.Tensor:
+    def padded(self, t: torch.Tensor, slot: int) -> torch.Tensor:
         """(K, P): each network's values of t (K, rows, cols), then zeros to P, a multiple of 64
         values: `slot`'s buffer, reused from step to step, which t may already be (`target`)."""
-        buffer, view = self._held(t.shape, t, slot)
-        if t is not view:
-            view.copy_(t)
-        return buffer
-
-    def _held(self, shape: tuple[int, ...], like: torch.Tensor, slot: tuple[str, int]) -> tuple[torch.Tensor, torch.Tensor]:
         held = self._buffers.get(slot)
-        if held is None or held[1].shape != shape:  # made once per layer (one dtype and device per model)
-            k, rows, cols = shape
-            buffer = like.new_zeros(k, -(-rows * cols // 64) * 64)
-            held = self._buffers[slot] = (buffer, buffer.as_strided(shape, (buffer.shape[1], cols, 1)))
+        if held is not None and t is held[1]:
+            return held[0]
+        if held is None or held[1].shape != t.shape:
+            held = self._hold(slot, t.shape, t)
+        held[1].copy_(t)
+        return held[0]
+
+    def _hold(self, slot: int, shape: tuple[int, ...], like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, int]:
+        k, rows, cols = shape
+        buffer = like.new_zeros(k, -(-rows * cols // 64) * 64)
+        held = self._buffers[slot] = (buffer, buffer.as_strided(shape, (buffer.shape[1], cols, 1)), rows)
         return held
 
     @staticmethod
@@ -330,7 +337,7 @@ class MLP(Model):
         h = x
         for i in range(depth):
             inputs.append(h)
-            s = ops.linear(h, weights[i], biases[i], ops.target((*h.shape[:-1], weights[i].shape[-2]), h, ("forward", i)))
+            s = ops.linear(h, weights[i], biases[i], ops.target(i, h, weights[i].shape[-2]))
             pre.append(s)
             z = s
             if norms is not None:  # as nn.BatchNorm1d.forward in training, with the saved statistics
@@ -340,7 +347,7 @@ class MLP(Model):
                     s, bn.weight, bn.bias, bn.running_mean, bn.running_var, True, bn.momentum, bn.eps
                 )
                 saved.append((mean, invstd))
-            z = ops.padded(z, ("forward", i))
+            z = ops.padded(z, i)
             mid.append(z)
             a_padded = phi(z) if slopes is None else phi(z, slopes[i])
             post_padded.append(a_padded)
@@ -370,7 +377,7 @@ class MLP(Model):
                 g, g_slope = phi_backward(g, mid[j], post[j], slopes[j])
                 others.append(g_slope.sum_to_size(1))
             else:
-                g = ops.unpadded(phi_backward(ops.padded(g, ("backward", j)), mid[j], post_padded[j]), g)
+                g = ops.unpadded(phi_backward(ops.padded(g, -1 - j), mid[j], post_padded[j]), g)
             if norms is not None:
                 bn = norms[j]
                 mean, invstd = saved[j]
@@ -383,7 +390,7 @@ class MLP(Model):
             b_grads.append(ops.bias_grad(g))
             if j > 0:  # dL/dh of layer j's input: through its weights, and along its skip connection
                 # (computed into the padded buffer the activation's backward reads, unless dropout comes first)
-                into = None if drop else ops.target((*g.shape[:-1], weights[j].shape[-1]), g, ("backward", j - 1))
+                into = None if drop else ops.target(-j, g, weights[j].shape[-1])  # layer j - 1's backward slot
                 if skip[j]:
                     g_h = torch.add(ops.input_grad(g, weights[j]), g_h, out=into)
                 else:
@@ -457,22 +464,23 @@ class StackedMLP:
             if any(g is None for g in grads):
                 raise RuntimeError("every parameter needs its .grad view into the flat buffer before a step")
             self.targets = [g.unsqueeze(0) for g in grads]
-            return
-        k = len(models)
-        _, others = first.parameter_groups()
-        offsets, offset = {}, 0
-        for p in others:
-            offsets[id(p)] = offset
-            offset += p.numel()
+        else:
+            k = len(models)
+            _, others = first.parameter_groups()
+            offsets, offset = {}, 0
+            for p in others:
+                offsets[id(p)] = offset
+                offset += p.numel()
 
-        def views(buffer: torch.Tensor) -> list[torch.Tensor]:
-            ws = [buffer[:, i, : w.numel()].view(k, *w.shape) for i, w in enumerate(weights)]
-            return ws + [buffer[:, -1, offsets[id(b)] : offsets[id(b)] + b.numel()] for b in biases]
+            def views(buffer: torch.Tensor) -> list[torch.Tensor]:
+                ws = [buffer[:, i, : w.numel()].view(k, *w.shape) for i, w in enumerate(weights)]
+                return ws + [buffer[:, -1, offsets[id(b)] : offsets[id(b)] + b.numel()] for b in biases]
 
-        tensors = views(rows)
-        self.layers = _Layers(tensors[: len(weights)], [b.unsqueeze(1) for b in tensors[len(weights) :]], None, None, depth)
-        self.targets = views(grad_rows)
-
+            tensors = views(rows)
+            self.layers = _Layers(tensors[: len(weights)], [b.unsqueeze(1) for b in tensors[len(weights) :]], None, None, depth)
+            self.targets = views(grad_rows)
+        # each layer's weights transposed once, for its forward product
+        self.ops.transposed = {id(w): w.transpose(1, 2) for w in self.layers.weights}
     def loss_and_gradients(
         self, x: torch.Tensor, y: torch.Tensor, regression: bool, penalties: Penalties, probes: bool, activations: bool
     ) -> Traced:
