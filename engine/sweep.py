@@ -11,6 +11,10 @@ Qt or matplotlib: a PNG is a few zlib-compressed rows of bytes.
 DIR/cells/<index>/seed_<s>/; sweep.csv then holds each cell's spread over the seeds (mean, std,
 min, median, max of the headline numbers) and sweep_runs.csv one row per run.
 
+Runs that could share a stacked network (a cell's seeds; cells that differ only in what a stack
+lets its networks differ in, such as init or init_gain) go to a worker together and train as one
+(engine.stack), each exactly as it would alone: the files do not depend on it.
+
 `--scheduler ADDRESS` sends the runs to a Dask cluster (engine.cluster) instead of local
 processes; the files are the same either way.
 
@@ -175,28 +179,63 @@ class CellResult:
 def run_cell(index: int, config: Config, out_dir: str) -> CellResult:
     """Train one cell exactly as `vanishing-point run` does, writing its files to out_dir, then
     its record (MARKER), unless it was interrupted."""
+    return run_cells([(index, config, out_dir)])[0]
+
+
+def run_cells(cells: Sequence[tuple[int, Config, str]]) -> list[CellResult]:
+    """Train several cells (index, configuration, out_dir) together, each exactly as
+    `vanishing-point run` trains it alone (engine.stack: those that share a shape as one stacked
+    network), each writing its files to its out_dir, then its record (MARKER), unless the task
+    was interrupted. A cell's seconds are its share of the wall time."""
     from engine.record import RunRecorder, interrupted_summary
+    from engine.stack import RunStack
     from engine.trainer import Run
 
     start = time.perf_counter()
-    run = Run(config, keep_history=False)  # streamed to the cell's files: no history in memory
-    recorder = RunRecorder(out_dir, config, run.n_layers, run.initial, time_steps=run.time_steps)
-    first = None
-    summary = None
+    runs = [Run(config, keep_history=False) for _, config, _ in cells]  # streamed to files: no history in memory
+    recorders = [
+        RunRecorder(out_dir, config, run.n_layers, run.initial, time_steps=run.time_steps)
+        for (_, config, out_dir), run in zip(cells, runs)
+    ]
+    firsts: list[np.ndarray | None] = [None] * len(runs)
+    summaries = []
     try:
-        for record in run:
-            if first is None:
-                first = record.grad_norms
-            recorder.add(record)
+        for records in RunStack(runs):
+            for k, record in enumerate(records):
+                if record is not None:
+                    if firsts[k] is None:
+                        firsts[k] = record.grad_norms
+                    recorders[k].add(record)
     finally:
-        summary = interrupted_summary(run.summary(), recorder.last_step, "interrupted")  # unchanged if it ended
-        recorder.close(summary)
-    assert first is not None  # a run takes at least one step
-    # the summary as summary.json holds it, so that a fresh cell and a reused one give one table
-    summary = json.loads(json.dumps(json_safe(summary)))
-    result = CellResult(index, summary, float(first[0]), float(first[-1]), time.perf_counter() - start)
-    write_marker(Path(out_dir), config, result)
-    return result
+        for run, recorder in zip(runs, recorders):
+            summary = interrupted_summary(run.summary(), recorder.last_step, "interrupted")  # unchanged if it ended
+            recorder.close(summary)
+            summaries.append(summary)
+    seconds = (time.perf_counter() - start) / len(cells)
+    results = []
+    for (index, config, out_dir), summary, first in zip(cells, summaries, firsts):
+        assert first is not None  # a run takes at least one step
+        # the summary as summary.json holds it, so that a fresh cell and a reused one give one table
+        summary = json.loads(json.dumps(json_safe(summary)))
+        result = CellResult(index, summary, float(first[0]), float(first[-1]), seconds)
+        write_marker(Path(out_dir), config, result)
+        results.append(result)
+    return results
+
+
+def task_groups(jobs: Sequence[Job], processes: int, most: int = 8) -> list[list[Job]]:
+    """The jobs in tasks for `processes` workers: jobs that could share a stacked network (the
+    same configuration but for what a stack lets differ, engine.stack.OWN_KEYS: a cell's seeds,
+    cells that differ in init or gain) go together, at most `most` to a task, in tasks small
+    enough that every worker gets one while there are enough jobs."""
+    from engine.stack import OWN_KEYS
+
+    by_key: dict[str, list[Job]] = {}
+    for job in jobs:
+        shared = {k: v for k, v in job.config.to_dict().items() if k not in OWN_KEYS}
+        by_key.setdefault(repr(sorted(shared.items())), []).append(job)
+    size = max(1, min(most, math.ceil(len(jobs) / max(1, processes))))
+    return [members[i : i + size] for members in by_key.values() for i in range(0, len(members), size)]
 
 
 def write_marker(out_dir: Path, config: Config, result: CellResult) -> None:
@@ -246,21 +285,23 @@ def clear_run(out_dir: Path) -> None:
 
 
 def iter_sweep(jobs: Sequence[Job], out: Path, processes: int) -> Iterator[CellResult]:
-    """Train every job, `processes` at a time, yielding results as they finish (not in order).
-    Closing the generator cancels the jobs not yet started."""
+    """Train every job, `processes` tasks at a time (task_groups: jobs that can share a stacked
+    network train together), yielding results as they finish (not in order). Closing the
+    generator cancels the tasks not yet started."""
     if not jobs:
         return
-    if processes <= 1 or len(jobs) == 1:
-        for job in jobs:
-            yield run_cell(job.index, job.config, str(out / job.path))
+    tasks = [[(job.index, job.config, str(out / job.path)) for job in group] for group in task_groups(jobs, processes)]
+    if processes <= 1 or len(tasks) == 1:
+        for task in tasks:
+            yield from run_cells(task)
         return
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=min(processes, len(tasks)), mp_context=context)
     done = False
     try:
-        futures = [pool.submit(run_cell, job.index, job.config, str(out / job.path)) for job in jobs]
+        futures = [pool.submit(run_cells, task) for task in tasks]
         for future in as_completed(futures):
-            yield future.result()
+            yield from future.result()
         done = True
     finally:
         if done:

@@ -11,7 +11,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.sweep import GRAD_COLUMNS, Grid, colors, heatmap, parse_grid, png_bytes
+from engine.sweep import (
+    GRAD_COLUMNS,
+    Grid,
+    colors,
+    heatmap,
+    parse_grid,
+    plan,
+    png_bytes,
+    run_cell,
+    run_cells,
+    task_groups,
+)
 
 from .helpers import cli, read_csv, set_args, strict_json, tiny
 
@@ -177,3 +188,22 @@ def test_parse_grid_orders_cells_row_major():
     assert [(c.depth, str(c.activation)) for c in grid.cells(tiny())] == [
         (2, "sigmoid"), (2, "relu"), (8, "sigmoid"), (8, "relu"),
     ]
+
+
+def test_a_sweeps_runs_that_share_a_shape_train_as_one_stack_and_write_what_each_writes_alone(tmp_path):
+    """A cell's seeds, and cells that differ only in init_gain, go to one task (task_groups),
+    which trains them as one stacked network: every run's files are byte for byte those of the
+    same run trained alone."""
+    base = tiny(steps=12, eval_every=4)
+    jobs = plan([base.replace(init_gain=1.0), base.replace(init_gain=2.0), base.replace(width=5)], seeds=3)
+    groups = task_groups(jobs, processes=1)
+    assert sorted(len(g) for g in groups) == [3, 6]  # width 5 is another shape
+    assert [len(g) for g in task_groups(jobs, processes=3)] == [3, 3, 3]  # one task per worker
+    shared = groups[0] if len(groups[0]) == 6 else groups[1]
+    results = run_cells([(j.index, j.config, str(tmp_path / "together" / str(j.index))) for j in shared])
+    for job, result in zip(shared, results, strict=True):
+        alone = run_cell(job.index, job.config, str(tmp_path / "alone" / str(job.index)))
+        assert result.summary == alone.summary and result.grad_first_step1 == alone.grad_first_step1
+        for name in ("metrics.csv", "grad_norms.csv", "layer_stats.csv", "summary.json"):
+            together = (tmp_path / "together" / str(job.index) / name).read_bytes()
+            assert together == (tmp_path / "alone" / str(job.index) / name).read_bytes(), name
