@@ -61,7 +61,7 @@ def main() -> int:
         stacks = {k: RunStack.of([config(depth, width, seed, eval_every) for seed in range(k)]) for k in ks}
         for k, stack in stacks.items():
             if k > 1 and [len(g) for g in stack.groups] != [k]:
-                raise SystemExit(f"the {k} networks were not stacked (engine.stack.batched_products_agree() is false here)")
+                raise SystemExit(f"the {k} networks were not stacked (engine.stack.stacking_is_exact() is false here)")
         # warm up, and size each block to about --seconds
         per_block = {"single": max(10, round(args.seconds * rate(single.step, 200)))}
         for k, stack in stacks.items():

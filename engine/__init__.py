@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 # conditional numerical reproducibility is strict. A network trained in a stack (engine.stack) must
 # compute what it computes alone, so: strict, with the best instruction set. MKL reads this at its
 # first call, which comes after any import of the engine (a user's own setting is kept; a stack
-# checks that its products agree before it stacks anything: engine.stack.batched_products_agree).
+# checks that stacking is exact before it stacks anything: engine.stack.stacking_is_exact).
 os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")
 
 from engine.config import (  # noqa: E402

@@ -12,8 +12,9 @@ weights, batch order and statistics are what the rest of the engine computes; th
 train together as one stacked network (engine.stack), which changes nothing any of them computes. The points are
 prepared as make_data prepares them: standardized with the training part's own mean and std,
 except a sequence data set's (recall, adding), which stay as drawn. The iterators
-yield plain data after each run, with how far along they are, so a window can drive them from a
-worker thread and stop between runs; the command line (`vanishing-point cv`) writes their files.
+yield plain data as each run ends (runs that train together end together), in order, with how far
+along they are, so a window can drive them from a worker process; the command line
+(`vanishing-point cv`) writes their files.
 """
 
 from __future__ import annotations
@@ -67,19 +68,35 @@ def train_on(config: Config, split: DataSplit, keep_history: bool = True) -> Run
     return Run(config, data=split, keep_history=keep_history)
 
 
-def _train_all(config: Config, splits: Sequence[DataSplit]) -> tuple[list[dict[str, Any]], float]:
-    """The summaries of whole runs of `config` on each of `splits`, trained together as one
-    stacked network where they share a shape (engine.stack: each run is what it would be alone),
-    and the seconds each took: its share of the wall time. No history is kept (a fold's memory
-    does not grow with its steps)."""
+def _train_all(config: Config, splits: Sequence[DataSplit]) -> Iterator[tuple[int, dict[str, Any], float]]:
+    """Whole runs of `config` on each of `splits`, yielded as (index, summary, seconds) in the
+    splits' order, each as soon as it and every one before it have ended. Runs that share a
+    shape train together as one stacked network (engine.stack: each is what it would be alone;
+    its seconds are its share of the wall time); otherwise one at a time, as before, so that
+    each result comes as its run ends. No history is kept (a run's memory does not grow with
+    its steps)."""
     from engine.stack import RunStack
 
     start = time.perf_counter()
-    stack = RunStack([train_on(config, split, keep_history=False) for split in splits])
-    for _ in stack:
-        pass
-    share = (time.perf_counter() - start) / max(1, len(splits))
-    return [run.summary() for run in stack.runs], share
+    runs = [train_on(config, split, keep_history=False) for split in splits]
+    stack = RunStack(runs)
+    if not stack.groups:  # nothing to share: one at a time, each reported as it ends
+        stack.release()
+        for i, run in enumerate(runs):
+            begun = time.perf_counter()
+            for _ in run:
+                pass
+            yield i, run.summary(), time.perf_counter() - begun
+        return
+    done = 0
+    while done < len(runs):
+        if not runs[done].finished:
+            stack.step()
+            continue
+        share = (time.perf_counter() - start) / len(runs)
+        while done < len(runs) and runs[done].finished:
+            yield done, runs[done].summary(), share
+            done += 1
 
 
 def _errors(summary: dict[str, Any]) -> tuple[float, float, float, float]:
@@ -166,13 +183,13 @@ def iter_folds(config: Config, folds: int) -> Iterator[FoldResult]:
 
 
 def _iter_folds(config: Config, splits: list[DataSplit]) -> Iterator[FoldResult]:
-    """All folds train at once (_train_all); their results come in fold order at the end."""
+    """The folds train at once where they share a shape (_train_all); results come in fold order."""
     folds = len(splits)
-    summaries, seconds = _train_all(config, splits)
-    for k, (split, summary) in enumerate(zip(splits, summaries), start=1):
+    for i, summary, seconds in _train_all(config, splits):
+        split = splits[i]
         tr_err, va_err, tr_loss, va_loss = _errors(summary)
         yield FoldResult(
-            k, folds, tr_err, va_err, tr_loss, va_loss, split.x_train.shape[0], split.x_val.shape[0],
+            i + 1, folds, tr_err, va_err, tr_loss, va_loss, split.x_train.shape[0], split.x_val.shape[0],
             summary["status"], summary["message"], summary["steps_run"], seconds,
         )
 
@@ -337,15 +354,15 @@ def iter_learning_curve(config: Config, sizes: Sequence[int] | None = None) -> I
 
 
 def _iter_curve(config: Config, sizes: list[int]) -> Iterator[CurvePoint]:
-    """All sizes train at once (_train_all; those with a smaller batch than the rest in a group of
-    their own); their points come smallest first at the end."""
+    """The sizes train at once where they share a shape and batch (_train_all); points come
+    smallest first."""
     x, y, x_val, y_val, n_out = draw_raw(config)
     order = np.random.default_rng([config.seed, _CURVE_STREAM]).permutation(config.n_train)
     chosen = [np.sort(order[:size]) for size in sizes]  # sorted: the full size keeps make_data's order
-    summaries, _ = _train_all(config, [as_split(config, x[c], y[c], x_val, y_val, n_out) for c in chosen])
-    for i, (size, summary) in enumerate(zip(sizes, summaries), start=1):
+    splits = [as_split(config, x[c], y[c], x_val, y_val, n_out) for c in chosen]
+    for i, summary, _ in _train_all(config, splits):
         tr_err, va_err, tr_loss, va_loss = _errors(summary)
-        yield CurvePoint(size, tr_err, va_err, tr_loss, va_loss, summary["status"], i, len(sizes))
+        yield CurvePoint(sizes[i], tr_err, va_err, tr_loss, va_loss, summary["status"], i + 1, len(sizes))
 
 
 def learning_curve(config: Config, sizes: Sequence[int] | None = None) -> list[CurvePoint]:

@@ -12,12 +12,14 @@ for step and to the bit, what it gives trained alone (tests/engine/test_stack.py
 
 A network that ends (diverged, early-stopped, completed) leaves its group with its weights and
 optimizer state, as the run it is; the others carry on. Runs that cannot be stacked (a recurrent
-net, batch norm, PReLU, a run already under way) step on their own inside the RunStack.
+net, batch norm, PReLU, a run already under way or with a live change waiting, a GPU run, any run
+where stacking would not be exact: stacking_is_exact) step on their own inside the RunStack.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -37,12 +39,20 @@ OWN_KEYS = frozenset(
 )
 
 
+def stacking_is_exact() -> bool:
+    """Whether a stack would give each network, to the bit, what it gives alone: on one CPU
+    thread (several threads split a stacked tensor into chunks whose edges can fall inside a
+    network, whose values there take an elementwise kernel's scalar path) and where batched
+    products agree. Otherwise nothing is stacked: each run trains on its own, as correct and
+    only slower."""
+    return torch.get_num_threads() == 1 and batched_products_agree()
+
+
 @functools.cache
 def batched_products_agree() -> bool:
     """Whether this machine's batched matrix products give each network what its own product
     gives, to the bit: MKL does only with strict reproducibility (engine/__init__.py sets it, but
-    a process that used MKL before importing the engine, or another BLAS, may not). Without it
-    nothing is stacked: each run trains on its own, as correct and only slower."""
+    a process that used MKL before importing the engine, or another BLAS, may not)."""
     generator = torch.Generator().manual_seed(0)
     for rows, inner, cols in ((5, 9, 9), (7, 13, 11), (3, 2, 4)):  # MKL's sizes and aten's own loop's
         a = torch.randn(3, rows, inner, generator=generator)
@@ -185,15 +195,20 @@ class RunStack:
         if len({id(r) for r in self.runs}) != len(self.runs):
             raise ValueError("a run can be in a stack only once")
         self._units: list[_Group | Run] = []
+        self._lock = threading.Lock()  # a step against live changes from another thread
+        self._broken = False
         by_key: dict[tuple[Any, ...], list[Run]] = {}
         for run in self.runs:
             if run.finished or run._stack is not None:
                 raise ValueError("only runs that have not ended and are in no other stack can be stacked")
-            if run.step_count == 0:
+            # stacked: runs that have not stepped, with no live change waiting (a group reads the
+            # shared settings from its runs' configurations), on the CPU (the exactness is
+            # checked on the CPU's kernels only)
+            if run.step_count == 0 and not run._pending and run.device.type == "cpu":
                 by_key.setdefault(stack_key(run), []).append(run)
             else:
-                self._units.append(run)  # under way: its optimizer state is its own
-        stackable = batched_products_agree()
+                self._units.append(run)
+        stackable = stacking_is_exact()
         for members in by_key.values():
             group = _Group.build(members) if len(members) > 1 and stackable else None
             self._units.extend([group] if group is not None else members)
@@ -212,26 +227,34 @@ class RunStack:
         return [list(u.runs) for u in self._units if isinstance(u, _Group)]
 
     def set_live(self, **changes: Any) -> None:
-        """Run.set_live for every run that has not ended (all or none: a bad value changes none)."""
-        live = [r for r in self.runs if not r.finished]
-        for run in live:  # the first refuses a bad change (ConfigError) before any run takes it
-            run.set_live(**changes)
+        """Run.set_live for every run that has not ended, all before the same step (all or none:
+        a bad value changes none). Any thread may call it. The learning rate, the penalties and
+        dropout of a run in a stack change only this way (the stack shares them)."""
+        with self._lock:
+            live = [r for r in self.runs if not r.finished]
+            for run in live:  # the first refuses a bad change (ConfigError) before any run takes it
+                run._set_live(changes, from_stack=True)
 
     def step(self) -> list[StepRecord | None]:
+        if self._broken:
+            raise RuntimeError("a step of this stack was interrupted: its runs' state is not known; start new runs")
         got: dict[int, StepRecord] = {}
         units: list[_Group | Run] = []
-        for unit in self._units:
-            if isinstance(unit, _Group):
-                records, rest = unit.step()
-                for run, record in records:
-                    got[id(run)] = record
-                if rest is not None:
-                    units.append(rest)
-            elif not unit.finished:
-                got[id(unit)] = unit.step()
-                if not unit.finished:
-                    units.append(unit)
-        self._units = units
+        with self._lock:
+            self._broken = True  # until the step completes: a group may have been rebuilt halfway
+            for unit in self._units:
+                if isinstance(unit, _Group):
+                    records, rest = unit.step()
+                    for run, record in records:
+                        got[id(run)] = record
+                    if rest is not None:
+                        units.append(rest)
+                elif not unit.finished:
+                    got[id(unit)] = unit.step()
+                    if not unit.finished:
+                        units.append(unit)
+            self._units = units
+            self._broken = False
         return [got.get(id(run)) for run in self.runs]
 
     def __iter__(self) -> Iterator[list[StepRecord | None]]:

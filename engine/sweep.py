@@ -193,34 +193,41 @@ def run_cells(cells: Sequence[tuple[int, Config, str]]) -> list[CellResult]:
 
     start = time.perf_counter()
     runs = [Run(config, keep_history=False) for _, config, _ in cells]  # streamed to files: no history in memory
-    recorders = [
-        RunRecorder(out_dir, config, run.n_layers, run.initial, time_steps=run.time_steps)
-        for (_, config, out_dir), run in zip(cells, runs)
-    ]
+    recorders: list[Any] = []
     firsts: list[np.ndarray | None] = [None] * len(runs)
-    summaries = []
+    results: list[CellResult | None] = [None] * len(runs)
+
+    def close(k: int) -> dict[str, Any]:
+        summary = interrupted_summary(runs[k].summary(), recorders[k].last_step, "interrupted")  # unchanged if it ended
+        recorders[k].close(summary)
+        return summary
+
     try:
+        for (_, config, out_dir), run in zip(cells, runs):
+            recorders.append(RunRecorder(out_dir, config, run.n_layers, run.initial, time_steps=run.time_steps))
         for records in RunStack(runs):
             for k, record in enumerate(records):
-                if record is not None:
-                    if firsts[k] is None:
-                        firsts[k] = record.grad_norms
-                    recorders[k].add(record)
+                if record is None:
+                    continue
+                if firsts[k] is None:
+                    firsts[k] = record.grad_norms
+                recorders[k].add(record)
+                if runs[k].finished:  # its files and record now, whatever becomes of the others
+                    index, config, out_dir = cells[k]
+                    first = firsts[k]
+                    # the summary as summary.json holds it, so that a fresh cell and a reused one give one table
+                    summary = json.loads(json.dumps(json_safe(close(k))))
+                    seconds = (time.perf_counter() - start) / len(cells)  # its share of the wall time so far
+                    result = CellResult(index, summary, float(first[0]), float(first[-1]), seconds)
+                    write_marker(Path(out_dir), config, result)
+                    results[k] = result
     finally:
-        for run, recorder in zip(runs, recorders):
-            summary = interrupted_summary(run.summary(), recorder.last_step, "interrupted")  # unchanged if it ended
-            recorder.close(summary)
-            summaries.append(summary)
-    seconds = (time.perf_counter() - start) / len(cells)
-    results = []
-    for (index, config, out_dir), summary, first in zip(cells, summaries, firsts):
-        assert first is not None  # a run takes at least one step
-        # the summary as summary.json holds it, so that a fresh cell and a reused one give one table
-        summary = json.loads(json.dumps(json_safe(summary)))
-        result = CellResult(index, summary, float(first[0]), float(first[-1]), seconds)
-        write_marker(Path(out_dir), config, result)
-        results.append(result)
-    return results
+        for k in range(len(recorders)):
+            if results[k] is None:  # interrupted: its files closed with that status, and no record
+                with contextlib.suppress(Exception):
+                    close(k)
+    assert all(r is not None for r in results)  # every run ended
+    return [r for r in results if r is not None]
 
 
 def task_groups(jobs: Sequence[Job], processes: int, most: int = 8) -> list[list[Job]]:

@@ -49,6 +49,9 @@ def resolve_device(device: Device) -> torch.device:
     return torch.device(device.value)
 
 
+#: the live settings that every network of a stack shares (engine.stack reads them once)
+STACK_SHARED_LIVE_KEYS = frozenset({"lr", "l1", "l2", "dropout"})
+
 #: A norm below this may have lost its value to float32: the squares of elements under about
 #: 1e-19 are subnormal, under about 1e-23 zero. (A 512x512 layer of 1e-19 elements: 5e-17.)
 TINY_NORM = 1e-15
@@ -192,12 +195,20 @@ class Run:
     def set_live(self, **changes: Any) -> None:
         """Change live settings (lr, l1, l2, dropout, clip_norm, patience); they apply before the
         next step. Raises ConfigError for a structural key or a bad value, changing nothing."""
+        self._set_live(changes, from_stack=False)
+
+    def _set_live(self, changes: dict[str, Any], from_stack: bool) -> None:
         self.config.replace(**{k: v for k, v in changes.items() if k not in LIVE_KEYS})  # unknown keys: ConfigError
         structural = sorted(set(changes) - LIVE_KEYS)
         if structural:
             raise ConfigError(
                 f"{', '.join(structural)} cannot change during a run (only {', '.join(sorted(LIVE_KEYS))} can): "
                 "start a new run with the new value"
+            )
+        shared = sorted(set(changes) & STACK_SHARED_LIVE_KEYS)
+        if shared and self._stack is not None and not from_stack:
+            raise ConfigError(
+                f"{', '.join(shared)} of a run in a stack of networks is the whole stack's: change it with RunStack.set_live"
             )
         with self._lock:
             self.config.replace(**{**self._pending, **changes})  # validate before accepting

@@ -201,3 +201,34 @@ def test_the_engine_asks_mkl_for_strict_reproducibility_on_import():
     assert out[0] == "AUTO,STRICT"
     if torch.backends.mkl.is_available():
         assert out[1] == "True"
+
+
+def test_on_several_cpu_threads_nothing_is_stacked():
+    """Several threads split a stacked tensor into chunks whose edges fall inside a network (its
+    values there take an elementwise kernel's scalar path): no stacking then."""
+    runs = [Run(tiny(seed=s, steps=4)) for s in range(2)]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert RunStack(runs).groups == []
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_a_shared_live_setting_changes_only_through_the_stack():
+    stack = RunStack.of([tiny(seed=s, steps=6) for s in range(3)])
+    stack.step()
+    with pytest.raises(ConfigError, match="RunStack.set_live"):
+        stack.runs[1].set_live(lr=0.5)
+    stack.runs[1].set_live(clip_norm=0.5)  # a network's own: allowed
+    records = stack.step()
+    assert [r.changes for r in records] == [{}, {"clip_norm": 0.5}, {}]
+
+
+def test_a_run_with_a_live_change_waiting_is_not_stacked():
+    runs = [Run(tiny(seed=s, steps=4)) for s in range(3)]
+    runs[2].set_live(lr=0.02)
+    stack = RunStack(runs)
+    assert [[r.config.seed for r in g] for g in stack.groups] == [[0, 1]]
+    first = stack.step()
+    assert first[2].changes == {"lr": 0.02} and first[0].changes == {} and stack.runs[2].config.lr == 0.02
