@@ -90,8 +90,11 @@ class StudyDialog(QDialog):
         self.results = [[] for _ in self.configs]
         self.table.setRowCount(0)
         self.plot.clear()
-        self.total = sum(k if kind == "cv" else len(default_sizes(c.n_train)) for _, c in self.configs)
-        self.progress.setRange(0, self.total)
+        # the runs of each configuration; the bar counts them in hundredths, so that it moves while
+        # a configuration's runs train together (the "progress" messages)
+        self.counts = [k if kind == "cv" else len(default_sizes(c.n_train)) for _, c in self.configs]
+        self.total = sum(self.counts)
+        self.progress.setRange(0, 100 * self.total)
         self.progress.setValue(0)
         self.job = JobProcess(kind, [c for _, c in self.configs], k)
         self.timer.start()
@@ -114,8 +117,12 @@ class StudyDialog(QDialog):
                 self.results[index].append(item)
                 self._add_row(index, item)
                 done = sum(len(r) for r in self.results)
-                self.progress.setMaximum(max(self.total, done))
-                self.progress.setValue(done)
+                self.progress.setMaximum(100 * max(self.total, done))
+                self.progress.setValue(max(self.progress.value(), 100 * done))
+            elif message[0] == "progress":  # the share of configuration `index`'s steps done
+                _, index, share = message
+                before = sum(self.counts[:index])
+                self.progress.setValue(max(self.progress.value(), round(100 * (before + share * self.counts[index]))))
             elif message[0] == "failed":
                 self.summary.setText(self.tr("The study stopped: {0}").format(message[1]))
                 self.stop()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,30 +68,47 @@ def train_on(config: Config, split: DataSplit, keep_history: bool = True) -> Run
     return Run(config, data=split, keep_history=keep_history)
 
 
-def _train_all(config: Config, splits: Sequence[DataSplit]) -> Iterator[tuple[int, dict[str, Any], float]]:
+#: how often a study reports how far its runs have got (the `progress` callbacks), in seconds
+PROGRESS_SECONDS = 0.25
+
+
+def _train_all(
+    config: Config, splits: Sequence[DataSplit], progress: Callable[[float], None] | None = None
+) -> Iterator[tuple[int, dict[str, Any], float]]:
     """Whole runs of `config` on each of `splits`, yielded as (index, summary, seconds) in the
     splits' order, each as soon as it and every one before it have ended. Runs that share a
     shape train together as one stacked network (engine.stack: each is what it would be alone;
     its seconds are its share of the wall time); otherwise one at a time, as before, so that
     each result comes as its run ends. No history is kept (a run's memory does not grow with
-    its steps)."""
+    its steps). `progress`, if given, hears the share of all their steps done, every
+    PROGRESS_SECONDS or so: a window's progress bar moves while runs train together."""
     from engine.stack import RunStack
 
     start = time.perf_counter()
     runs = [train_on(config, split, keep_history=False) for split in splits]
+    total = sum(run.config.steps for run in runs)
+    next_report = start + PROGRESS_SECONDS
+
+    def report() -> None:
+        nonlocal next_report
+        if progress is not None and time.perf_counter() >= next_report:
+            progress(sum(run.config.steps if run.finished else run.step_count for run in runs) / total)
+            next_report = time.perf_counter() + PROGRESS_SECONDS
+
     stack = RunStack(runs)
     if not stack.groups:  # nothing to share: one at a time, each reported as it ends
         stack.release()
         for i, run in enumerate(runs):
             begun = time.perf_counter()
             for _ in run:
-                pass
+                report()
             yield i, run.summary(), time.perf_counter() - begun
         return
     done = 0
     while done < len(runs):
         if not runs[done].finished:
             stack.step()
+            report()
             continue
         share = (time.perf_counter() - start) / len(runs)
         while done < len(runs) and runs[done].finished:
@@ -177,15 +194,16 @@ class FoldResult:
         return self.fold / self.folds
 
 
-def iter_folds(config: Config, folds: int) -> Iterator[FoldResult]:
-    """Train and score one fold at a time. A bad K raises ConfigError here, at the call."""
-    return _iter_folds(config, fold_splits(config, folds))
+def iter_folds(config: Config, folds: int, progress: Callable[[float], None] | None = None) -> Iterator[FoldResult]:
+    """Train and score the folds, together where they share a shape; results come in fold order.
+    `progress` hears the share of steps done meanwhile (_train_all). A bad K raises
+    ConfigError here, at the call."""
+    return _iter_folds(config, fold_splits(config, folds), progress)
 
 
-def _iter_folds(config: Config, splits: list[DataSplit]) -> Iterator[FoldResult]:
-    """The folds train at once where they share a shape (_train_all); results come in fold order."""
+def _iter_folds(config: Config, splits: list[DataSplit], progress: Callable[[float], None] | None = None) -> Iterator[FoldResult]:
     folds = len(splits)
-    for i, summary, seconds in _train_all(config, splits):
+    for i, summary, seconds in _train_all(config, splits, progress):
         split = splits[i]
         tr_err, va_err, tr_loss, va_loss = _errors(summary)
         yield FoldResult(
@@ -345,22 +363,24 @@ def parse_sizes(text: str, config: Config) -> list[int]:
     return check_sizes(config, sizes)
 
 
-def iter_learning_curve(config: Config, sizes: Sequence[int] | None = None) -> Iterator[CurvePoint]:
+def iter_learning_curve(
+    config: Config, sizes: Sequence[int] | None = None, progress: Callable[[float], None] | None = None
+) -> Iterator[CurvePoint]:
     """Train on nested subsets of the configuration's training points, smallest first, and
     score each run on its validation set. A subset is standardized with its own mean and std
     (sequences are not); the full size trains on exactly the data of `Run(config)`. Bad sizes
     raise ConfigError here, at the call."""
-    return _iter_curve(config, check_sizes(config, default_sizes(config.n_train) if sizes is None else sizes))
+    return _iter_curve(config, check_sizes(config, default_sizes(config.n_train) if sizes is None else sizes), progress)
 
 
-def _iter_curve(config: Config, sizes: list[int]) -> Iterator[CurvePoint]:
+def _iter_curve(config: Config, sizes: list[int], progress: Callable[[float], None] | None = None) -> Iterator[CurvePoint]:
     """The sizes train at once where they share a shape and batch (_train_all); points come
     smallest first."""
     x, y, x_val, y_val, n_out = draw_raw(config)
     order = np.random.default_rng([config.seed, _CURVE_STREAM]).permutation(config.n_train)
     chosen = [np.sort(order[:size]) for size in sizes]  # sorted: the full size keeps make_data's order
     splits = [as_split(config, x[c], y[c], x_val, y_val, n_out) for c in chosen]
-    for i, summary, _ in _train_all(config, splits):
+    for i, summary, _ in _train_all(config, splits, progress):
         tr_err, va_err, tr_loss, va_loss = _errors(summary)
         yield CurvePoint(sizes[i], tr_err, va_err, tr_loss, va_loss, summary["status"], i + 1, len(sizes))
 

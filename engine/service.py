@@ -266,12 +266,16 @@ def _resume(pid: int | None) -> None:
 
 def _job(conn, kind: str, configs: list[Config], folds: int) -> None:
     """A background study in its own process: sends ("item", index, result) per fold or curve
-    point of configs[index], then ("done",), or ("failed", text)."""
+    point of configs[index], ("progress", index, share of its steps done) a few times a second
+    meanwhile, then ("done",), or ("failed", text)."""
     from engine.crossval import iter_folds, iter_learning_curve
 
     try:
         for index, config in enumerate(configs):
-            items = iter_folds(config, folds) if kind == "cv" else iter_learning_curve(config)
+            def progress(share: float, index: int = index) -> None:
+                conn.send(("progress", index, share))
+
+            items = iter_folds(config, folds, progress) if kind == "cv" else iter_learning_curve(config, progress=progress)
             for item in items:
                 conn.send(("item", index, item))
         conn.send(("done",))

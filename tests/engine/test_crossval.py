@@ -205,3 +205,18 @@ def test_learning_curve_sizes_train_at_once_and_each_is_the_run_it_would_be_alon
         for _ in run:
             pass
         assert (point.train_error, point.val_error) == (run.summary()["final_train_error"], run.summary()["final_val_error"])
+
+
+@pytest.mark.parametrize("changes", [{}, {"batch_norm": True}], ids=["stacked", "one at a time"])
+def test_a_study_reports_its_progress_while_its_runs_train(monkeypatch, changes):
+    """A window's progress bar moves while the folds train together: `progress` hears the share of
+    all the runs' steps done, rising, before the results come."""
+    import engine.crossval
+
+    monkeypatch.setattr(engine.crossval, "PROGRESS_SECONDS", 0.0)
+    heard: list[float] = []
+    results = []
+    for result in iter_folds(tiny(steps=20, **changes), 3, heard.append):
+        results.append((len(heard), result))
+    assert heard == sorted(heard) and 0 < heard[0] and heard[-1] <= 1
+    assert results[0][0] >= 10  # steps were reported before the first fold's result
