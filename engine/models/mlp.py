@@ -14,7 +14,7 @@ for free. tests/engine/test_mlp_step.py holds it to autograd's numbers across ra
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -66,9 +66,15 @@ class _One:
     def mask(self, a: torch.Tensor, keep: float) -> torch.Tensor:
         return torch.empty_like(a).bernoulli_(keep, generator=self.generator)
 
+    def pre_activation(self, i: int, h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer i's s = h W^T + b, and s as the activation reads it."""
+        s = self.linear(h, w, b)
+        return s, s
+
     @staticmethod
-    def padded(t: torch.Tensor, slot: int) -> torch.Tensor:
-        return t
+    def activation_backward(backward: Any, g: torch.Tensor, slot: int, z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        """The activation's backward: dL/dz from g = dL/da, its input z and output a."""
+        return backward(g, z, a)
 
     @staticmethod
     def target(slot: int, like: torch.Tensor, cols: int) -> torch.Tensor | None:
@@ -149,16 +155,26 @@ class _Stack(_One):
             held = self._hold(slot, (like.shape[0], like.shape[1], cols), like)
         return held[1]
 
-    def padded(self, t: torch.Tensor, slot: int) -> torch.Tensor:
-        """(K, P): each network's values of t (K, rows, cols), then zeros to P, a multiple of 64
-        values: `slot`'s buffer, reused from step to step, which t may already be (`target`)."""
+    def pre_activation(self, i: int, h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer i's s = h W^T + b computed into its padded buffer: (s, the (K, P) buffer, each
+        network's values then zeros to P, a multiple of 64 values), reused from step to step."""
+        held = self._buffers.get(i)
+        if held is None or held[2] != h.shape[1] or held[1].shape[2] != w.shape[1]:
+            held = self._hold(i, (h.shape[0], h.shape[1], w.shape[1]), h)
+        wt = self.transposed.get(id(w))
+        torch.baddbmm(b, h, w.transpose(1, 2) if wt is None else wt, out=held[1])
+        return held[1], held[0]
+
+    def activation_backward(self, backward: Any, g: torch.Tensor, slot: int, z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        """The activation's backward on the padded buffers: g is copied into `slot`'s, unless it
+        was computed there (`target`); the result's (K, rows, cols) values."""
         held = self._buffers.get(slot)
-        if held is not None and t is held[1]:
-            return held[0]
-        if held is None or held[1].shape != t.shape:
-            held = self._hold(slot, t.shape, t)
-        held[1].copy_(t)
-        return held[0]
+        if held is None or g is not held[1]:
+            if held is None or held[1].shape != g.shape:
+                held = self._hold(slot, g.shape, g)
+            held[1].copy_(g)
+        result = backward(held[0], z, a)
+        return result.as_strided(g.shape, (result.shape[1], g.shape[2], 1))
 
     def _hold(self, slot: int, shape: tuple[int, ...], like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, int]:
         k, rows, cols = shape
@@ -331,15 +347,14 @@ class MLP(Model):
         weights, biases, norms, slopes, depth = layers
         phi, phi_backward, skip = self.phi, self.phi_backward, self.skip
         inputs, pre, mid, post, masks, saved = [], [], [], [], [], []
-        post_padded = []  # the activations as the activation's backward reads them (ops.padded)
+        post_padded = []  # the activations as the activation's backward reads them (_Stack: padded)
         keep = 1.0 - self.dropout
         drop = self.dropout > 0 and self.training
         h = x
         for i in range(depth):
             inputs.append(h)
-            s = ops.linear(h, weights[i], biases[i], ops.target(i, h, weights[i].shape[-2]))
+            s, z = ops.pre_activation(i, h, weights[i], biases[i])  # z: s as the activation reads it
             pre.append(s)
-            z = s
             if norms is not None:  # as nn.BatchNorm1d.forward in training, with the saved statistics
                 bn = norms[i]
                 bn.num_batches_tracked.add_(1)
@@ -347,7 +362,6 @@ class MLP(Model):
                     s, bn.weight, bn.bias, bn.running_mean, bn.running_var, True, bn.momentum, bn.eps
                 )
                 saved.append((mean, invstd))
-            z = ops.padded(z, i)
             mid.append(z)
             a_padded = phi(z) if slopes is None else phi(z, slopes[i])
             post_padded.append(a_padded)
@@ -377,7 +391,7 @@ class MLP(Model):
                 g, g_slope = phi_backward(g, mid[j], post[j], slopes[j])
                 others.append(g_slope.sum_to_size(1))
             else:
-                g = ops.unpadded(phi_backward(ops.padded(g, -1 - j), mid[j], post_padded[j]), g)
+                g = ops.activation_backward(phi_backward, g, -1 - j, mid[j], post_padded[j])
             if norms is not None:
                 bn = norms[j]
                 mean, invstd = saved[j]
