@@ -97,7 +97,6 @@ def _train_all(
 
     stack = RunStack(runs)
     if not stack.groups:  # nothing to share: one at a time, each reported as it ends
-        stack.release()
         for i, run in enumerate(runs):
             begun = time.perf_counter()
             for _ in run:

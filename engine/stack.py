@@ -100,8 +100,9 @@ class _Group:
             optimizer = optimizer.take(list(range(len(runs))), params, grads)
         group = cls(runs, model, rows, grad_rows, optimizer)
         for k, run in enumerate(runs):
-            # the run's own optimizer, unused while it is grouped, keeps following the live lr
-            run._move_parameters(rows[k], grad_rows[k], FlatOptimizer(optimizer.entry, rows[k], grad_rows[k], run.config.lr))
+            # while grouped a run's optimizer is the group's: only the group steps it, and the
+            # live lr that each run's _apply_pending sets on it is every run's
+            run._move_parameters(rows[k], grad_rows[k], optimizer)
             run._stack = group
         return group
 
@@ -109,10 +110,7 @@ class _Group:
         """Give the runs at `leaving` their own buffers and optimizer state; return what is left:
         a smaller group, a lone run, or None."""
         for k in leaving:
-            run = self.runs[k]
-            rows, grads = self.rows[k].clone(), self.grad_rows[k].clone()
-            run._move_parameters(rows, grads, self.optimizer.take([k], [rows], [grads]))
-            run._stack = None
+            self._alone(k)
         staying = [k for k in range(len(self.runs)) if k not in leaving]
         if not staying:
             return None
@@ -124,6 +122,7 @@ class _Group:
         return group
 
     def _alone(self, k: int) -> Run:
+        """Run k with its own copy of its buffers and its optimizer state, out of the group."""
         run = self.runs[k]
         rows, grads = self.rows[k].clone(), self.grad_rows[k].clone()
         run._move_parameters(rows, grads, self.optimizer.take([k], [rows], [grads]))

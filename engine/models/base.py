@@ -173,7 +173,7 @@ def flatten_parameters(weights: list[nn.Parameter], others: list[nn.Parameter]) 
     data = torch.zeros(len(rows), width, dtype=weights[0].dtype, device=weights[0].device)
     grads = torch.zeros_like(data)
     with torch.no_grad():
-        for p, view in zip([*weights, *others], _views(weights, others, data)):
+        for p, view in zip([*weights, *others], flat_views(weights, others, data)):
             view.copy_(p)
     bind_parameters(weights, others, data, grads)
     return data, grads
@@ -183,16 +183,18 @@ def bind_parameters(weights: list[nn.Parameter], others: list[nn.Parameter], dat
     """Make every parameter a view into `data` and its gradient a view into `grads`, in
     flatten_parameters' layout, which these two (row, width) tensors must already hold: a stack
     of networks (engine.stack) moves a network's buffer into its own, and back out."""
-    for p, view, grad in zip([*weights, *others], _views(weights, others, data), _views(weights, others, grads)):
+    for p, view, grad in zip([*weights, *others], flat_views(weights, others, data), flat_views(weights, others, grads)):
         p.data = view
         p.grad = grad
 
 
-def _views(weights: list[nn.Parameter], others: list[nn.Parameter], rows: torch.Tensor) -> list[torch.Tensor]:
-    """Each parameter's place in a flat buffer: weight i in row i, the others end to end in the last."""
-    views = [rows[i, : w.numel()].view_as(w) for i, w in enumerate(weights)]
+def flat_views(weights: list[nn.Parameter], others: list[nn.Parameter], rows: torch.Tensor) -> list[torch.Tensor]:
+    """Each parameter's place in a flat buffer (rows, width): weight i in row i, the others end to
+    end in the last; in a stack's (K, rows, width) buffer, the K networks' places at once."""
+    lead = rows.shape[:-2]
+    views = [rows[..., i, : w.numel()].view(*lead, *w.shape) for i, w in enumerate(weights)]
     offset = 0
     for p in others:
-        views.append(rows[-1, offset : offset + p.numel()].view_as(p))
+        views.append(rows[..., -1, offset : offset + p.numel()].view(*lead, *p.shape))
         offset += p.numel()
     return views

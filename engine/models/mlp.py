@@ -22,7 +22,7 @@ from torch import nn
 
 from engine.choices import ACTIVATIONS, INITS
 from engine.config import Config
-from engine.models.base import Model, Penalties, Traced
+from engine.models.base import Model, Penalties, Traced, flat_views
 
 aten = torch.ops.aten
 
@@ -47,9 +47,7 @@ class _One:
     def __init__(self, generator: torch.Generator):
         self.generator = generator  # the run's dropout generator
 
-    @staticmethod
-    def linear(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
-        return F.linear(h, w, b)
+    linear = staticmethod(F.linear)
 
     @staticmethod
     def weight_grad(g: torch.Tensor, h: torch.Tensor) -> torch.Tensor:  # dL/dW = g^T h
@@ -109,8 +107,8 @@ class _Stack(_One):
       transcendental function (tanh, exp, erf) differently, and some kernels take yet another
       path on a tensor that is not contiguous: over one (K, ...) tensor a network's last values
       would fall in the body or the remainder depending on K. The activation and its backward
-      run on each network's values padded with zeros to whole 64-value blocks (`padded`), one
-      contiguous tensor without remainder, alone as in a stack.
+      run on each network's values padded with zeros to whole 64-value blocks (`pre_activation`,
+      `activation_backward`), one contiguous tensor without remainder, alone as in a stack.
 
     The loss (a mean summed by its kernel) and the dropout masks (each network's own generator)
     are taken network by network."""
@@ -158,12 +156,8 @@ class _Stack(_One):
     def pre_activation(self, i: int, h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Layer i's s = h W^T + b computed into its padded buffer: (s, the (K, P) buffer, each
         network's values then zeros to P, a multiple of 64 values), reused from step to step."""
-        held = self._buffers.get(i)
-        if held is None or held[2] != h.shape[1] or held[1].shape[2] != w.shape[1]:
-            held = self._hold(i, (h.shape[0], h.shape[1], w.shape[1]), h)
-        wt = self.transposed.get(id(w))
-        torch.baddbmm(b, h, w.transpose(1, 2) if wt is None else wt, out=held[1])
-        return held[1], held[0]
+        s = self.linear(h, w, b, self.target(i, h, w.shape[1]))
+        return s, self._buffers[i][0]
 
     def activation_backward(self, backward: Any, g: torch.Tensor, slot: int, z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """The activation's backward on the padded buffers: g is copied into `slot`'s, unless it
@@ -184,9 +178,8 @@ class _Stack(_One):
 
     @staticmethod
     def unpadded(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-        """The (K, rows, cols) values of a `padded` tensor, shaped as `like`."""
-        k, rows, cols = like.shape
-        return t.as_strided(like.shape, (t.shape[1], cols, 1))
+        """The (K, rows, cols) values of a padded (K, P) tensor, shaped as `like`."""
+        return t.as_strided(like.shape, (t.shape[1], like.shape[2], 1))
 
     @staticmethod
     def loss(out: torch.Tensor, y: torch.Tensor, regression: bool, one: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -479,22 +472,16 @@ class StackedMLP:
                 raise RuntimeError("every parameter needs its .grad view into the flat buffer before a step")
             self.targets = [g.unsqueeze(0) for g in grads]
         else:
-            k = len(models)
+            # the flat buffer's places, for all K at once; a stackable net's other parameters
+            # are its biases, in order
             _, others = first.parameter_groups()
-            offsets, offset = {}, 0
-            for p in others:
-                offsets[id(p)] = offset
-                offset += p.numel()
-
-            def views(buffer: torch.Tensor) -> list[torch.Tensor]:
-                ws = [buffer[:, i, : w.numel()].view(k, *w.shape) for i, w in enumerate(weights)]
-                return ws + [buffer[:, -1, offsets[id(b)] : offsets[id(b)] + b.numel()] for b in biases]
-
-            tensors = views(rows)
-            self.layers = _Layers(tensors[: len(weights)], [b.unsqueeze(1) for b in tensors[len(weights) :]], None, None, depth)
-            self.targets = views(grad_rows)
+            n = len(weights)
+            tensors = flat_views(weights, others, rows)
+            self.layers = _Layers(tensors[:n], [b.unsqueeze(1) for b in tensors[n:]], None, None, depth)
+            self.targets = flat_views(weights, others, grad_rows)
         # each layer's weights transposed once, for its forward product
         self.ops.transposed = {id(w): w.transpose(1, 2) for w in self.layers.weights}
+
     def loss_and_gradients(
         self, x: torch.Tensor, y: torch.Tensor, regression: bool, penalties: Penalties, probes: bool, activations: bool
     ) -> Traced:
