@@ -40,6 +40,7 @@ class RunState(QObject):
     pinnedChanged = Signal()  # a run was pinned, or the pinned runs were cleared
     comparingChanged = Signal(bool)  # the compare queue started or ended
     editRefused = Signal(str)  # an edit or a preset was not valid: the engine's message
+    busyChanged = Signal(float)  # the training process has computed this many seconds without answering (0: it answered)
 
     def __init__(self, config: Config, parent: QObject | None = None):
         super().__init__(parent)
@@ -65,6 +66,7 @@ class RunState(QObject):
         self.controller.runFailed.connect(self._on_controller_runFailed)
         self.controller.processEnded.connect(self._on_controller_processEnded)
         self.controller.processStalled.connect(self._on_controller_processStalled)
+        self.controller.processBusy.connect(self.busyChanged)
         self.restart_timer = QTimer(self, singleShot=True, interval=RESTART_DEBOUNCE_MS)
         self.restart_timer.timeout.connect(self.start_run)
         self.live_timer = QTimer(self, singleShot=True, interval=LIVE_THROTTLE_MS)
@@ -136,6 +138,12 @@ class RunState(QObject):
         self.statusChanged.emit()
 
     @property
+    def busy(self) -> float:
+        """Seconds the training process has computed without answering, past the controller's
+        limit (a very long step, or stuck): the window offers a restart. 0 when it answers."""
+        return self.controller.busy
+
+    @property
     def playing(self) -> bool:
         return self.controller.playing
 
@@ -181,7 +189,7 @@ class RunState(QObject):
         new one (File > Save session saves the current run: save before restarting to keep it
         in a file)."""
         if playing is None:
-            playing = self._was_playing
+            playing = self._was_playing if self.problem is not None else self.playing
         h = self.history
         if h is not None and h.last_record is not None and self.replay is None:
             self.pin()

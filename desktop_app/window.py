@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         state.runFinished.connect(self._on_diagnosis_timer_timeout)
         state.runFailed.connect(self._show_problem)  # the reason is in state.problem
         state.processEnded.connect(self._show_problem)
+        state.busyChanged.connect(self._show_problem)
         state.replayOpened.connect(self._on_state_replayOpened)
         state.replayStepShown.connect(self._on_state_replayStepShown)
         state.pinnedChanged.connect(self._show_pinned)
@@ -427,6 +428,14 @@ class MainWindow(QMainWindow):
     def _show_problem(self, *_: object) -> None:
         """The message that stays until the next run: what happened, what was kept, what to do."""
         problem = self.state.problem
+        if problem is None and self.state.busy:
+            self.problem_label.setText(self.tr(
+                "The training process has been computing for {0} s without finishing a step. A very large "
+                "network can take this long; if it never finishes, Restart training ends it and starts the "
+                "same configuration again (the steps recorded so far stay pinned beside it)."
+            ).format(int(self.state.busy)))
+            self.problem_bar.show()
+            return
         if problem is None:
             self.problem_bar.hide()
             return

@@ -12,6 +12,10 @@ step of a very large net, can take much longer, but then the child is running, c
 reading from the disk, which its state in /proc shows: only a child that is stopped, or asleep
 without using the processor, counts as stalled. Where /proc cannot be read, silence of SILENT_S
 seconds does. A stalled child is ended and reported as one that died is (processStalled).
+
+A child that computes without a word for BUSY_S seconds is either working through a very long step
+or stuck in a loop, and nothing outside it can tell which: it is not ended, but the window is told
+(processBusy) and says so, with a restart that ends it. Its first answer clears that.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from engine import FINISHED, Batch, Config, RunInfo, TrainingProcess
 
 POLL_MS = 15  # how often arrived batches are taken from the pipe
 STALL_S = 5.0  # a child that should answer and is stopped, or asleep without computing, this long has stalled
+BUSY_S = 15.0  # computing without a word this long: said (a long step, or stuck), never ended for it
 SILENT_S = 120.0  # where the child's state cannot be read (no /proc): silence this long is a stall
 IDLE_CPU = 0.02  # "without computing": under this share of one processor over the silence
 GAP_S = 1.0  # polls further apart than this (the GUI thread was busy): the silence is counted anew
@@ -49,6 +54,7 @@ class TrainingController(QObject):
     runFailed = Signal(str)  # the run could not be built, or a step raised: the engine's message
     processEnded = Signal(str, bool)  # the training process ended by itself (killed, crashed): how; was it training
     processStalled = Signal(str, float, bool)  # it stopped answering and was ended: "stopped" or "blocked", for how many seconds; was it training
+    processBusy = Signal(float)  # it has computed this many seconds without answering (BUSY_S on); 0: it answered, or was ended
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -60,6 +66,8 @@ class TrainingController(QObject):
         self.timer = QTimer(self, interval=POLL_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
         self.stall_s = STALL_S
+        self.busy_s = BUSY_S
+        self.busy = 0.0  # seconds it has computed without answering, once past busy_s; 0 otherwise
         self._building = False  # a "start" sent, not answered yet
         self._stepping = False  # a "step" sent while paused, its batch not arrived yet
         self._finished = False  # the run has ended (completed, diverged, early stopped): the child rests
@@ -74,6 +82,10 @@ class TrainingController(QObject):
         if self.process is not None and not self.process.alive:
             self.process.close(0.1)  # ended before the timer noticed: let it go
             self.process = None
+        if self.process is not None and self.busy:  # computing without a word: it cannot read "start"
+            self.process.close(0.1)
+            self.process = None
+        self._set_busy(0.0)
         if self.process is None:
             self.process = TrainingProcess()
             self.process.send("rate", self.rate)
@@ -93,6 +105,8 @@ class TrainingController(QObject):
         now = time.monotonic()
         if messages or now - self._polled > GAP_S:
             self._listen(now)  # it answered (or this process was not listening): silent from now on
+        if messages:
+            self._set_busy(0.0)
         self._polled = now
         for message in messages:
             kind = message[0]
@@ -119,6 +133,7 @@ class TrainingController(QObject):
             playing = self.playing
             self.process, self.info, self.playing = None, None, False
             process.close(0.1)
+            self._set_busy(0.0)
             self.processEnded.emit(how, playing)
         elif process is self.process:
             self._watch(process, now)
@@ -131,9 +146,17 @@ class TrainingController(QObject):
     def _listen(self, now: float) -> None:
         self._heard, self._cpu = now, None
 
+    def _set_busy(self, seconds: float) -> None:
+        """Tell the window how long the child has computed without answering: once a second
+        while that lasts, and 0 once when it ends."""
+        if int(seconds) != int(self.busy) or (seconds == 0) != (self.busy == 0):
+            self.busy = seconds
+            self.processBusy.emit(seconds)
+        self.busy = seconds
+
     def _watch(self, process: TrainingProcess, now: float) -> None:
         """The watchdog: end a child that should answer and has stalled (see the module's doc)."""
-        if not self.expecting:
+        if not self.expecting and not self.busy:  # a busy child owes its answer even after a pause
             self._listen(now)
             return
         silent = now - self._heard
@@ -160,12 +183,15 @@ class TrainingController(QObject):
             else:
                 reason = "blocked"
         if reason is None:
+            if silent >= self.busy_s or self.busy:
+                self._set_busy(silent)
             return
         self.timer.stop()
         playing = self.playing
         self.process, self.info, self.playing = None, None, False
         self._building = self._stepping = False
         process.close(0.1)  # SIGCONT first: a stopped child can end
+        self._set_busy(0.0)
         self.processStalled.emit(reason, silent, playing)
 
     def play(self) -> None:
@@ -199,4 +225,5 @@ class TrainingController(QObject):
         self.timer.stop()
         self.generation += 1
         process, self.process = self.process, None
+        self.busy = 0.0
         return process.close(timeout_s) if process is not None else True

@@ -1170,6 +1170,11 @@ Sources: Glorot &amp; Bengio (2010), Understanding the difficulty of training de
     </message>
     <message>
         <location filename="../../desktop_app/window.py" />
+        <source>The training process has been computing for {0} s without finishing a step. A very large network can take this long; if it never finishes, Restart training ends it and starts the same configuration again (the steps recorded so far stay pinned beside it).</source>
+        <translation>训练进程已连续计算 {0} 秒，仍未完成一步。很大的网络可能需要这么长的时间；如果它一直不结束，“重新开始训练”会结束它，并以同一配置重新开始（已记录的训练步会固定显示在旁边）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
         <source>Restart training tries the same configuration again.</source>
         <translation>“重新开始训练”会再次尝试相同配置。</translation>
     </message>

@@ -251,3 +251,50 @@ def test_a_long_silence_of_a_working_child_is_not_a_stall(qtbot, settings):
         assert w.state.problem is None
     finally:
         w.close()
+
+
+def test_a_child_computing_without_a_word_is_said_not_ended(make_window, qtbot, monkeypatch):
+    """Running flat out without answering is a very long step or a loop, which nothing outside
+    the child can tell apart: it is not ended, the window says so (and how long), the first
+    answer clears that, and Restart training ends it and trains the same configuration anew.
+    The child is stopped to make it silent; its state in /proc, running and computing, is
+    injected."""
+    from desktop_app import worker
+
+    w = _watched(make_window)
+    w.controller.busy_s = STALL_S
+    w.play()
+    qtbot.waitUntil(lambda: w.history.n >= 10, timeout=20000)
+    cpu = [0.0]
+
+    def running(pid):
+        cpu[0] += 0.015  # flat out: one processor's worth per 15 ms poll
+        return "R", cpu[0]
+
+    monkeypatch.setattr(worker, "child_state", running)
+    process, pid = _stop(w)
+    try:
+        start = time.perf_counter()
+        qtbot.waitUntil(lambda: w.problem_bar.isVisible(), timeout=10000)
+        assert time.perf_counter() - start >= STALL_S * 0.9, "not before the limit"
+        text = w.problem_label.text()
+        assert "computing for" in text and "Restart training" in text
+        assert w.state.problem is None and process.is_alive(), "said, not ended"
+        qtbot.wait(1500)
+        assert process.is_alive() and w.problem_bar.isVisible()
+        assert "computing for" in w.problem_label.text() and w.problem_label.text() != text, "the seconds count on"
+        os.kill(pid, signal.SIGCONT)  # it answers: the notice goes
+        qtbot.waitUntil(lambda: not w.problem_bar.isVisible(), timeout=10000)
+        assert w.state.busy == 0 and process.is_alive() and w.state.playing
+        n = w.history.n
+        os.kill(pid, signal.SIGSTOP)
+        qtbot.waitUntil(lambda: w.problem_bar.isVisible(), timeout=10000)
+        before = w.history
+        w.restart_button.click()
+        qtbot.waitUntil(lambda: w.history is not None and w.history is not before and w.history.n > 5, timeout=20000)
+        assert not process.is_alive(), "the silent process is ended by the restart, not left behind"
+        assert w.controller.process.process.pid != pid
+        assert not w.problem_bar.isVisible() and w.state.playing
+        assert before in w.state.pinned and before.n >= n, "what was recorded stays in view"
+    finally:
+        _cleanup(pid)
