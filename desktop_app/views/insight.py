@@ -28,6 +28,7 @@ from engine import QUANTILE_EVERY
 CLASS_COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44)]
 MIN_DECADES = 4  # the least span of the log-scale ∂L/∂s plot
 RATIO_DECADES = 2  # the least span of the update-ratio plot
+RATIO_SHADES = 12  # the update-ratio plot's shades: a deeper net's neighbouring layers share one, drawn as one item
 GUIDE = (1e-4, 1e-2)  # the update-to-weight ratio band around 1e-3 (Karpathy's rule of thumb)
 
 
@@ -157,8 +158,13 @@ class InsightView(QObject):
         self.ratio_widget, self.ratio_plot = _plot(self.tr("‖ΔW‖ / ‖W‖"), self.tr("training step"), log_y=True)
         band = pg.LinearRegionItem(values=np.log10(GUIDE), orientation="horizontal", movable=False, brush=(44, 160, 44, 40), pen=pg.mkPen(None))
         self.ratio_plot.addItem(band, ignoreBounds=True)
-        self.ratio_curves: list[pg.PlotDataItem] = []  # one per layer of the run shown
-        self._ratio_pool: list[pg.PlotDataItem] = []  # every curve made so far, reused from run to run
+        # one item per shade, each drawing its layers' lines (RATIO_SHADES), and the focused layer
+        # on top: a hundred items, one per layer of a depth-100 net, took ~25 ms a refresh
+        self.ratio_curves: list[pg.PlotDataItem] = []  # one per shade of the run shown
+        self._ratio_pool: list[pg.PlotDataItem] = []  # every item made so far, reused from run to run
+        self._ratio_groups: list[np.ndarray] = []  # each item's layers
+        self.ratio_focus = self.ratio_plot.plot([], [])
+        self.ratio_focus.setZValue(1)  # over the shades
         ratio_note = QLabel(self.tr("One line per layer (darker toward the output), focused layer thick, measured every evaluation. The green band (10⁻⁴ to 10⁻²) is where updates are usually healthy: far below, a layer hardly learns; far above, the step is too large."))
         ratio_note.setWordWrap(True)
         _column(updates, (self.ratio_widget, 1), (ratio_note, 0))
@@ -199,7 +205,8 @@ class InsightView(QObject):
         n = history.n_layers if history is not None else 0
         for curve in self.ratio_curves:
             curve.setData([], [])
-        self.ratio_curves = []
+        self.ratio_curves, self._ratio_groups = [], []
+        self.ratio_focus.setData([], [])
         if history is not None:
             self.layer = min(self.layer, n)
         self.refresh(force=True)
@@ -407,29 +414,43 @@ class InsightView(QObject):
         self._set_text(self.health_time_label, text + ".")
         self._set_text(self.health_note, self.tr("Bars: each hidden layer at step {0}. Measured on the training batch every {1} steps.").format(int(h.eval_series("step")[-1]), h.info.config.eval_every))
 
+    @staticmethod
+    def _shade(layer: int, n: int) -> tuple[int, int, int]:
+        """The colour of a layer's line among `n`: darker toward the output."""
+        shade = int(200 - 160 * layer / max(1, n - 1))
+        return shade, shade, 255 - shade // 2
+
     def _ratios(self, h: RunHistory) -> None:
         n = h.n_layers
-        if len(self.ratio_curves) != n:
-            while len(self._ratio_pool) < n:
-                self._ratio_pool.append(self.ratio_plot.plot([], []))
-            for layer, curve in enumerate(self._ratio_pool):
+        groups = np.array_split(np.arange(n), min(n, RATIO_SHADES))
+        if [len(g) for g in groups] != [len(g) for g in self._ratio_groups]:
+            while len(self._ratio_pool) < len(groups):
+                curve = self.ratio_plot.plot([], [])
+                curve.setClipToView(False)  # both assume one ascending x: here each layer's line starts anew
+                curve.setDownsampling(auto=False)
+                self._ratio_pool.append(curve)
+            for i, curve in enumerate(self._ratio_pool):
                 curve.setData([], [])
-                curve.setVisible(layer < n)
-                if layer < n:
-                    shade = int(200 - 160 * layer / max(1, n - 1))
-                    curve.setPen(pg.mkPen((shade, shade, 255 - shade // 2), width=1))
-            self.ratio_curves = self._ratio_pool[:n]
-        steps = h.eval_series("step")
+                curve.setVisible(i < len(groups))
+                if i < len(groups):
+                    curve.setPen(pg.mkPen(self._shade(int(groups[i].mean()), n), width=1))
+            self.ratio_curves, self._ratio_groups = self._ratio_pool[: len(groups)], groups
+        steps = h.eval_series("step").astype(float)
         ratios = h.layer_series["update_ratio"][: h.n_evals]
         self._fit_steps(self.ratio_plot, h)
         self._fit_decades(self.ratio_plot, ratios, RATIO_DECADES)
-        for layer, curve in enumerate(self.ratio_curves):
-            y = ratios[:, layer]
-            ok = np.isfinite(y) & (y > 0)
-            width = 3 if layer + 1 == self.layer else 1
-            if curve.opts["pen"].widthF() != width:
-                curve.setPen(pg.mkPen(curve.opts["pen"].color(), width=width))
-            draw(curve, *self._thin(self.ratio_plot, steps[ok], y[ok]))
+        with np.errstate(invalid="ignore"):
+            y = np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan)  # none on a log axis: a gap
+        x, y = self._thin(self.ratio_plot, steps, y)
+        x, y = np.r_[x, np.nan], np.vstack([y, np.full((1, n), np.nan)])  # a NaN after each layer's line: apart
+        for group, curve in zip(self._ratio_groups, self.ratio_curves):
+            draw(curve, np.tile(x, len(group)), y[:, group].T.ravel(), connect="finite")
+        focus = self.layer - 1  # the focused layer, 1-based (0: none)
+        if 0 <= focus < n:
+            self.ratio_focus.setPen(pg.mkPen(self._shade(focus, n), width=3))
+            draw(self.ratio_focus, x, y[:, focus], connect="finite")
+        else:
+            self.ratio_focus.setData([], [])
 
     def _clipping(self, h: RunHistory) -> None:
         n = h.n_cols  # the recent steps, and (min, max) pairs of older ones in a long run

@@ -23,8 +23,9 @@ def per_column(x: np.ndarray, y: np.ndarray, x0: float, x1: float, columns: floa
     each column's first step with its lowest value and its last step with its highest (NaN
     ignored; a column of NaN stays a NaN, a gap where the curve is drawn with connect="finite").
     `keep` "min" or "max": one point per column, its lowest or highest value (the lower or upper
-    edge of a band: an envelope, not a zigzag). `x` is ascending. Returned unchanged when it has
-    no more than two points per column."""
+    edge of a band: an envelope, not a zigzag). `x` is ascending; `y` is one value per step, or
+    a row of several curves' values per step (thinned together, column by column). Returned
+    unchanged when it has no more than two points per column."""
     columns = max(int(columns), MIN_COLUMNS)
     n = len(x)
     if n <= 2 * columns or not x1 > x0:
@@ -40,11 +41,13 @@ def per_column(x: np.ndarray, y: np.ndarray, x0: float, x1: float, columns: floa
     if keep != "both":
         return x[starts], (lo if keep == "min" else hi)
     out_x = np.empty(2 * len(starts), dtype=np.asarray(x).dtype)
-    out_y = np.empty(2 * len(starts), dtype=np.result_type(y, np.float64))
+    out_y = np.empty((2 * len(starts), *np.shape(y)[1:]), dtype=np.result_type(y, np.float64))
     out_x[0::2], out_x[1::2] = x[starts], x[ends]
     out_y[0::2], out_y[1::2] = lo, hi
-    if np.isfinite(y[-1]) and y[-1] != out_y[-1]:  # the latest measurement ends the curve, exact
-        out_x, out_y = np.append(out_x, x[-1]), np.append(out_y, y[-1])
+    last = np.isfinite(y[-1]) & (y[-1] != out_y[-1])
+    if np.any(last):  # the latest measurement ends the curve, exact (for a row: each curve that has one)
+        out_x = np.append(out_x, x[-1])
+        out_y = np.concatenate([out_y, np.where(last, y[-1], out_y[-1])[None]])
     return out_x, out_y
 
 

@@ -58,8 +58,13 @@ def test_insight_curves_of_a_long_run_are_thinned_and_reach_the_end(qtbot):
     qtbot.wait(10)
     view.refresh(force=True)
     width = view.clip_plot.vb.width()
-    for curve in (view.before_curve, view.dead_curve, *view.ratio_curves):
+    lines = [curve.getData()[0] for curve in (view.before_curve, view.dead_curve)]
+    for curve in view.ratio_curves:  # each layer's line, NaN after each
         x, _ = curve.getData()
+        lines += np.split(x, np.flatnonzero(np.isnan(x)) + 1)[:-1]
+    assert len(lines) == 2 + 7
+    for x in lines:
+        x = x[np.isfinite(x)]
         assert x[-1] == 40_000, "the curves reach the last step"
         assert len(x) <= 2 * max(width, 200) + 1, f"{len(x)} points for a plot {width:.0f} px wide"
     (x0, x1), _ = view.clip_plot.vb.viewRange()
@@ -77,3 +82,51 @@ def test_the_pacer_slows_down_when_turns_come_late_and_recovers():
         now += pacer.interval / 1000
         pacer.tick(now)
     assert pacer.interval == pytest.approx(11)
+
+
+def test_per_column_thins_several_curves_together():
+    """A row of several curves per step: each column of each curve keeps its own extremes, a
+    curve that is NaN in a column keeps the gap, and the last values end every curve."""
+    rng = np.random.default_rng(1)
+    x = np.arange(1, 20_001)
+    y = rng.random((20_000, 3))
+    y[5_000:5_300, 1] = np.nan  # a whole column or two
+    y[-1, 2] = np.nan
+    tx, ty = per_column(x, y, 0, 20_000, 200)
+    assert ty.shape[1] == 3 and len(tx) == len(ty) <= 2 * 200 + 1
+    for k in range(3):
+        one_x, one_y = per_column(x, y[:, k], 0, 20_000, 200)
+        n = 2 * 200
+        np.testing.assert_array_equal(ty[:n, k], one_y[:n])
+        np.testing.assert_array_equal(tx[:n], one_x[:n])
+    assert np.isnan(ty[:, 1]).any(), "a column of NaN stays a gap"
+    assert tx[-1] == 20_000 and ty[-1, 0] == y[-1, 0] and ty[-1, 1] == y[-1, 1]
+
+
+def test_a_deep_nets_update_ratios_are_a_few_items_with_every_layer_and_the_focus_on_top(qtbot):
+    """At depth 100 the 101 lines are drawn by RATIO_SHADES items (one per shade of
+    neighbouring layers), every layer's line in one of them, the focused layer again, thick."""
+    from desktop_app.views.insight import RATIO_SHADES
+
+    layers = 101
+    h = RunHistory(_info(10_000, layers=layers, eval_every=10))
+    h.append(_records(1, 3000, layers=layers, eval_every=10))
+    view = InsightView()
+    page = view.pages["ratios"][1]
+    qtbot.addWidget(page)
+    page.resize(420, 300)
+    page.show()
+    view.set_history(h)
+    view.set_layer(40)
+    view.refresh(force=True)
+    assert len(view.ratio_curves) == RATIO_SHADES
+    lines = 0
+    for curve in view.ratio_curves:
+        x, y = curve.getOriginalDataset()  # getData's is drawn: log10 of the ratios
+        assert np.isnan(x[-1]) and np.isnan(y[-1])
+        lines += int(np.isnan(x).sum())
+        segments = np.split(y, np.flatnonzero(np.isnan(x)) + 1)[:-1]
+        assert all(np.allclose(s[:-1], 0.01) for s in segments), "each layer's measured ratios"
+    assert lines == layers, "every layer's line, once"
+    x, y = view.ratio_focus.getOriginalDataset()
+    assert view.ratio_focus.opts["pen"].widthF() == 3 and np.isfinite(x[:-1]).all() and x[-2] == 3000
