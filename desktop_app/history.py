@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from engine import LIVE_KEYS, count_clipped
+from engine import LIVE_KEYS, METRIC_NAMES, count_clipped
 
 RECENT_STEPS = 5_000  # steps always kept at full resolution (the heatmap shows the last 2,000)
 COLUMNS = 2 * RECENT_STEPS  # per-step columns held; compaction makes room when they fill
@@ -101,6 +101,11 @@ class RunHistory:
         self.n_cols = 0  # columns filled
         n_evals = min(config.steps // config.eval_every + 3, EVAL_ROWS)  # with step 0, step 1 and the last step
         self.evals = {name: np.full(n_evals, np.nan) for name in EVAL_FIELDS}
+        # a seed band's (engine.band): its seeds, and per evaluation the lowest and highest of
+        # each figure over them (the records are their medians); () and NaN for one run
+        self.seeds: tuple[int, ...] = tuple(getattr(info, "seeds", ()))
+        self.band_lo = {name: np.full(n_evals, np.nan) for name in METRIC_NAMES}
+        self.band_hi = {name: np.full(n_evals, np.nan) for name in METRIC_NAMES}
         # per evaluation and layer: (evals, layers) statistics, (evals, layers, 5) distributions
         self.layer_series = {name: np.full((n_evals, n), np.nan) for name in LAYER_SERIES}
         self.act_quantiles = np.full((n_evals, n, 5), np.nan)
@@ -157,6 +162,9 @@ class RunHistory:
                 j = self.n_evals
                 for name in EVAL_FIELDS:
                     self.evals[name][j] = getattr(ev, name)
+                if ev.band is not None:
+                    for name, lo, hi in zip(METRIC_NAMES, ev.band.lo, ev.band.hi):
+                        self.band_lo[name][j], self.band_hi[name][j] = lo, hi
                 for name in LAYER_SERIES:
                     self.layer_series[name][j] = getattr(ev.layers, name)
                 if ev.layers.act_quantiles is not None:
@@ -206,7 +214,7 @@ class RunHistory:
         rows = len(self.evals["step"])
         stop = self.n_evals - min(RECENT_EVALS, rows // 2)
         fields = [self.evals[name] for name in EVAL_FIELDS if name != "step"]
-        arrays = [*fields, *self.layer_series.values(), self.act_quantiles, self.signal_quantiles]
+        arrays = [*fields, *self.layer_series.values(), self.act_quantiles, self.signal_quantiles, *self.band_lo.values(), *self.band_hi.values()]
         if stop - 1 <= DECIMATION:  # too few rows to decimate: drop the oldest (step 0 stays)
             k = max(1, (self.n_evals - 1) // 4)
             _drop([*arrays, self.evals["step"]], 1, k, self.n_evals)
@@ -252,6 +260,11 @@ class RunHistory:
 
     def eval_series(self, name: str) -> np.ndarray:
         return self.evals[name][: self.n_evals]
+
+    def band_series(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A seed band's lowest and highest `name` (one of engine.METRIC_NAMES) over its seeds,
+        per evaluation (NaN where there is none: one run, or step 0)."""
+        return self.band_lo[name][: self.n_evals], self.band_hi[name][: self.n_evals]
 
     def column_of(self, step: int) -> int | None:
         """The column of 1-based `step` where it is held at full resolution, else None."""

@@ -59,6 +59,7 @@ class RunState(QObject):
         # answering, for that many seconds, and was ended). The window shows it until then, with a restart.
         self.problem: tuple[str, str] | None = None
         self._was_playing = False  # whether it trained when it stopped: a restart plays on
+        self.seeds = 1  # > 1: each run is a seed band of that many seeds (engine.band), shown as its median
 
         self.controller = TrainingController(self)
         self.controller.batchArrived.connect(self._on_controller_batchArrived)
@@ -134,7 +135,7 @@ class RunState(QObject):
         self._pending_live = {}  # the new run is built with them
         self.history = None
         self.historyReplaced.emit(None)
-        self.controller.start(self.config, playing=playing)
+        self.controller.start(self.config, playing=playing, seeds=self.seeds)
         self.statusChanged.emit()
 
     @property
@@ -194,6 +195,14 @@ class RunState(QObject):
         if h is not None and h.last_record is not None and self.replay is None:
             self.pin()
         self.start_run(playing=playing)
+
+    def set_seeds(self, seeds: int) -> None:
+        """Train each run at `seeds` seeds at once (a seed band; 1: one run): the current run is
+        replaced by one so trained, playing if it was."""
+        if seeds != self.seeds:
+            self.seeds = seeds
+            if self.replay is None:
+                self.start_run(playing=self.playing)
 
     def set_rate(self, steps_per_second: float) -> None:
         self.controller.set_rate(steps_per_second)

@@ -37,7 +37,7 @@ from desktop_app.timeline import ReplayTimeline
 from desktop_app.views.curves import ErrorCurvesView
 from desktop_app.views.heatmap import GradientHeatmapView
 from desktop_app.views.insight import InsightView
-from engine import Config, ConfigError, diagnose, load_preset, preset_names
+from engine import BAND_SEEDS, Config, ConfigError, diagnose, load_preset, preset_names
 
 PAINT_HZ = 30  # views repaint at most this often, however fast the worker delivers (down to SLOWEST_HZ where time is short)
 #: a frame's work is spread over turns of the event loop, a third of a frame apart: the heatmap,
@@ -319,6 +319,11 @@ class MainWindow(QMainWindow):
         self._add_action(view_menu, self.tr("Full screen"), self._toggle_full_screen, QKeySequence.StandardKey.FullScreen)
         self.presentation_action = self._add_action(view_menu, self.tr("Presentation mode"), self.teaching.toggle_presentation, QKeySequence(Qt.Key.Key_F5))
         self.presentation_action.setCheckable(True)
+        self.band_action = self._add_action(view_menu, self.tr("Seed band: train {0} seeds at once").format(BAND_SEEDS), self._on_band_action_triggered)
+        self.band_action.setCheckable(True)
+        self.band_action.setStatusTip(self.tr(
+            "Trains the configuration at {0} seeds together: the curves and the heatmap show their median, the "
+            "shading the range of the seeds. Is an effect the rule, or one seed's luck?").format(BAND_SEEDS))
         self._add_action(view_menu, self.tr("Classroom: choose the controls to show…"), self.teaching.choose_classroom_controls)
 
         language_menu = self.menuBar().addMenu(self.tr("&Language"))
@@ -575,6 +580,8 @@ class MainWindow(QMainWindow):
                 "early_stopped": self.tr("early stopped"),
             }.get(h.last_record.status.value, h.last_record.status.value)
         rate = self.steps_per_second if playing else 0.0
+        if h is not None and h.seeds:
+            status += self.tr(", median of {0} seeds").format(len(h.seeds))
         self.readout.setText(self.tr("  step {0} / {1}    {2} steps/s    {3}").format(step, total, f"{rate:,.0f}", status))
         self.play_action.setText(self.tr("❚❚ Pause") if playing else self.tr("▶ Play"))
 
@@ -599,6 +606,9 @@ class MainWindow(QMainWindow):
                 "information propagation (the mean-field theory of the signal view)."
             ),
         )
+
+    def _on_band_action_triggered(self, on: bool) -> None:
+        self.state.set_seeds(BAND_SEEDS if on else 1)
 
     def _toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

@@ -75,8 +75,9 @@ class TrainingController(QObject):
         self._polled = 0.0  # the last poll's time
         self._cpu: tuple[float, float] | None = None  # (time, processor seconds) where the silence was first looked at
 
-    def start(self, config: Config, playing: bool | None = None) -> None:
-        """Build a fresh run of `config` (same seed: same data and weights)."""
+    def start(self, config: Config, playing: bool | None = None, seeds: int = 1) -> None:
+        """Build a fresh run of `config` (same seed: same data and weights); with `seeds` > 1, a
+        seed band of that many seeds from config.seed on (engine.band), streamed as its median."""
         if playing is not None:
             self.playing = playing
         if self.process is not None and not self.process.alive:
@@ -91,7 +92,7 @@ class TrainingController(QObject):
             self.process.send("rate", self.rate)
         self.generation += 1
         self.info = None
-        self.process.send("start", self.generation, config, self.playing)
+        self.process.send("start", self.generation, config, self.playing, seeds)
         self._building, self._stepping, self._finished = True, False, False
         self._listen(time.monotonic())
         self.timer.start()

@@ -44,8 +44,10 @@ if TYPE_CHECKING:
     from engine.presets import RESOURCES, load_preset, preset_names
     from engine.record import record_run
     from engine.results import (
+        BAND_SEEDS,
         FINISHED,
         LOG10_SCALE,
+        METRIC_NAMES,
         QUANTILE_EVERY,
         STAT_NAMES,
         Evaluation,
@@ -77,6 +79,8 @@ _LAZY = {
     # (an import-linter contract in pyproject.toml holds it to that)
     "FINISHED": "engine.results",
     "count_clipped": "engine.results",
+    "METRIC_NAMES": "engine.results",
+    "BAND_SEEDS": "engine.results",
     "Batch": "engine.service",
     "RunInfo": "engine.service",
     "TrainingProcess": "engine.service",
@@ -113,6 +117,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 __all__ = [
+    "BAND_SEEDS",
+    "METRIC_NAMES",
     "CVResult",
     "JobProcess",
     "LOG10_SCALE",

@@ -28,6 +28,16 @@ class RunStatus(enum.StrEnum):
 FINISHED = frozenset({RunStatus.COMPLETED, RunStatus.DIVERGED, RunStatus.EARLY_STOPPED})
 
 
+BAND_SEEDS = 5  # how many seeds a seed band (engine.band) trains: the configuration's seed and the next four
+MAX_BAND_SEEDS = 64  # the most a band (or a session file of one) may have
+SEED_LIMIT = 2**63  # Config's seeds are below this: a band's next seeds wrap around
+
+
+def band_seeds(seed: int, count: int = BAND_SEEDS) -> tuple[int, ...]:
+    """The seeds a band of `count` trains, starting at `seed`."""
+    return tuple((seed + i) % SEED_LIMIT for i in range(count))
+
+
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # the bands of the distribution views
 QUANTILE_EVERY = 5  # evaluations between two measurements of the distributions (they sort every layer)
 STAT_NAMES = ("grad_rms", "signal_rms", "act_mean_abs", "dead_frac", "saturated_frac", "update_ratio")
@@ -86,9 +96,25 @@ class Metrics:
 
 
 @dataclass(frozen=True)
+class Band:
+    """The lowest and highest of an evaluation's figures over the seeds of a seed band
+    (engine.band), in METRIC_NAMES order, and how many seeds they are over."""
+
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+    seeds: int
+
+    def of(self, name: str) -> tuple[float, float]:
+        """(lowest, highest) of one of METRIC_NAMES."""
+        i = METRIC_NAMES.index(name)
+        return self.lo[i], self.hi[i]
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """Losses and errors on the whole training and validation sets, plus the layer statistics of
-    the training step that preceded them."""
+    the training step that preceded them. A seed band's (engine.band) are the medians over its
+    seeds, with their range in `band`."""
 
     step: int
     train_loss: float
@@ -96,6 +122,7 @@ class Evaluation:
     val_loss: float
     val_error: float
     layers: LayerStats
+    band: Band | None = None
 
 
 def count_clipped(total_norm: np.ndarray, clipped_norm: np.ndarray) -> int:

@@ -5,7 +5,7 @@ process holds Python's global lock most of the time for small nets, which made t
 (event-loop p99 ~100 ms) and starved training itself. The child process holds one Run at a time;
 "start" replaces it without a new process, so restarting costs no interpreter start-up.
 
-Messages to the child:   ("start", generation, Config, playing), ("play",), ("pause",),
+Messages to the child:   ("start", generation, Config, playing[, seeds]), ("play",), ("pause",),
                          ("step", n), ("rate", steps_per_second), ("trace", bool),
                          ("live", {key: value}), ("quit",)
 Messages from the child: ("ready", RunInfo), ("batch", Batch), ("failed", generation, text)
@@ -42,6 +42,7 @@ class RunInfo:
     initial: Metrics | None = None  # the untrained network (step 0): the curves start there
     time_names: tuple[str, ...] = ()  # a recurrent run's time probes "t_1".."t_T" (Run.time_names); () for an mlp
     probe_axis: str = "layer"  # what the heatmap's rows are (Model.probe_axis): "layer", or "time step"
+    seeds: tuple[int, ...] = ()  # a seed band's seeds (engine.band), its records their median; () for one run
 
     @property
     def n_layers(self) -> int:
@@ -57,7 +58,7 @@ class RunInfo:
         """What the window needs of a freshly built engine.trainer.Run."""
         return cls(
             generation, run.config, run.layer_names, run.layer_sizes, str(run.device), run.data, run.initial,
-            tuple(run.time_names), run.model.probe_axis,
+            tuple(run.time_names), run.model.probe_axis, tuple(getattr(run, "seeds", ())),
         )
 
     @classmethod
@@ -70,7 +71,7 @@ class RunInfo:
         return cls(
             -1, config, session.layer_names, session.layer_sizes, "replay", make_data(config),
             Metrics.from_summary(session.summary), tuple(session.time_names),
-            "time step" if config.is_recurrent else "layer",
+            "time step" if config.is_recurrent else "layer", session.seeds,
         )
 
     @property
@@ -101,6 +102,7 @@ class Batch:
 
 def serve(conn) -> None:
     """The child process's loop: one Run at a time, stepped while playing."""
+    from engine.band import SeedBand
     from engine.insight import prediction_map
     from engine.trainer import Run  # torch loads here, in the child only
 
@@ -125,10 +127,12 @@ def serve(conn) -> None:
                     os._exit(0)
                 return
             if kind == "start":
-                _, generation, config, playing = message
+                _, generation, config, playing, *more = message
+                seeds = more[0] if more else 1  # > 1: a seed band (engine.band), streamed as its median run
                 pending = 0
                 try:
-                    run = Run(config, keep_history=False)  # the window keeps the history: the child streams it
+                    # the window keeps the history: the child streams it
+                    run = SeedBand(config, seeds, keep_history=False) if seeds > 1 else Run(config, keep_history=False)
                 except Exception as exc:  # a bad device, too little memory: say so, keep serving
                     run = None
                     conn.send(("failed", generation, str(exc)))
@@ -184,7 +188,7 @@ def serve(conn) -> None:
         batch.summary = run.summary()
         now = time.perf_counter()
         if now >= next_map or not playing:
-            batch.prediction = prediction_map(run)
+            batch.prediction = prediction_map(run.runs[0] if isinstance(run, SeedBand) else run)
             cost = time.perf_counter() - now
             # a few maps a second, but never more than ~10% of the training time of a large net
             next_map = now + max(MAP_SECONDS, 10 * cost)

@@ -8,7 +8,8 @@ A session file (`.vpsession` by convention) is a zip archive:
   run's time steps "t_1".."t_T", T = seq_len; [] for an mlp), "summary" (Run.summary()),
   "steps", "evaluations", "signal_steps" (row counts), "statuses" and "messages" (the tables the
   code arrays index), "changes" ([[row, {key: value}], ...] live settings applied at a step),
-  "stat_fields" (the LayerStats fields stored), "metric_names"}
+  "stat_fields" (the LayerStats fields stored), "metric_names", "band_seeds" (a seed band's
+  seed count, engine.band; absent or 0: one run)}
 - one `.npy` member per array below (numpy's own format, read with allow_pickle=False), N steps,
   L layers, E evaluations, S steps that traced the back-propagated signal, T time steps:
 
@@ -27,6 +28,10 @@ A session file (`.vpsession` by convention) is a zip archive:
   | metrics | (E, 4) float64 | evaluation train_loss, train_error, val_loss, val_error |
   | stats.NAME | (P, L, ...) as computed | evaluation.layers.NAME, for every LayerStats field |
   | stats.NAME.present | (E,) bool | whether that field is set (P of them); absent: never set |
+  | band_lo, band_hi | (E, 4) float64, seed bands only | evaluation.band.lo, .hi (the seeds' lowest and highest metrics) |
+
+A seed band's session holds its median records (engine.band) and, per evaluation, the seeds'
+range; its seeds are the configuration's seed and the next band_seeds - 1 (Session.seeds).
 
 Versions: 1 (before the recurrent models) has no "time_labels" and no time_rms member, and opens
 as the mlp session it is; an mlp session of version 2 has the same members as one of version 1.
@@ -57,7 +62,7 @@ import numpy as np
 from engine import __version__
 from engine.config import Config
 from engine.record import json_safe
-from engine.results import METRIC_NAMES, Evaluation, LayerStats, RunStatus, StepRecord
+from engine.results import MAX_BAND_SEEDS, METRIC_NAMES, Evaluation, LayerStats, RunStatus, StepRecord, band_seeds
 
 FORMAT = "vanishing-point-session"
 VERSION = 2  # 2: recurrent runs (time_labels, time_rms); 1 still opens
@@ -86,6 +91,12 @@ class Session:
     @property
     def evaluations(self) -> list[Evaluation]:
         return [r.evaluation for r in self.records if r.evaluation is not None]
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        """A seed band's seeds (its records are their median); () for one run."""
+        band = next((e.band for e in self.evaluations if e.band is not None), None)
+        return band_seeds(self.config.seed, band.seeds) if band is not None else ()
 
 
 # --- saving ---------------------------------------------------------------------------------
@@ -206,6 +217,14 @@ def _encode(records: list[StepRecord], n_layers: int, n_times: int) -> tuple[dic
         "eval_step": np.array([e.step for e in evals], dtype=np.int64),
         "metrics": np.array([[getattr(e, m) for m in METRIC_NAMES] for e in evals], dtype=np.float64).reshape(-1, 4),
     }
+    bands = [e.band for e in evals]
+    band_count = 0
+    if any(b is not None for b in bands):
+        if any(b is None or b.seeds != bands[0].seeds for b in bands) or not 2 <= bands[0].seeds <= MAX_BAND_SEEDS:
+            raise SessionError(f"cannot save: a seed band's evaluations must all carry the range of one band of 2 to {MAX_BAND_SEEDS} seeds")
+        band_count = bands[0].seeds
+        arrays["band_lo"] = np.array([b.lo for b in bands], dtype=np.float64).reshape(-1, 4)
+        arrays["band_hi"] = np.array([b.hi for b in bands], dtype=np.float64).reshape(-1, 4)
     times = [r.time_rms for r in records]
     if n_times:
         arrays["time_rms"] = _stack(times, (n_times,), "time_rms")
@@ -233,6 +252,7 @@ def _encode(records: list[StepRecord], n_layers: int, n_times: int) -> tuple[dic
         "changes": changes,
         "stat_fields": stat_fields,
         "metric_names": list(METRIC_NAMES),
+        "band_seeds": band_count,
     }
     return header, arrays
 

@@ -18,7 +18,17 @@ import numpy as np
 
 from engine import __version__
 from engine.config import LIVE_KEYS, Config, ConfigError
-from engine.results import METRIC_NAMES, QUANTILES, STAT_NAMES, Evaluation, LayerStats, RunStatus, StepRecord
+from engine.results import (
+    MAX_BAND_SEEDS,
+    METRIC_NAMES,
+    QUANTILES,
+    STAT_NAMES,
+    Band,
+    Evaluation,
+    LayerStats,
+    RunStatus,
+    StepRecord,
+)
 from engine.session import _STATUSES, FORMAT, HEADER, VERSION, Session, SessionError
 
 # --- opening --------------------------------------------------------------------------------
@@ -233,6 +243,12 @@ class _Layout:
         members = {name: (kind, tuple(dims[d] if isinstance(d, str) else d for d in shape)) for name, (kind, shape) in _SHAPES.items()}
         if dims["T"]:
             members["time_rms"] = ("f", (dims["N"], dims["T"]))
+        band = h.get("band_seeds", 0)
+        if not (band == 0 or _is_int(band, 2, MAX_BAND_SEEDS)):
+            raise bad(f"band_seeds must be 0 (one run) or a seed count from 2 to {MAX_BAND_SEEDS}")
+        dims["B"] = band
+        if band:
+            members["band_lo"] = members["band_hi"] = ("f", (dims["E"], len(METRIC_NAMES)))
         for name in stat_fields:
             members[f"stats.{name}"] = ("f", (-1, dims["L"]))  # (rows set by the mask, layers, ...)
             members[f"stats.{name}.present"] = ("b", (dims["E"],))
@@ -334,7 +350,7 @@ def _decode(layout: _Layout, arrays: dict[str, np.ndarray], path: Path) -> Sessi
         if n and (codes.min() < 0 or codes.max() >= len(table)):
             raise damaged(f"{name} codes out of range")
     stats = _layer_stats(arrays, layout.stat_fields, dims["E"], dims["L"], damaged)
-    records = _records(arrays, stats, layout.statuses, layout.messages, layout.changes, n)
+    records = _records(arrays, stats, layout.statuses, layout.messages, layout.changes, n, dims["B"])
     return Session(
         layout.config, records, layout.summary, layout.names, layout.sizes,
         layout.version, layout.engine_version, layout.created, layout.time_names, path,
@@ -363,7 +379,7 @@ def _layer_stats(arrays: dict[str, np.ndarray], stored: list[str], n_evals: int,
     return [LayerStats(**{k: v[e] for k, v in columns.items()}) for e in range(n_evals)]
 
 
-def _records(a: dict[str, np.ndarray], stats: list[LayerStats], statuses, messages, changes, n: int) -> list[StepRecord]:
+def _records(a: dict[str, np.ndarray], stats: list[LayerStats], statuses, messages, changes, n: int, band: int = 0) -> list[StepRecord]:
     # python scalars once for whole columns: far faster than indexing numpy per step
     step, loss, total, clipped = a["step"].tolist(), a["loss"].tolist(), a["total_norm"].tolist(), a["clipped_norm"].tolist()
     status, message, best = a["status"].tolist(), a["message"].tolist(), a["best_step"].tolist()
@@ -371,6 +387,7 @@ def _records(a: dict[str, np.ndarray], stats: list[LayerStats], statuses, messag
     grad, signal = a["grad_norms"], a["signal_rms"]
     metrics, eval_step = a["metrics"].tolist(), a["eval_step"].tolist()
     times = a.get("time_rms")  # (N, T) of a recurrent run; None: an mlp's records have none
+    lows, highs = (a["band_lo"].tolist(), a["band_hi"].tolist()) if band else (None, None)  # a seed band's ranges
     records = []
     s = e = 0
     for i in range(n):
@@ -380,7 +397,7 @@ def _records(a: dict[str, np.ndarray], stats: list[LayerStats], statuses, messag
             s += 1
         evaluation = None
         if has_eval[i]:
-            evaluation = Evaluation(eval_step[e], *metrics[e], stats[e])
+            evaluation = Evaluation(eval_step[e], *metrics[e], stats[e], Band(tuple(lows[e]), tuple(highs[e]), band) if band else None)
             e += 1
         records.append(
             StepRecord(

@@ -30,6 +30,7 @@ from desktop_app.views.thinning import draw, per_column
 PINNED_COLORS = ("#9467bd", "#2ca02c", "#d62728", "#8c564b", "#e377c2", "#17becf")
 
 ERROR_FLOOR = 0.05  # the error axis's least top on a linear scale
+BAND_ALPHA = 60  # a seed band's shading: its curve's colour, this opaque (of 255)
 
 
 class ErrorCurvesView(QWidget):
@@ -46,6 +47,7 @@ class ErrorCurvesView(QWidget):
         self.tabs = QTabWidget()
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
+        self.bands: dict[tuple[str, str], tuple[pg.PlotDataItem, pg.PlotDataItem, pg.FillBetweenItem]] = {}
         for kind, title in (("error", self.tr("Error")), ("loss", self.tr("Loss"))):
             widget = pg.PlotWidget(axisItems={"bottom": IntegerAxis("bottom")})  # steps: no 1.5
             plot = widget.getPlotItem()
@@ -58,6 +60,13 @@ class ErrorCurvesView(QWidget):
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             for split, color, name in (("train", TRAIN_COLOR, self.tr("training")), ("val", VAL_COLOR, self.tr("validation"))):
+                # a seed band's range over its seeds: the shading between its lowest and highest
+                edges = (plot.plot([], [], pen=None), plot.plot([], [], pen=None))
+                shade = pg.mkColor(color)
+                shade.setAlpha(BAND_ALPHA)
+                fill = pg.FillBetweenItem(*edges, brush=pg.mkBrush(shade))
+                plot.addItem(fill)
+                self.bands[(kind, split)] = (*edges, fill)
                 self.curves[(kind, split)] = plot.plot([], [], pen=pg.mkPen(color, width=2), name=name)
             self.plots[kind] = plot
             self.tabs.addTab(widget, title)
@@ -107,6 +116,9 @@ class ErrorCurvesView(QWidget):
         self._markers = []
         for curve in self.curves.values():
             curve.setData([], [])
+        for lo, hi, _ in self.bands.values():
+            lo.setData([], [])
+            hi.setData([], [])
         self.readout.setText(self._legend())
         self.refresh()
 
@@ -197,6 +209,8 @@ class ErrorCurvesView(QWidget):
                 if self.log_y.isChecked():  # zero error has no logarithm: leave a gap
                     y = np.where(y > 0, y, np.nan)
                 draw(self.curves[(kind, split)], *self._thin(kind, steps, y), connect="finite")
+                if h.seeds:
+                    self._draw_band(kind, split, steps, *h.band_series(f"{split}_{kind}"))
         if not self.log_y.isChecked() and len(steps):
             # errors and losses are >= 0: keep zero in view so that a small wiggle looks small
             for kind, plot in self.plots.items():
@@ -236,12 +250,29 @@ class ErrorCurvesView(QWidget):
                 )
             )
 
+    def _draw_band(self, kind: str, split: str, steps: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Shade a seed band's range around its median curve: from the lowest to the highest of
+        the seeds at each evaluation, each edge thinned to its own envelope (its lowest, or
+        highest, point per pixel column)."""
+        ok = np.isfinite(lo) & np.isfinite(hi)
+        if self.log_y.isChecked():  # zero has no logarithm: the band starts where it is above it
+            ok &= lo > 0
+        low, high, _ = self.bands[(kind, split)]
+        end = self._steps_end
+        width = self.plots[kind].vb.width()
+        low.setData(*per_column(steps[ok], lo[ok], 0, end, width, keep="min"))
+        high.setData(*per_column(steps[ok], hi[ok], 0, end, width, keep="max"))
+
     def _legend(self) -> str:
         """The curves' key, in the readout line rather than over the data."""
-        return (
+        key = (
             f"<span style='color:{TRAIN_COLOR}'>━━ {self.tr('training')}</span>&nbsp;&nbsp;"
             f"<span style='color:{VAL_COLOR}'>━━ {self.tr('validation')}</span>"
         )
+        h = self.history
+        if h is not None and h.seeds:
+            key += "&nbsp;&nbsp;" + html.escape(self.tr("median of seeds {0}–{1}, shaded: their range").format(h.seeds[0], h.seeds[-1]))
+        return key
 
     def _sync_change_markers(self) -> None:
         h = self.history

@@ -386,6 +386,8 @@ class GradientHeatmapView(QWidget):
                 ratio = float(np.float64(value) / np.float64(top))
             where = self.tr("; ÷ t = T = {0}") if self.time_view else self.tr("; ÷ output layer = {0}")
             text += where.format(format_value(ratio))
+        if h.seeds:
+            text += self.tr(" (median of {0} seeds)").format(len(h.seeds))
         self.hover_label.setText(text)
 
     def _on_scene_mouseClicked(self, event) -> None:

@@ -319,6 +319,11 @@
 <context>
     <name>ErrorCurvesView</name>
     <message>
+        <location filename="../../desktop_app/views/curves.py" />
+        <source>median of seeds {0}–{1}, shaded: their range</source>
+        <translation>种子 {0}–{1} 的中位数，阴影：其范围</translation>
+    </message>
+    <message>
         <location filename="../../desktop_app/views/curves.py" line="34" />
         <source>Error</source>
         <translation>误差</translation>
@@ -371,6 +376,11 @@
 </context>
 <context>
     <name>GradientHeatmapView</name>
+    <message>
+        <location filename="../../desktop_app/views/heatmap.py" />
+        <source> (median of {0} seeds)</source>
+        <translation>（{0} 个种子的中位数）</translation>
+    </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" line="42" />
         <source>Weight gradient ‖∇W‖</source>
@@ -736,6 +746,21 @@
 </context>
 <context>
     <name>MainWindow</name>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>Seed band: train {0} seeds at once</source>
+        <translation>种子带：同时训练 {0} 个种子</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>Trains the configuration at {0} seeds together: the curves and the heatmap show their median, the shading the range of the seeds. Is an effect the rule, or one seed's luck?</source>
+        <translation>以 {0} 个种子同时训练当前配置：曲线和热图显示它们的中位数，阴影显示各种子的范围。一个现象是普遍规律，还是某个种子的运气？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/window.py" />
+        <source>, median of {0} seeds</source>
+        <translation>，{0} 个种子的中位数</translation>
+    </message>
     <message>
         <location filename="../../desktop_app/window.py" line="116" />
         <source>Transport</source>

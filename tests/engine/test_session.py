@@ -89,7 +89,7 @@ def test_the_format_covers_every_field_of_a_record():
         "step", "loss", "grad_norms", "signal_rms", "total_norm", "clipped_norm", "status", "evaluation",
         "changes", "message", "best_step", "time_rms",
     ]
-    assert [f.name for f in fields(Evaluation)] == ["step", "train_loss", "train_error", "val_loss", "val_error", "layers"]
+    assert [f.name for f in fields(Evaluation)] == ["step", "train_loss", "train_error", "val_loss", "val_error", "layers", "band"]
 
 
 def test_the_file_is_a_documented_zip(saved):

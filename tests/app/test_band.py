@@ -1,0 +1,45 @@
+"""View > Seed band: the configuration trained at five seeds at once, its median drawn with the
+seeds' range shaded around each curve; saved and replayed with it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine import load_session
+
+from .conftest import SMALL
+
+
+def test_the_seed_band_trains_five_seeds_and_shades_their_range(make_window, qtbot, tmp_path):
+    w = make_window(SMALL)
+    qtbot.waitUntil(lambda: w.history is not None, timeout=20000)
+    single = w.history
+    assert single.seeds == () and "seeds" not in w.curves.readout.text()
+    w.band_action.trigger()
+    qtbot.waitUntil(lambda: w.history is not None and w.history is not single, timeout=20000)
+    h = w.history
+    assert h.seeds == (0, 1, 2, 3, 4) and w.state.seeds == 5
+    w.play()
+    qtbot.waitUntil(lambda: h.n_evals >= 6, timeout=30000)
+    w.pause()
+    w.curves.refresh()
+    lo, hi = h.band_series("val_error")
+    ok = np.isfinite(lo)
+    assert ok[1:].all() and (lo[ok] <= h.eval_series("val_error")[ok]).all() and (h.eval_series("val_error")[ok] <= hi[ok]).all()
+    assert (hi[ok] > lo[ok]).any(), "five seeds do not all agree"
+    low, high, fill = w.curves.bands[("error", "val")]
+    x, y = high.getData()
+    assert x is not None and len(x) >= 5 and fill.isVisible()
+    assert "median of seeds 0–4" in w.curves.readout.text()
+    assert "median of 5 seeds" in w.readout.text()
+    # what the window records is saved with the range, and replays as the band it was
+    path = tmp_path / "band.vpsession"
+    assert w.files.save_session(str(path))
+    session = load_session(path)
+    assert session.seeds == (0, 1, 2, 3, 4) and session.evaluations[-1].band is not None
+    # off again: one run
+    w.band_action.trigger()
+    qtbot.waitUntil(lambda: w.history is not None and w.history is not h, timeout=20000)
+    assert w.history.seeds == () and w.state.seeds == 1
+    w.curves.refresh()
+    assert w.curves.bands[("error", "val")][1].getData()[0] is None or len(w.curves.bands[("error", "val")][1].getData()[0]) == 0
