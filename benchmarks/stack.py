@@ -5,7 +5,8 @@ network exactly the run it would be alone, with every statistic. This measures n
 second (K x the stack's steps/s) for K = 1, 2, 4, 8 networks of one configuration at seeds
 0..K-1, against one `Run` of the same configuration, as the median over interleaved rounds of each
 round's own ratio (a shared machine's drifting speed slows both sides alike). The issue's target
-is >= 4x at K = 8, 6 x 8, batch 10.
+is >= 4x at K = 8, 6 x 8, batch 10. It also prints what the window's seed band (engine.band: five
+seeds as one stack, read as one median record per step) costs: its steps/s against one run's.
 
 Both sides evaluate on the usual schedule (every `eval_every` steps; the default 10, as the window
 and the command line) unless --no-eval, where only step 1 is instrumented.
@@ -25,6 +26,7 @@ import sys
 import time
 
 from engine import Config, Run, RunStack
+from engine.band import SeedBand
 
 
 def config(depth: int, width: int, seed: int, eval_every: int) -> Config:
@@ -66,13 +68,17 @@ def main() -> int:
         per_block = {"single": max(10, round(args.seconds * rate(single.step, 200)))}
         for k, stack in stacks.items():
             per_block[k] = max(10, round(args.seconds * rate(stack.step, 50)))
+        band = SeedBand(config(depth, width, 0, eval_every))
+        per_block["band"] = max(10, round(args.seconds * rate(band.step, 50)))
         ratios: dict[int, list[float]] = {k: [] for k in ks}
+        band_ratios: list[float] = []
         single_rates: list[float] = []
         for _ in range(args.rounds):
             s = rate(single.step, per_block["single"])
             single_rates.append(s)
             for k, stack in stacks.items():
                 ratios[k].append(k * rate(stack.step, per_block[k]) / s)
+            band_ratios.append(s / rate(band.step, per_block["band"]))
         load = "beside a second training process (6 x 8)" if busy else "with no second process of its own"
         print(f"{depth} x {width}, batch 10, Adam, {'no evaluations' if args.no_eval else 'evaluation every 10 steps'}; "
               f"{os.cpu_count()} CPUs, taken {load}; load average {os.getloadavg()[0]:.1f}")
@@ -81,6 +87,9 @@ def main() -> int:
         for k in ks:
             r = ratios[k]
             print(f"{k:3d} {statistics.median(r):38.2f} {min(r):6.2f} to {max(r):4.2f}")
+        b = band_ratios
+        print(f"seed band ({len(band.seeds)} seeds, median records): a step takes {statistics.median(b):.2f}x a single run's "
+              f"({min(b):.2f} to {max(b):.2f})")
     finally:
         if busy is not None:
             busy.terminate()

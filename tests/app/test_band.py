@@ -37,6 +37,13 @@ def test_the_seed_band_trains_five_seeds_and_shades_their_range(make_window, qtb
     assert w.files.save_session(str(path))
     session = load_session(path)
     assert session.seeds == (0, 1, 2, 3, 4) and session.evaluations[-1].band is not None
+    assert w.files.open_session(str(path))  # replayed: the band as it was
+    replay = w.history
+    assert replay is not h and replay.seeds == (0, 1, 2, 3, 4)
+    np.testing.assert_array_equal(replay.band_series("val_error")[1][-1], h.band_series("val_error")[1][h.n_evals - 1])
+    w.state.start_run()  # back to training
+    qtbot.waitUntil(lambda: w.history is not None and w.history.seeds == (0, 1, 2, 3, 4) and w.history is not replay, timeout=20000)
+    h = w.history
     # off again: one run
     w.band_action.trigger()
     qtbot.waitUntil(lambda: w.history is not None and w.history is not h, timeout=20000)
