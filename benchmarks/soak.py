@@ -70,13 +70,18 @@ def main() -> None:
     parser.add_argument("--eval-every", type=int, default=10)
     parser.add_argument("--model", default="mlp", choices=["mlp", "rnn", "lstm", "gru"], help="the model family (default mlp)")
     parser.add_argument("--seq-len", type=int, default=200, help="T of a recurrent model's recall sequences (default 200)")
+    parser.add_argument("--nice", type=int, help="the window's training process's niceness above the window's (default: the app's, desktop_app.worker.TRAINING_NICE)")
     args = parser.parse_args()
     seconds = args.minutes * 60 if args.minutes else args.seconds
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_pyqtgraph()
+    from desktop_app import worker
     from desktop_app.window import MainWindow
     from engine.service import TrainingProcess
+
+    if args.nice is not None:
+        worker.TRAINING_NICE = args.nice
 
     config = Config(depth=args.depth, width=args.width, batch_size=10, eval_every=args.eval_every, steps=10_000_000)
     if args.model != "mlp":
@@ -120,7 +125,7 @@ def main() -> None:
     probe.start()
     kind = f"{args.model} T = {args.seq_len}, " if args.model != "mlp" else ""
     print(f"soak: {seconds:.0f} s, {kind}depth {args.depth} width {args.width} eval_every {args.eval_every}, every view shown"
-          f"{', a second training process beside it' if busy else ''}; load average {os.getloadavg()[0]:.1f} at the start")
+          f"{', a second training process beside it' if busy else ''}, the window's training at nice +{worker.TRAINING_NICE}; load average {os.getloadavg()[0]:.1f} at the start")
     print(" time  step       window RSS  training RSS  p99 (interval)  CPU p99  heatmap step  curves step  clipping step")
     readings = []
     start = time.perf_counter()

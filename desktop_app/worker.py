@@ -33,6 +33,10 @@ STALL_S = 5.0  # a child that should answer and is stopped, or asleep without co
 BUSY_S = 15.0  # computing without a word this long: said (a long step, or stuck), never ended for it
 SILENT_S = 120.0  # where the child's state cannot be read (no /proc): silence this long is a stall
 IDLE_CPU = 0.02  # "without computing": under this share of one processor over the silence
+#: the training process's niceness above the window's (Unix): on a machine that is doing other
+#: work too, the window's thread then gets a processor when it wakes, and the training takes
+#: what is left; on an idle machine each has a core and nothing changes
+TRAINING_NICE = 5
 GAP_S = 1.0  # polls further apart than this (the GUI thread was busy): the silence is counted anew
 
 
@@ -88,7 +92,7 @@ class TrainingController(QObject):
             self.process = None
         self._set_busy(0.0)
         if self.process is None:
-            self.process = TrainingProcess()
+            self.process = TrainingProcess(args=(TRAINING_NICE,))
             self.process.send("rate", self.rate)
         self.generation += 1
         self.info = None

@@ -100,8 +100,14 @@ class Batch:
     prediction: dict[str, Any] | None = None  # engine.insight.prediction_map, a few times a second
 
 
-def serve(conn) -> None:
-    """The child process's loop: one Run at a time, stepped while playing."""
+def serve(conn, nice: int = 0) -> None:
+    """The child process's loop: one Run at a time, stepped while playing. `nice`: how much
+    lower than its parent's its scheduling priority is (set before torch starts any thread)."""
+    if nice > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(nice)
+        except OSError:
+            pass
     from engine.band import SeedBand
     from engine.insight import prediction_map
     from engine.trainer import Run  # torch loads here, in the child only

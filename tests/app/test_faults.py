@@ -298,3 +298,15 @@ def test_a_child_computing_without_a_word_is_said_not_ended(make_window, qtbot, 
         assert before in w.state.pinned and before.n >= n, "what was recorded stays in view"
     finally:
         _cleanup(pid)
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="niceness is a Unix notion")
+def test_the_training_process_yields_the_processor_to_the_window(make_window, qtbot):
+    """On a busy machine the window's thread must get a processor when it wakes: its training
+    process runs at a lower priority (TRAINING_NICE higher niceness) than the window."""
+    from desktop_app.worker import TRAINING_NICE
+
+    w = make_window(LONG)
+    pid = w.controller.process.process.pid
+    qtbot.waitUntil(lambda: w.history is not None, timeout=20000)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + TRAINING_NICE)
