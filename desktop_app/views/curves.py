@@ -61,9 +61,10 @@ class ErrorCurvesView(QWidget):
             plot.setDownsampling(auto=True, mode="peak")
             for split, color, name in (("train", TRAIN_COLOR, self.tr("training")), ("val", VAL_COLOR, self.tr("validation"))):
                 # a seed band's range over its seeds: the shading between its lowest and highest
-                edges = (plot.plot([], [], pen=None), plot.plot([], [], pen=None))
                 shade = pg.mkColor(color)
                 shade.setAlpha(BAND_ALPHA)
+                # edges drawn in the shading's colour: an item without a pen has no path to fill between
+                edges = (plot.plot([], [], pen=pg.mkPen(shade, width=1)), plot.plot([], [], pen=pg.mkPen(shade, width=1)))
                 fill = pg.FillBetweenItem(*edges, brush=pg.mkBrush(shade))
                 plot.addItem(fill)
                 self.bands[(kind, split)] = (*edges, fill)

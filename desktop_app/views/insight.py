@@ -96,7 +96,8 @@ class InsightView(QObject):
         self.map_plot.addItem(self.val_points)
         self.map_plot.addItem(self.train_points)
         self.curve = self.map_plot.plot([], [], pen=pg.mkPen("#d62728", width=2))
-        self.map_note = note = QLabel(self.tr("Filled: training points. Hollow: validation points. Shading: the class the network predicts, paler where it is unsure."))
+        self._map_note = self.tr("Filled: training points. Hollow: validation points. Shading: the class the network predicts, paler where it is unsure.")
+        self.map_note = note = QLabel(self._map_note)
         note.setWordWrap(True)
         # a recurrent net's data are sequences: its answers on a few of them, instead of the map
         self.sequences = SequenceAnswersView()
@@ -301,6 +302,9 @@ class InsightView(QObject):
             ev = h.last_eval
             self.sequences.show_answers(p, None if ev is None else ev.val_loss if d.is_regression else ev.val_error)
             return
+        # a seed band maps its first seed's network (its data too): the others are not drawn
+        note = self._map_note + (" " + self.tr("Seed {0}'s network, the first of the band.").format(h.seeds[0]) if h.seeds else "")
+        self._set_text(self.map_note, note)
         if p["kind"] == "curve":
             self.map_image.clear()
             self.curve.setData(p["x"], p["y"])

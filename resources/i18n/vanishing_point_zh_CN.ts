@@ -557,6 +557,11 @@
 <context>
     <name>InsightView</name>
     <message>
+        <location filename="../../desktop_app/views/insight.py" />
+        <source>Seed {0}'s network, the first of the band.</source>
+        <translation>这是种子 {0} 的网络，即种子带中的第一个。</translation>
+    </message>
+    <message>
         <location filename="../../desktop_app/views/insight.py" line="54" />
         <source>x₂ (standardized)</source>
         <translation>x₂（标准化）</translation>

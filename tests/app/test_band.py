@@ -30,6 +30,9 @@ def test_the_seed_band_trains_five_seeds_and_shades_their_range(make_window, qtb
     low, high, fill = w.curves.bands[("error", "val")]
     x, y = high.getData()
     assert x is not None and len(x) >= 5 and fill.isVisible()
+    assert not fill.path().isEmpty(), "the range is shaded, not only its edges"
+    w.insight.refresh(force=True)
+    assert "Seed 0's network" in w.insight.map_note.text(), "the map is one seed's network, and says which"
     assert "median of seeds 0–4" in w.curves.readout.text()
     assert "median of 5 seeds" in w.readout.text()
     # what the window records is saved with the range, and replays as the band it was
