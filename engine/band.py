@@ -16,6 +16,7 @@ which seeds diverged and when. The band ends when its last seed does.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -40,18 +41,25 @@ from engine.trainer import Run
 
 
 def _median(values: list[np.ndarray]) -> np.ndarray:
-    """Element-wise median over the seeds, NaN ignored (NaN where every seed has NaN)."""
-    if len(values) == 1:
-        return np.asarray(values[0], dtype=float)
+    """Element-wise median over the seeds, NaN ignored (NaN where every seed has NaN): what
+    np.nanmedian gives, without its masked arrays (a third of a band's step) where there is no NaN."""
+    a = np.stack(values).astype(float, copy=False)
+    k = len(a)
+    if not np.isnan(a).any():
+        a.sort(axis=0)
+        return a[k // 2] if k % 2 else (a[k // 2 - 1] + a[k // 2]) / 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: NaN, as meant
-        return np.nanmedian(np.stack(values).astype(float), axis=0)
+        return np.nanmedian(a, axis=0)
 
 
 def _scalar_median(values: list[float]) -> float:
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    return float(np.median(v)) if len(v) else float("nan")
+    """The median of the finite `values` (NaN if none), as np.median gives it."""
+    v = sorted(x for x in map(float, values) if math.isfinite(x))
+    k = len(v)
+    if not k:
+        return math.nan
+    return v[k // 2] if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2
 
 
 def _layer_median(stats: list[LayerStats]) -> LayerStats:
@@ -64,9 +72,10 @@ def _layer_median(stats: list[LayerStats]) -> LayerStats:
 
 def _evaluation_median(step: int, evaluations: list[Evaluation]) -> Evaluation:
     figures = np.array([[getattr(e, name) for name in METRIC_NAMES] for e in evaluations], dtype=float)
+    median = _median(list(figures))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        median, lo, hi = np.nanmedian(figures, axis=0), np.nanmin(figures, axis=0), np.nanmax(figures, axis=0)
+        lo, hi = np.nanmin(figures, axis=0), np.nanmax(figures, axis=0)
     return Evaluation(step, *map(float, median), _layer_median([e.layers for e in evaluations]),
                       band=Band(tuple(map(float, lo)), tuple(map(float, hi)), len(evaluations)))
 

@@ -4,9 +4,12 @@ evaluations carry the seeds' range; saved and opened with it."""
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import Run
 from engine.band import SeedBand
@@ -128,3 +131,20 @@ def test_a_band_with_a_mixed_or_bad_range_is_refused(tmp_path):
         save_session(tmp_path / "mixed.vpsession", mixed, config)
     with pytest.raises(ValueError, match="2 to 64 seeds"):
         SeedBand(config, seeds=1)
+
+
+@given(st.integers(1, 8), st.integers(1, 6), st.floats(0, 0.5), st.integers(0, 2**31))
+@settings(max_examples=60, deadline=None)
+def test_the_medians_are_numpys(k, n, nan_share, seed):
+    from engine.band import _median, _scalar_median
+
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((k, n)) * 10.0 ** rng.integers(-30, 30, (k, n))
+    a[rng.random((k, n)) < nan_share] = np.nan
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_array_equal(_median(list(a)), np.nanmedian(a, axis=0))
+        column = a[:, 0]
+        finite = column[np.isfinite(column)]
+        expected = float(np.median(finite)) if len(finite) else np.nan
+    np.testing.assert_array_equal(_scalar_median(list(column)), expected)
