@@ -223,6 +223,14 @@ class RunHistory:
         steps = self.evals["step"]
         int_steps = np.nan_to_num(steps).astype(np.int64)
         self.n_evals = _compact(arrays, int_steps, 1, stop, self.n_evals)
+        # a band's edges: the lower edge of a group is its lowest low at both of its rows, the
+        # upper its highest high (a (min, max) pair of an edge would zigzag inside the range)
+        groups = -(-(stop - 1) // DECIMATION)
+        with np.errstate(invalid="ignore"):
+            for edges, reduce in ((self.band_lo, np.fmin), (self.band_hi, np.fmax)):
+                for a in edges.values():
+                    pairs = a[1 : 1 + 2 * groups].reshape(groups, 2)
+                    pairs[:] = reduce(pairs[:, 0], pairs[:, 1])[:, None]
         steps[: self.n_evals] = int_steps[: self.n_evals]
         steps[self.n_evals :] = np.nan
 

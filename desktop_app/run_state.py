@@ -200,6 +200,7 @@ class RunState(QObject):
         """Train each run at `seeds` seeds at once (a seed band; 1: one run): the current run is
         replaced by one so trained, playing if it was."""
         if seeds != self.seeds:
+            self.cancel_compare()  # the compared runs would be part bands, part single runs
             self.seeds = seeds
             if self.replay is None:
                 self.start_run(playing=self.playing)

@@ -62,22 +62,26 @@ def _scalar_median(values: list[float]) -> float:
     return v[k // 2] if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2
 
 
-def _layer_median(stats: list[LayerStats]) -> LayerStats:
-    fields = {name: _median([getattr(s, name) for s in stats]) for name in STAT_NAMES}
+def _layer_median(step: int, evaluations: list[Evaluation]) -> LayerStats:
+    """The median of each statistic; the distributions (measured every QUANTILE_EVERY-th
+    evaluation) of the seeds that measured them at this step, None if none did."""
+    fields = {name: _median([getattr(e.layers, name) for e in evaluations]) for name in STAT_NAMES}
     for name in ("act_quantiles", "signal_quantiles"):
-        got = [getattr(s, name) for s in stats if getattr(s, name) is not None]
-        fields[name] = _median(got) if len(got) == len(stats) else None
+        got = [getattr(e.layers, name) for e in evaluations if e.step == step and getattr(e.layers, name) is not None]
+        fields[name] = _median(got) if got else None
     return LayerStats(**fields)
 
 
-def _evaluation_median(step: int, evaluations: list[Evaluation]) -> Evaluation:
+def _evaluation_median(step: int, evaluations: list[Evaluation], seeds: int) -> Evaluation:
+    """The median evaluation of `evaluations` (one per seed counted), its band over them;
+    `seeds`: the band's size (counted or not)."""
     figures = np.array([[getattr(e, name) for name in METRIC_NAMES] for e in evaluations], dtype=float)
     median = _median(list(figures))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         lo, hi = np.nanmin(figures, axis=0), np.nanmax(figures, axis=0)
-    return Evaluation(step, *map(float, median), _layer_median([e.layers for e in evaluations]),
-                      band=Band(tuple(map(float, lo)), tuple(map(float, hi)), len(evaluations)))
+    return Evaluation(step, *map(float, median), _layer_median(step, evaluations),
+                      band=Band(tuple(map(float, lo)), tuple(map(float, hi)), seeds))
 
 
 class SeedBand:
@@ -86,7 +90,7 @@ class SeedBand:
     It answers what the training process asks of a Run: `step()` (the median record),
     `finished`, `status`, `summary()`, `set_live`, `signal_every_step`, and the run's shape
     (layer names and sizes, device, time steps, model). `runs[0]`, the configuration's own seed,
-    is the network whose predictions the window maps."""
+    is the network whose predictions the window maps (`shown`), until it diverges."""
 
     def __init__(self, config: Config, seeds: int = BAND_SEEDS, **run_options: Any):
         if not 2 <= seeds <= MAX_BAND_SEEDS:
@@ -124,12 +128,17 @@ class SeedBand:
         """Every seed's run takes the change before the same step (all or none)."""
         self.stack.set_live(**changes)
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.runs[0].predict(x)
+    @property
+    def shown(self) -> Run:
+        """The network whose predictions the window maps: the first seed that has not diverged
+        (the first seed if all have)."""
+        return next((r for r in self.runs if r.status != RunStatus.DIVERGED), self.runs[0])
 
     # --- a step -----------------------------------------------------------------------------------
     def step(self) -> StepRecord:
         """Step every seed that has not ended; the median record of this step."""
+        if self.finished:
+            raise RuntimeError(f"the band has ended ({self.status.value}); start a new one")
         got = self.stack.step()
         step = next(r.step for r in got if r is not None)
         for i, record in enumerate(got):
@@ -154,29 +163,35 @@ class SeedBand:
         evaluation = None
         if evaluated:
             evaluations = [self._evaluation[i] for i in counted if self._evaluation[i] is not None]
-            evaluation = _evaluation_median(step, evaluations) if evaluations else None
-        signal = [r.signal_rms for r in latest]
-        times = [r.time_rms for r in latest]
+            evaluation = _evaluation_median(step, evaluations, len(self.runs)) if evaluations else None
+        # traced at this step, or (an early-stopped seed) at its last
+        signal = [r.signal_rms for r in latest if r.signal_rms is not None]
+        times = [r.time_rms for r in latest if r.time_rms is not None]
         return StepRecord(
             step,
             _scalar_median([r.loss for r in latest]),
             _median([r.grad_norms for r in latest]),
-            _median(signal) if all(s is not None for s in signal) else None,
+            _median(signal) if signal else None,
             _scalar_median([r.total_norm for r in latest]),
             _scalar_median([r.clipped_norm for r in latest]),
             self.status,
             evaluation,
             changes=dict(changes),
             message=self.message,
-            time_rms=_median(times) if all(t is not None for t in times) else None,
+            time_rms=_median(times) if times else None,
         )
 
     def _ending(self) -> tuple[RunStatus, str]:
-        """The band's status once every seed has ended: the most common of theirs (a tie goes to
-        diverged, then early-stopped), and a message that names each."""
+        """The band's status once every seed has ended, and a message that names each seed's end.
+        Diverged only if every seed diverged (the median of the others is finite, and what the
+        window reads as a divergence is a step whose figures are not); completed if any seed
+        completed, else early-stopped."""
         statuses = [r.status for r in self.runs]
         order = (RunStatus.DIVERGED, RunStatus.EARLY_STOPPED, RunStatus.COMPLETED)
-        status = max(order, key=lambda s: (statuses.count(s), -order.index(s)))
+        if all(s == RunStatus.DIVERGED for s in statuses):
+            status = RunStatus.DIVERGED
+        else:
+            status = RunStatus.COMPLETED if RunStatus.COMPLETED in statuses else RunStatus.EARLY_STOPPED
         parts = []
         for s in order:
             seeds = [seed for seed, st in zip(self.seeds, statuses) if st == s]

@@ -194,7 +194,10 @@ def serve(conn, nice: int = 0) -> None:
         batch.summary = run.summary()
         now = time.perf_counter()
         if now >= next_map or not playing:
-            batch.prediction = prediction_map(run.runs[0] if isinstance(run, SeedBand) else run)
+            if isinstance(run, SeedBand):  # one seed's network: the map says which
+                batch.prediction = {**prediction_map(run.shown), "seed": run.shown.config.seed}
+            else:
+                batch.prediction = prediction_map(run)
             cost = time.perf_counter() - now
             # a few maps a second, but never more than ~10% of the training time of a large net
             next_map = now + max(MAP_SECONDS, 10 * cost)

@@ -302,8 +302,8 @@ class InsightView(QObject):
             ev = h.last_eval
             self.sequences.show_answers(p, None if ev is None else ev.val_loss if d.is_regression else ev.val_error)
             return
-        # a seed band maps its first seed's network (its data too): the others are not drawn
-        note = self._map_note + (" " + self.tr("Seed {0}'s network, the first of the band.").format(h.seeds[0]) if h.seeds else "")
+        seed = p.get("seed")  # a seed band's: the network of its first seed that has not diverged
+        note = self._map_note + (" " + self.tr("Seed {0}'s network, one of the band's.").format(seed) if seed is not None else "")
         self._set_text(self.map_note, note)
         if p["kind"] == "curve":
             self.map_image.clear()

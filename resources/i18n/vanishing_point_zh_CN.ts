@@ -558,8 +558,8 @@
     <name>InsightView</name>
     <message>
         <location filename="../../desktop_app/views/insight.py" />
-        <source>Seed {0}'s network, the first of the band.</source>
-        <translation>这是种子 {0} 的网络，即种子带中的第一个。</translation>
+        <source>Seed {0}'s network, one of the band's.</source>
+        <translation>这是种子 {0} 的网络，种子带中的一个。</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/insight.py" line="54" />

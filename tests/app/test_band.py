@@ -53,3 +53,35 @@ def test_the_seed_band_trains_five_seeds_and_shades_their_range(make_window, qtb
     assert w.history.seeds == () and w.state.seeds == 1
     w.curves.refresh()
     assert w.curves.bands[("error", "val")][1].getData()[0] is None or len(w.curves.bands[("error", "val")][1].getData()[0]) == 0
+
+
+def test_a_long_bands_older_range_is_kept_as_its_envelope():
+    """Compacting old evaluations keeps a band's lowest low and highest high of each group at
+    both of its rows: the shading of a long run's past neither zigzags nor narrows."""
+    import dataclasses
+
+    from desktop_app.history import EVAL_ROWS, RunHistory
+    from engine.results import Band
+
+    from .test_long_runs import _info, _records
+
+    info = _info(10_000, layers=3)
+    info.seeds = (0, 1, 2)
+    h = RunHistory(info)
+    records = _records(1, 3 * EVAL_ROWS, layers=3)
+    banded = []
+    for r in records:
+        k = r.step
+        lo = 0.1 + 0.05 * (k % 2)  # alternating lows and highs: a (min, max) pair of each would zigzag
+        hi = 0.6 + 0.05 * (k % 3)
+        band = Band((lo,) * 4, (hi,) * 4, 3)
+        banded.append(dataclasses.replace(r, evaluation=dataclasses.replace(r.evaluation, band=band)))
+    h.append(banded)
+    lo, hi = h.band_series("val_error")
+    assert h.n_evals < 3 * EVAL_ROWS, "compacted"
+    steps = h.eval_series("step")
+    recent = len(steps) - 1 - int(np.flatnonzero(np.diff(steps) != 1)[-1])  # the full-resolution rows at the end
+    old = slice(1, len(steps) - recent - 2)  # the compacted rows before them
+    assert old.stop > 500
+    np.testing.assert_array_equal(lo[old], 0.1)
+    np.testing.assert_array_equal(hi[old], 0.7)

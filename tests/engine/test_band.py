@@ -99,7 +99,7 @@ def test_a_diverged_seed_leaves_the_median_and_the_band_and_an_early_stopped_one
     assert first.loss == float(np.median([1, 11, 21, 31])) and first.evaluation.band.hi[0] == 31
     # step 2: seed 1 diverged (inf): the others' median and range; seed 2 stopped early here
     assert second.loss == float(np.median([2, 22, 32])) and second.evaluation.band.of("train_loss") == (2, 32)
-    assert second.evaluation.band.seeds == 3 and np.isfinite(second.grad_norms).all()
+    assert second.evaluation.band.seeds == 4 and np.isfinite(second.grad_norms).all(), "the band's size, counted or not"
     # step 3: seed 2 holds its last figures, seed 1 is not counted
     assert third.loss == float(np.median([3, 22, 33])) and third.evaluation.band.of("train_loss") == (3, 33)
     assert third.status == RunStatus.COMPLETED and band.finished
@@ -148,3 +148,34 @@ def test_the_medians_are_numpys(k, n, nan_share, seed):
         finite = column[np.isfinite(column)]
         expected = float(np.median(finite)) if len(finite) else np.nan
     np.testing.assert_array_equal(_scalar_median(list(column)), expected)
+
+
+def test_a_band_some_of_whose_seeds_diverge_is_not_a_divergence_and_saves(tmp_path):
+    """Seeds 2 and 3 of this net diverge at step 5, the others train on: the band completes (its
+    medians stay finite), its message names the diverged seeds, its map is of a seed that did
+    not diverge, and its session saves and opens with all five seeds."""
+    config = tiny(steps=60, eval_every=5, lr=10, optimizer="sgd", clip_norm=0, activation="relu", depth=6, init="he_normal")
+    band = SeedBand(config)
+    records = [band.step() for _ in range(config.steps)]
+    statuses = [r.status.value for r in band.runs]
+    assert statuses.count("diverged") == 2 and statuses.count("completed") == 3, statuses
+    assert records[-1].status == RunStatus.COMPLETED and np.isfinite(records[-1].loss)
+    assert "diverged: seeds 2 (step 5), 3 (step 5)" in records[-1].message
+    assert band.shown.status != RunStatus.DIVERGED
+    assert {r.evaluation.band.seeds for r in records if r.evaluation} == {5}
+    session = load_session(save_session(tmp_path / "band.vpsession", records, config, summary=band.summary()))
+    assert session.seeds == (0, 1, 2, 3, 4) and session.summary["diverged_at"] == 5
+
+
+def test_the_distributions_go_on_after_a_seed_stops_early():
+    config = tiny(steps=400, patience=4, lr=0.01, optimizer="adam", label_noise=0.3)
+    band = SeedBand(config)
+    records = []
+    while not band.finished:
+        records.append(band.step())
+    stopped = min(r.step_count for r in band.runs)
+    assert stopped < max(r.step_count for r in band.runs), "a seed stopped before another"
+    with pytest.raises(RuntimeError, match="has ended"):
+        band.step()
+    later = [r for r in records if r.step > stopped and r.evaluation is not None and (r.step // config.eval_every) % 5 == 0]
+    assert later and all(r.evaluation.layers.act_quantiles is not None for r in later)
