@@ -45,15 +45,22 @@ def test_decades():
     assert decades(np.array([np.nan, 0.0])) is None
 
 
+def _shown_view(qtbot, *names: str) -> InsightView:
+    """An InsightView whose pages (those named; all by default) are shown at 420 x 300."""
+    view = InsightView()
+    for name, (_, page) in view.pages.items():
+        if not names or name in names:
+            qtbot.addWidget(page)
+            page.resize(420, 300)
+            page.show()
+    return view
+
+
 def test_insight_curves_of_a_long_run_are_thinned_and_reach_the_end(qtbot):
     h = RunHistory(_info(1_000_000, layers=7, eval_every=1))
     for start in range(1, 40_001, 2000):
         h.append(_records(start, 2000, layers=7, eval_every=1))
-    view = InsightView()
-    for _, page in view.pages.values():
-        qtbot.addWidget(page)
-        page.resize(420, 300)
-        page.show()
+    view = _shown_view(qtbot)
     view.set_history(h)
     qtbot.wait(10)
     view.refresh(force=True)
@@ -111,11 +118,7 @@ def test_a_deep_nets_update_ratios_are_a_few_items_with_every_layer_and_the_focu
     layers = 101
     h = RunHistory(_info(10_000, layers=layers, eval_every=10))
     h.append(_records(1, 3000, layers=layers, eval_every=10))
-    view = InsightView()
-    page = view.pages["ratios"][1]
-    qtbot.addWidget(page)
-    page.resize(420, 300)
-    page.show()
+    view = _shown_view(qtbot, "ratios")
     view.set_history(h)
     view.set_layer(40)
     view.refresh(force=True)
