@@ -60,6 +60,12 @@ class LessonsPanel(QWidget):
         self.look.setWordWrap(True)
         self.look.setStyleSheet("background:#fff4d6; border:1px solid #ebd08a; border-radius:4px; padding:6px;")
         self.look.hide()
+        # with a seed band on, the views are medians while a lesson's words describe its own seed's run
+        self.band_note = QLabel()
+        self.band_note.setObjectName("lessonBandNote")
+        self.band_note.setWordWrap(True)
+        self.band_note.hide()
+        self.seeds: tuple[int, ...] = ()
         self.text = QTextBrowser()
         self.text.setObjectName("lessonText")
         self.text.setOpenExternalLinks(False)
@@ -79,6 +85,7 @@ class LessonsPanel(QWidget):
         column.setContentsMargins(4, 4, 4, 4)
         column.addWidget(self.picker)
         column.addWidget(self.look)
+        column.addWidget(self.band_note)
         column.addWidget(self.text, 1)
         column.addLayout(self.fix_box)
         column.addWidget(self.problem_button)
@@ -132,6 +139,21 @@ class LessonsPanel(QWidget):
             self.fix_buttons.append(button)
         self.problem_button.show()
         self.overlay_button.setVisible(lesson.id in OVERLAY_LESSONS)
+        self._show_band_note()
+
+    def set_band(self, seeds: tuple[int, ...]) -> None:
+        """The run shown is a seed band of `seeds` (() for one run): a lesson says that its
+        numbers are its own seed's, and the views the median's."""
+        self.seeds = tuple(seeds)
+        self._show_band_note()
+
+    def _show_band_note(self) -> None:
+        if self.seeds and self.current is not None:
+            self.band_note.setText(self.tr(
+                "Seed band on: the views show the median of seeds {0}–{1}, shaded by their range. The lesson's "
+                "numbers are one seed's run: turn the band off (View menu) to see exactly that, or keep it on "
+                "to see how often it happens.").format(self.seeds[0], self.seeds[-1]))
+        self.band_note.setVisible(bool(self.seeds) and self.current is not None)
 
     def _body(self, lesson: Lesson) -> str:
         """The lesson's title (whole: the picker may elide it) and its paragraphs, as HTML."""

@@ -380,6 +380,9 @@ class MainWindow(QMainWindow):
         self.replacement = replacement
         self.close()
         replacement.show()
+        if self.state.seeds != 1:  # the seed band stays on
+            replacement.band_action.setChecked(True)
+            replacement.state.set_seeds(self.state.seeds)
         if lesson:
             replacement.lessons.select(lesson, load=False)
 
@@ -415,6 +418,8 @@ class MainWindow(QMainWindow):
 
     def _on_state_historyReplaced(self, history: RunHistory | None) -> None:
         self._show_problem()
+        if history is not None:
+            self.lessons.set_band(history.seeds)
         if self.state.replay is None:
             self.timeline.hide()
         for view in (self.heatmap, self.curves, self.insight):

@@ -493,8 +493,8 @@
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" />
-        <source>÷ output (log10)</source>
-        <translation>÷ 输出层（log10）</translation>
+        <source>÷ out (log10)</source>
+        <translation>÷ 输出（log10）</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" />
@@ -713,6 +713,11 @@
 </context>
 <context>
     <name>LessonsPanel</name>
+    <message>
+        <location filename="../../desktop_app/lessons_view.py" />
+        <source>Seed band on: the views show the median of seeds {0}–{1}, shaded by their range. The lesson's numbers are one seed's run: turn the band off (View menu) to see exactly that, or keep it on to see how often it happens.</source>
+        <translation>种子带已开启：各视图显示种子 {0}–{1} 的中位数，阴影为其范围。课程中的数字来自单个种子的运行：在“视图”菜单中关闭种子带即可看到它，或保持开启，看看这种情况出现得有多频繁。</translation>
+    </message>
     <message>
         <location filename="../../desktop_app/lessons_view.py" line="55" />
         <source>Show the problem again</source>

@@ -35,6 +35,8 @@ def test_the_seed_band_trains_five_seeds_and_shades_their_range(make_window, qtb
     assert "Seed 0's network" in w.insight.map_note.text(), "the map is one seed's network, and says which"
     assert "median of seeds 0–4" in w.curves.readout.text()
     assert "median of 5 seeds" in w.readout.text()
+    w.lessons.select(w.lessons.lessons[0].id, load=False)
+    assert w.lessons.band_note.isVisible() and "median of seeds 0–4" in w.lessons.band_note.text(), "the lesson's numbers are one seed's"
     # what the window records is saved with the range, and replays as the band it was
     path = tmp_path / "band.vpsession"
     assert w.files.save_session(str(path))
@@ -50,7 +52,7 @@ def test_the_seed_band_trains_five_seeds_and_shades_their_range(make_window, qtb
     # off again: one run
     w.band_action.trigger()
     qtbot.waitUntil(lambda: w.history is not None and w.history is not h, timeout=20000)
-    assert w.history.seeds == () and w.state.seeds == 1
+    assert w.history.seeds == () and w.state.seeds == 1 and not w.lessons.band_note.isVisible()
     w.curves.refresh()
     assert w.curves.bands[("error", "val")][1].getData()[0] is None or len(w.curves.bands[("error", "val")][1].getData()[0]) == 0
 
