@@ -380,6 +380,27 @@ def test_lesson_dying_relu(seed):
         assert settled(prelu, "train_error") < 0.05 and settled(prelu) < 0.1  # 0.00 / 0.022 to 0.068
 
 
+def test_lesson_dying_relu_seed_band():
+    """The lesson's seed band (seeds 1-5, the problem's seed and the next four): at the end its
+    validation error spans from chance to a fit; with PReLU or the smaller step it ends low."""
+    from engine.band import SeedBand
+
+    def last_band(name: str) -> tuple[float, float]:
+        band = SeedBand(config(name, eval_every=100))
+        assert band.seeds == (1, 2, 3, 4, 5)
+        evaluation = None
+        while not band.finished:
+            record = band.step()
+            evaluation = record.evaluation or evaluation
+        return evaluation.band.of("val_error")
+
+    lo, hi = last_band("dying_relu_problem")
+    assert hi >= 0.45 and lo <= 0.1, (lo, hi)
+    for fix in ("dying_relu_fix_prelu", "dying_relu_fix_small_lr"):
+        lo, hi = last_band(fix)
+        assert hi <= 0.15, (fix, lo, hi)
+
+
 def test_lesson_dying_relu_slopes_do_not_make_the_step_safe():
     """Leaky ReLU and PReLU keep every unit alive, but lr 0.03 stays too large. "At most seeds the
     network fits the spiral", yet "the error curves jump, and a run can stall for hundreds of steps":
