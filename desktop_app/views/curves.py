@@ -82,6 +82,10 @@ class ErrorCurvesView(QWidget):
         self.pinned_legend.setTextFormat(Qt.TextFormat.RichText)
         self.pinned_legend.setWordWrap(True)
         self.pinned_legend.hide()
+        # a seed band's seeds one by one: how many are where (the band's shading shows only its edges)
+        self.seed_readout = ReadoutWidget()
+        self.seed_readout.setObjectName("seedReadout")
+        self.seed_readout.hide()
         bar = QHBoxLayout()
         bar.addWidget(self.readout, 1)
         bar.addWidget(self.log_y)
@@ -89,6 +93,7 @@ class ErrorCurvesView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.pinned_legend)
+        layout.addWidget(self.seed_readout)
         layout.addWidget(self.tabs, 1)
 
     @staticmethod
@@ -121,6 +126,8 @@ class ErrorCurvesView(QWidget):
             lo.setData([], [])
             hi.setData([], [])
         self.readout.setText(self._legend())
+        self.seed_readout.setText("")
+        self.seed_readout.setVisible(history is not None and bool(history.seeds))
         self.refresh()
 
     def set_pinned(self, runs: list[RunHistory], labels: list[str]) -> None:
@@ -239,6 +246,11 @@ class ErrorCurvesView(QWidget):
                 line.show()
         self._sync_change_markers()
         ev = h.last_eval
+        each = h.summary.get("seed_final_val_errors")  # the engine's: each seed's latest validation error
+        if h.seeds and isinstance(each, list) and len(each) == len(h.seeds):
+            values = "&nbsp;&nbsp;".join(f"{seed}: {'–' if v is None else format_value(v)}" for seed, v in zip(h.seeds, each))
+            when = self.tr("at the end") if status in ("completed", "diverged", "early_stopped") else self.tr("latest")
+            self.seed_readout.setText(self.tr("Validation error of each seed ({0}):").format(when) + "&nbsp;&nbsp;" + values)
         if ev is not None:
             self.readout.setText(
                 self._legend()

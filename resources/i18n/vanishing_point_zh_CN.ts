@@ -320,6 +320,21 @@
     <name>ErrorCurvesView</name>
     <message>
         <location filename="../../desktop_app/views/curves.py" />
+        <source>Validation error of each seed ({0}):</source>
+        <translation>各种子的验证误差（{0}）：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/curves.py" />
+        <source>at the end</source>
+        <translation>结束时</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/curves.py" />
+        <source>latest</source>
+        <translation>最新</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/curves.py" />
         <source>median of seeds {0}–{1}, shaded: their range</source>
         <translation>种子 {0}–{1} 的中位数，阴影：其范围</translation>
     </message>

@@ -4,6 +4,7 @@ seeds' range shaded around each curve; saved and replayed with it."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from engine import load_session
 
@@ -35,6 +36,11 @@ def test_the_seed_band_trains_five_seeds_and_shades_their_range(make_window, qtb
     assert "Seed 0's network" in w.insight.map_note.text(), "the map is one seed's network, and says which"
     assert "median of seeds 0–4" in w.curves.readout.text()
     assert "median of 5 seeds" in w.readout.text()
+    assert w.curves.seed_readout.isVisible()
+    shown = w.curves.seed_readout.text().split("):")[1].replace("&nbsp;", " ").split()
+    seeds, each = [int(v.rstrip(":")) for v in shown[::2]], [float(v) for v in shown[1::2]]
+    assert seeds == [0, 1, 2, 3, 4] and each == [float(f"{v:.3g}") for v in h.summary["seed_final_val_errors"]]
+    assert float(np.median(each)) == pytest.approx(h.last_eval.val_error, abs=1e-3), "the median of the seeds shown"
     w.lessons.select(w.lessons.lessons[0].id, load=False)
     assert w.lessons.band_note.isVisible() and "median of seeds 0–4" in w.lessons.band_note.text(), "the lesson's numbers are one seed's"
     # what the window records is saved with the range, and replays as the band it was
@@ -53,6 +59,7 @@ def test_the_seed_band_trains_five_seeds_and_shades_their_range(make_window, qtb
     w.band_action.trigger()
     qtbot.waitUntil(lambda: w.history is not None and w.history is not h, timeout=20000)
     assert w.history.seeds == () and w.state.seeds == 1 and not w.lessons.band_note.isVisible()
+    assert not w.curves.seed_readout.isVisible()
     w.curves.refresh()
     assert w.curves.bands[("error", "val")][1].getData()[0] is None or len(w.curves.bands[("error", "val")][1].getData()[0]) == 0
 
