@@ -154,10 +154,10 @@ class TrainingController(QObject):
     def _set_busy(self, seconds: float) -> None:
         """Tell the window how long the child has computed without answering: once a second
         while that lasts, and 0 once when it ends."""
-        if int(seconds) != int(self.busy) or (seconds == 0) != (self.busy == 0):
-            self.busy = seconds
-            self.processBusy.emit(seconds)
+        changed = int(seconds) != int(self.busy) or (seconds == 0) != (self.busy == 0)
         self.busy = seconds
+        if changed:
+            self.processBusy.emit(seconds)
 
     def _watch(self, process: TrainingProcess, now: float) -> None:
         """The watchdog: end a child that should answer and has stalled (see the module's doc)."""

@@ -25,6 +25,7 @@ from desktop_app.style import (
 )
 from desktop_app.views.heatmap import format_value
 from desktop_app.views.thinning import draw, per_column
+from engine import FINISHED
 
 # pinned runs, in the order they were pinned: none is the current run's blue or orange
 PINNED_COLORS = ("#9467bd", "#2ca02c", "#d62728", "#8c564b", "#e377c2", "#17becf")
@@ -249,7 +250,7 @@ class ErrorCurvesView(QWidget):
         each = h.summary.get("seed_final_val_errors")  # the engine's: each seed's latest validation error
         if h.seeds and isinstance(each, list) and len(each) == len(h.seeds):
             values = "&nbsp;&nbsp;".join(f"{seed}: {'–' if v is None else format_value(v)}" for seed, v in zip(h.seeds, each))
-            when = self.tr("at the end") if status in ("completed", "diverged", "early_stopped") else self.tr("latest")
+            when = self.tr("at the end") if h.last_record.status in FINISHED else self.tr("latest")
             self.seed_readout.setText(self.tr("Validation error of each seed ({0}):").format(when) + "&nbsp;&nbsp;" + values)
         if ev is not None:
             self.readout.setText(
