@@ -58,6 +58,12 @@ class ActivationEntry:
     #: op autograd itself would run; None: the identity. PReLU's takes the slope as a fourth
     #: argument and returns (dL/ds, dL/dslope).
     backward: Callable[[Any], Callable[..., Any]] | None = None
+    #: φ written into a given tensor, for a step that keeps its tensors from step to step
+    #: (engine.models.mlp._Stack): given torch, a function (s, out) running the very kernel of the
+    #: torch function (its out= form); None where it has none
+    forward_into: Callable[[Any], Callable[..., Any]] | None = None
+    #: `backward`'s out= form: given torch.ops.aten, (g, s, a, out) -> out = dL/ds; None where it has none
+    backward_into: Callable[[Any], Callable[..., Any]] | None = None
 
     def torch_function(self) -> Callable[..., torch.Tensor]:
         if self.torch_name is None:
@@ -69,6 +75,12 @@ class ActivationEntry:
         if self.backward is None:
             return _pass_gradient
         return self.backward(_torch_attr("torch.ops.aten"))
+
+    def torch_function_into(self) -> Callable[..., Any] | None:
+        return None if self.forward_into is None else self.forward_into(_torch_attr("torch"))
+
+    def torch_backward_into(self) -> Callable[..., Any] | None:
+        return None if self.backward_into is None else self.backward_into(_torch_attr("torch.ops.aten"))
 
     @property
     def dead_applies(self) -> bool:
@@ -113,10 +125,14 @@ ACTIVATIONS: Mapping[Activation, ActivationEntry] = MappingProxyType({
     Activation.SIGMOID: ActivationEntry(
         "torch.sigmoid", lambda x: 1 / (1 + np.exp(-x)), "nn.Sigmoid()", saturation=3.64,  # sigmoid'(s) < 0.025
         backward=lambda aten: lambda g, s, a: aten.sigmoid_backward(g, a),
+        forward_into=lambda torch: lambda s, out: torch.sigmoid(s, out=out),
+        backward_into=lambda aten: lambda g, s, a, out: aten.sigmoid_backward.grad_input(g, a, grad_input=out),
     ),
     Activation.TANH: ActivationEntry(
         "torch.tanh", np.tanh, "nn.Tanh()", saturation=1.83,  # tanh'(s) < 0.1
         backward=lambda aten: lambda g, s, a: aten.tanh_backward(g, a),
+        forward_into=lambda torch: lambda s, out: torch.tanh(s, out=out),
+        backward_into=lambda aten: lambda g, s, a, out: aten.tanh_backward.grad_input(g, a, grad_input=out),
     ),
     Activation.SOFTSIGN: ActivationEntry(
         "torch.nn.functional.softsign", lambda x: x / (1 + np.abs(x)), "nn.Softsign()", saturation=2.17,  # 1/(1+|s|)^2 < 0.1
@@ -125,6 +141,8 @@ ACTIVATIONS: Mapping[Activation, ActivationEntry] = MappingProxyType({
     Activation.RELU: ActivationEntry(
         "torch.nn.functional.relu", lambda x: np.maximum(x, 0), "nn.ReLU()", negative_slope=0.0,
         backward=lambda aten: lambda g, s, a: aten.threshold_backward(g, a, 0),
+        forward_into=lambda torch: lambda s, out: torch.clamp_min(s, 0, out=out),  # what aten's relu runs
+        backward_into=lambda aten: lambda g, s, a, out: aten.threshold_backward.grad_input(g, a, 0, grad_input=out),
     ),
     Activation.LEAKY_RELU: ActivationEntry(
         "torch.nn.functional.leaky_relu",
@@ -133,6 +151,8 @@ ACTIVATIONS: Mapping[Activation, ActivationEntry] = MappingProxyType({
         negative_slope=LEAKY_SLOPE,
         torch_options=(("negative_slope", LEAKY_SLOPE),),
         backward=lambda aten: lambda g, s, a: aten.leaky_relu_backward(g, s, LEAKY_SLOPE, False),
+        forward_into=lambda torch: lambda s, out: torch._C._nn.leaky_relu(s, LEAKY_SLOPE, out=out),
+        backward_into=lambda aten: lambda g, s, a, out: aten.leaky_relu_backward.grad_input(g, s, LEAKY_SLOPE, False, grad_input=out),
     ),
     Activation.PRELU: ActivationEntry(
         "torch.nn.functional.prelu",  # F.prelu(s, slope)
@@ -145,20 +165,30 @@ ACTIVATIONS: Mapping[Activation, ActivationEntry] = MappingProxyType({
     Activation.ELU: ActivationEntry(
         "torch.nn.functional.elu", lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))), "nn.ELU()",
         backward=lambda aten: lambda g, s, a: aten.elu_backward(g, 1.0, 1, 1, False, s),
+        forward_into=lambda torch: lambda s, out: torch._C._nn.elu(s, 1.0, 1, 1, out=out),
+        backward_into=lambda aten: lambda g, s, a, out: aten.elu_backward.grad_input(g, 1.0, 1, 1, False, s, grad_input=out),
     ),
     Activation.SELU: ActivationEntry(
         "torch.nn.functional.selu",
         lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0))),
         "nn.SELU()",
         backward=lambda aten: lambda g, s, a: aten.elu_backward(g, SELU_ALPHA, SELU_SCALE, 1, False, s),
+        forward_into=lambda torch: lambda s, out: torch._C._nn.elu(s, SELU_ALPHA, SELU_SCALE, 1, out=out),  # aten's selu
+        backward_into=lambda aten: lambda g, s, a, out: aten.elu_backward.grad_input(
+            g, SELU_ALPHA, SELU_SCALE, 1, False, s, grad_input=out
+        ),
     ),
     Activation.GELU: ActivationEntry(
         "torch.nn.functional.gelu", lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2)).astype(float)), "nn.GELU()",  # exact, not tanh
         backward=lambda aten: lambda g, s, a: aten.gelu_backward(g, s),
+        forward_into=lambda torch: lambda s, out: torch._C._nn.gelu(s, out=out),
+        backward_into=lambda aten: lambda g, s, a, out: aten.gelu_backward.grad_input(g, s, grad_input=out),
     ),
     Activation.SILU: ActivationEntry(
         "torch.nn.functional.silu", lambda x: x / (1 + np.exp(-x)), "nn.SiLU()",
         backward=lambda aten: lambda g, s, a: aten.silu_backward(g, s),
+        forward_into=lambda torch: lambda s, out: torch._C._nn.silu(s, out=out),
+        backward_into=lambda aten: lambda g, s, a, out: aten.silu_backward.grad_input(g, s, grad_input=out),
     ),
 })
 

@@ -148,12 +148,13 @@ class _Group:
         records: list[tuple[Run, StepRecord]] = []
         checked: list[Any] = []
         diverged: list[int] = []
+        share = self.model.ops.own  # network k's share of a (K, ...) tensor, made once for the stack's buffers
         for k, (run, plan) in enumerate(zip(runs, plans)):
             own = Traced(
                 traced.loss[k],
-                traced.out[k],
-                [g[k] for g in traced.pre_grads] if plan.trace else [],
-                None if traced.post is None else [a[k] for a in traced.post],
+                share(traced.out, k),
+                [share(g, k) for g in traced.pre_grads] if plan.trace else [],
+                None if traced.post is None else [share(a, k) for a in traced.post],
                 None,
             )
             result = run._check_gradients(plan, own, (losses[k], norms[k]))

@@ -44,17 +44,24 @@ class _One:
     """The linear algebra of a step of one network that no stack can take (batch norm, PReLU), on
     its (batch, features) tensors: F.linear's and autograd's own products."""
 
+    #: whether weight_grad and bias_grad write into the parameters' gradients (`into`); _One's
+    #: products do not (torch.mm(..., out=) into the flat buffer rounds differently from autograd's
+    #: mm), so the step copies them there
+    writes_gradients = False
+
     def __init__(self, generator: torch.Generator):
         self.generator = generator  # the run's dropout generator
 
-    linear = staticmethod(F.linear)
+    @staticmethod
+    def linear(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        return F.linear(h, w, b)
 
     @staticmethod
-    def weight_grad(g: torch.Tensor, h: torch.Tensor) -> torch.Tensor:  # dL/dW = g^T h
+    def weight_grad(g: torch.Tensor, h: torch.Tensor, into: torch.Tensor) -> torch.Tensor:  # dL/dW = g^T h
         return g.t().mm(h)
 
     @staticmethod
-    def bias_grad(g: torch.Tensor) -> torch.Tensor:  # dL/db = Σ_batch g
+    def bias_grad(g: torch.Tensor, into: torch.Tensor) -> torch.Tensor:  # dL/db = Σ_batch g
         return g.sum(0)
 
     @staticmethod
@@ -70,28 +77,37 @@ class _One:
         return s, s
 
     @staticmethod
+    def activation(phi: Any, i: int, z: torch.Tensor, s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer i's a = φ(z): (a, a as the activation's backward reads it)."""
+        a = phi(z)
+        return a, a
+
+    @staticmethod
     def activation_backward(backward: Any, g: torch.Tensor, slot: int, z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """The activation's backward: dL/dz from g = dL/da, its input z and output a."""
         return backward(g, z, a)
 
     @staticmethod
-    def target(slot: int, like: torch.Tensor, cols: int) -> torch.Tensor | None:
+    def target(slot: Any, like: torch.Tensor, cols: int) -> torch.Tensor | None:
         return None
 
     @staticmethod
-    def unpadded(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-        return t
-
-    @staticmethod
-    def loss(out: torch.Tensor, y: torch.Tensor, regression: bool, one: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The batch-mean loss and its gradient dL/d(out), with autograd's kernels."""
+    def loss(
+        out: torch.Tensor, y: torch.Tensor, regression: bool, one: torch.Tensor, into: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The batch-mean loss and its gradient dL/d(out), with autograd's kernels; the gradient
+        written into `into` where given."""
         if regression:
-            return F.mse_loss(out, y), aten.mse_loss_backward(one, out, y, 1)  # 1: the mean
+            if into is None:
+                return F.mse_loss(out, y), aten.mse_loss_backward(one, out, y, 1)  # 1: the mean
+            return F.mse_loss(out, y), aten.mse_loss_backward.grad_input(one, out, y, 1, grad_input=into)
         # F.cross_entropy is these two
         logp = aten._log_softmax(out, 1, False)
         loss, total_weight = aten.nll_loss_forward(logp, y, None, 1, -100)
-        g = aten._log_softmax_backward_data(aten.nll_loss_backward(one, logp, y, None, 1, -100, total_weight), logp, 1, out.dtype)
-        return loss, g
+        g = aten.nll_loss_backward(one, logp, y, None, 1, -100, total_weight)
+        if into is None:
+            return loss, aten._log_softmax_backward_data(g, logp, 1, out.dtype)
+        return loss, aten._log_softmax_backward_data.out(g, logp, 1, out.dtype, out=into)
 
 
 class _Stack(_One):
@@ -111,28 +127,42 @@ class _Stack(_One):
       `activation_backward`), one contiguous tensor without remainder, alone as in a stack.
 
     The loss (a mean summed by its kernel) and the dropout masks (each network's own generator)
-    are taken network by network."""
+    are taken network by network.
 
-    def __init__(self, generators: list[torch.Generator]):
+    On a small net a step's cost is per op, so a stack keeps its tensors from step to step: each
+    product, activation and gradient is computed into a buffer of its own (the out= form of the
+    very kernel: the same numbers), whose views a step reads (a network's values without the
+    padding, a gradient transposed for its weights' product, each network's share) are made once,
+    not on every step; and the weight and bias gradients are computed straight into the
+    parameters' gradients, the flat buffer's rows."""
+
+    writes_gradients = True
+
+    def __init__(self, generators: list[torch.Generator], phi_into: Any = None, backward_into: Any = None):
         self.generators = generators  # each network's dropout generator
-        # padded buffers, one per use (a slot: layer i's forward i, its backward -1 - i), reused
-        # from step to step: (the (K, P) buffer, its (K, rows, cols) view to compute or copy into,
-        # rows), zeros past each network's values
-        self._buffers: dict[int, tuple[torch.Tensor, torch.Tensor, int]] = {}
-        self.transposed: dict[int, torch.Tensor] = {}  # id(weights) -> their (K, fan_in, fan_out) view
+        self.alone = len(generators) == 1  # a lone network: its loss and targets are its own
+        # the activation and its backward into a given tensor (engine.choices); None: it has no such form
+        self.phi_into, self.backward_into = phi_into, backward_into
+        # buffers, one per use (a slot: layer i's pre-activation i, the gradient its backward reads
+        # -1 - i, its activation ("a", i), its dL/ds ("d", -1 - i), the output's gradient "top"),
+        # reused from step to step: (the buffer, its (K, rows, cols) view to compute or copy into,
+        # rows); a padded buffer is (K, P), zeros past each network's values
+        self._buffers: dict[Any, tuple[torch.Tensor, torch.Tensor, int]] = {}
+        self.transposed: dict[int, torch.Tensor] = {}  # id(t) -> t's (K, cols, rows) view: the weights, the buffers' views
+        self._own: dict[int, tuple[torch.Tensor, ...]] = {}  # id(a buffer's view) -> each network's (rows, cols) view
 
     def linear(self, h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         """h W^T + b, b (K, 1, fan_out); into `out` if given."""
         wt = self.transposed.get(id(w))
         return torch.baddbmm(b, h, w.transpose(1, 2) if wt is None else wt, out=out)
 
-    @staticmethod
-    def weight_grad(g: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-        return torch.bmm(g.transpose(1, 2), h)
+    def weight_grad(self, g: torch.Tensor, h: torch.Tensor, into: torch.Tensor) -> torch.Tensor:
+        gt = self.transposed.get(id(g))
+        return torch.bmm(g.transpose(1, 2) if gt is None else gt, h, out=into)
 
     @staticmethod
-    def bias_grad(g: torch.Tensor) -> torch.Tensor:
-        return g.sum(1)
+    def bias_grad(g: torch.Tensor, into: torch.Tensor) -> torch.Tensor:
+        return torch.sum(g, 1, out=into)
 
     @staticmethod
     def input_grad(g: torch.Tensor, w: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
@@ -144,60 +174,86 @@ class _Stack(_One):
             mask[k].bernoulli_(keep, generator=generator)
         return mask
 
-    def target(self, slot: int, like: torch.Tensor, cols: int) -> torch.Tensor:
+    def own(self, t: torch.Tensor, k: int = 0) -> torch.Tensor:
+        """Network k's (rows, cols) share of a (K, rows, cols) tensor: made once for a buffer's view."""
+        views = self._own.get(id(t))
+        return t[k] if views is None else views[k]
+
+    def target(self, slot: Any, like: torch.Tensor, cols: int) -> torch.Tensor:
         """`slot`'s padded buffer as a (K, rows, cols) view to compute into, rows and K as
         `like`'s: a tensor computed there is padded without a copy (alone; in a stack the
         products write through a copy)."""
-        held = self._buffers.get(slot)
-        if held is None or held[2] != like.shape[1] or held[1].shape[2] != cols:
-            held = self._hold(slot, (like.shape[0], like.shape[1], cols), like)
-        return held[1]
+        return self._held(slot, (like.shape[0], like.shape[1], cols), like)[1]
 
     def pre_activation(self, i: int, h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Layer i's s = h W^T + b computed into its padded buffer: (s, the (K, P) buffer, each
         network's values then zeros to P, a multiple of 64 values), reused from step to step."""
-        s = self.linear(h, w, b, self.target(i, h, w.shape[1]))
-        return s, self._buffers[i][0]
+        buffer, view, _ = self._held(i, (h.shape[0], h.shape[1], w.shape[1]), h)
+        return self.linear(h, w, b, view), buffer
+
+    def activation(self, phi: Any, i: int, z: torch.Tensor, s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer i's a = φ(z) on the padded buffer z: (a's (K, rows, cols) values, the padded a)."""
+        if self.phi_into is None:
+            padded = phi(z)
+            return padded.as_strided(s.shape, (padded.shape[1], s.shape[2], 1)), padded
+        buffer, view, _ = self._held(("a", i), s.shape, s)
+        self.phi_into(z, buffer)
+        return view, buffer
 
     def activation_backward(self, backward: Any, g: torch.Tensor, slot: int, z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """The activation's backward on the padded buffers: g is copied into `slot`'s, unless it
         was computed there (`target`); the result's (K, rows, cols) values."""
         held = self._buffers.get(slot)
         if held is None or g is not held[1]:
-            if held is None or held[1].shape != g.shape:
-                held = self._hold(slot, g.shape, g)
+            held = self._held(slot, g.shape, g)
             held[1].copy_(g)
-        result = backward(held[0], z, a)
-        return result.as_strided(g.shape, (result.shape[1], g.shape[2], 1))
+        if self.backward_into is None:
+            result = backward(held[0], z, a)
+            return result.as_strided(g.shape, (result.shape[1], g.shape[2], 1))
+        buffer, view, _ = self._held(("d", slot), g.shape, g)
+        self.backward_into(held[0], z, a, buffer)
+        return view
 
-    def _hold(self, slot: int, shape: tuple[int, ...], like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, int]:
+    def _held(self, slot: Any, shape: tuple[int, ...], like: torch.Tensor, padded: bool = True) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """`slot`'s buffer for a (K, rows, cols) tensor, made (or remade, for a new shape) with
+        zeros: padded, or a plain (K·rows, cols) one."""
+        held = self._buffers.get(slot)
+        if held is not None and held[1].shape == shape:
+            return held
+        if held is not None:  # forget the old views: their ids may be reused
+            self.transposed.pop(id(held[1]), None)
+            self._own.pop(id(held[1]), None)
         k, rows, cols = shape
-        buffer = like.new_zeros(k, -(-rows * cols // 64) * 64)
-        held = self._buffers[slot] = (buffer, buffer.as_strided(shape, (buffer.shape[1], cols, 1)), rows)
+        if padded:
+            buffer = like.new_zeros(k, -(-rows * cols // 64) * 64)
+            view = buffer.as_strided(shape, (buffer.shape[1], cols, 1))
+        else:
+            buffer = like.new_zeros(k * rows, cols)
+            view = buffer.view(shape)
+        self.transposed[id(view)] = view.transpose(1, 2)
+        self._own[id(view)] = view.unbind(0)
+        held = self._buffers[slot] = (buffer, view, rows)
         return held
 
-    @staticmethod
-    def unpadded(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-        """The (K, rows, cols) values of a padded (K, P) tensor, shaped as `like`."""
-        return t.as_strided(like.shape, (t.shape[1], like.shape[2], 1))
-
-    @staticmethod
-    def loss(out: torch.Tensor, y: torch.Tensor, regression: bool, one: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss(self, out: torch.Tensor, y: torch.Tensor, regression: bool, one: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(the loss, (K,); alone: the network's own, y being its own targets), and dL/d(out)."""
+        if self.alone:  # a lone network: the same kernels on its (batch, classes) rows, fewer ops
+            into = self._held("top", out.shape, out)[1]
+            loss, _ = _One.loss(self.own(out), y, regression, one, self.own(into))
+            return loss, into
+        flat, into, _ = self._held("top", out.shape, out, padded=False)
         if regression:  # MSE's gradient is 2/n·(out - y), n being a network's own count
-            parts = [_One.loss(o, t, regression, one) for o, t in zip(out, y)]
-            return torch.stack([loss for loss, _ in parts]), torch.stack([g for _, g in parts])
+            losses = [_One.loss(o, t, regression, one, g)[0] for o, t, g in zip(out, y, self._own[id(into)])]
+            return torch.stack(losses), into
         k, batch, classes = out.shape
-        if k == 1:  # a lone network: the same kernels on its (batch, classes) rows, fewer ops
-            loss, g = _One.loss(out[0], y[0], regression, one)
-            return loss.view(1), g.unsqueeze(0)
         # the log-softmax and both gradients work row by row: batched, they are each network's
         # own; the mean over a network's batch is taken on its own rows, by its own kernel
         logp = aten._log_softmax(out, 2, False)
-        losses = [aten.nll_loss_forward(lp, t, None, 1, -100) for lp, t in zip(logp, y)]
-        flat = logp.view(k * batch, classes)
-        g = aten.nll_loss_backward(one, flat, y.reshape(-1), None, 1, -100, losses[0][1])  # total weight: the batch
-        g = aten._log_softmax_backward_data(g, flat, 1, out.dtype).view(k, batch, classes)
-        return torch.stack([loss for loss, _ in losses]), g
+        parts = [aten.nll_loss_forward(lp, t, None, 1, -100) for lp, t in zip(logp, y)]
+        rows = logp.view(k * batch, classes)
+        g = aten.nll_loss_backward(one, rows, y.reshape(-1), None, 1, -100, parts[0][1])  # total weight: the batch
+        aten._log_softmax_backward_data.out(g, rows, 1, out.dtype, out=flat)
+        return torch.stack([loss for loss, _ in parts]), into
 
 
 class MLP(Model):
@@ -214,6 +270,7 @@ class MLP(Model):
         entry = ACTIVATIONS[config.activation]
         self.phi = entry.torch_function()  # PReLU's takes its layer's slope too
         self.phi_backward = entry.torch_backward()  # (g, s, a[, slope]) -> dL/ds
+        self.phi_into, self.phi_backward_into = entry.torch_function_into(), entry.torch_backward_into()  # see _Stack
         # one learnable negative slope per hidden layer (PReLU)
         self.prelu = (
             nn.ParameterList(nn.Parameter(torch.full((1,), entry.negative_slope)) for _ in range(config.depth))
@@ -312,14 +369,16 @@ class MLP(Model):
                 return self._step(x, y, regression, penalties, activations, self._layers, self._ops, self._targets())
             finally:
                 torch._C._set_grad_enabled(enabled)
-        if self._alone is None:
-            self._alone = StackedMLP(self, [self], None, None)
-        traced = self._alone.loss_and_gradients(x.unsqueeze(0), y.unsqueeze(0), regression, penalties, probes, activations)
+        alone = self._alone
+        if alone is None:
+            alone = self._alone = StackedMLP(self, [self], None, None)
+        traced = alone.loss_and_gradients(x.unsqueeze(0), y, regression, penalties, probes, activations)
+        own = alone.ops.own  # the network's (batch, ...) share of a (1, batch, ...) tensor
         return Traced(
-            traced.loss[0],
-            traced.out[0],
-            [g[0] for g in traced.pre_grads] if probes else [],
-            None if traced.post is None else [a[0] for a in traced.post],
+            traced.loss,
+            own(traced.out),
+            [own(g) for g in traced.pre_grads] if probes else [],
+            None if traced.post is None else [own(a) for a in traced.post],
             None,
         )
 
@@ -356,9 +415,11 @@ class MLP(Model):
                 )
                 saved.append((mean, invstd))
             mid.append(z)
-            a_padded = phi(z) if slopes is None else phi(z, slopes[i])
+            if slopes is None:
+                a, a_padded = ops.activation(phi, i, z, s)
+            else:
+                a = a_padded = phi(z, slopes[i])
             post_padded.append(a_padded)
-            a = ops.unpadded(a_padded, s)
             post.append(a)
             if drop:
                 mask = ops.mask(a, keep)
@@ -366,16 +427,16 @@ class MLP(Model):
                 a = a * mask / keep
             h = h + a if skip[i] else a
         inputs.append(h)
-        out = ops.linear(h, weights[-1], biases[-1])
+        out = ops.linear(h, weights[-1], biases[-1], ops.target(depth, h, weights[-1].shape[-2]))
         pre.append(out)
 
         loss, g = ops.loss(out, y, regression, self._seed(out))  # seeded with dL/dL = 1, as autograd
 
-        # dL/ds, and each parameter's gradient, from the output layer down. (torch.mm(..., out=)
-        # into the flat buffer would save a copy but rounds differently from autograd's mm.)
+        # dL/ds, and each parameter's gradient, from the output layer down, into `targets` where
+        # the ops write there (_Stack's)
         pre_grads = [g]
-        w_grads = [ops.weight_grad(g, inputs[-1])]  # as autograd's linear
-        b_grads = [ops.bias_grad(g)]
+        w_grads = [ops.weight_grad(g, inputs[-1], targets[depth])]  # as autograd's linear
+        b_grads = [ops.bias_grad(g, targets[2 * depth + 1])]
         others = []  # gradients of the other parameters (batch norm's, PReLU's slopes), in order
         g_h = ops.input_grad(g, weights[-1])  # dL/dh of the last hidden layer's output
         for j in range(depth - 1, -1, -1):
@@ -393,8 +454,8 @@ class MLP(Model):
                 )
                 others += [g_bias, g_weight]  # reversed below with the rest
             pre_grads.append(g)
-            w_grads.append(ops.weight_grad(g, inputs[j]))
-            b_grads.append(ops.bias_grad(g))
+            w_grads.append(ops.weight_grad(g, inputs[j], targets[j]))
+            b_grads.append(ops.bias_grad(g, targets[depth + 1 + j]))
             if j > 0:  # dL/dh of layer j's input: through its weights, and along its skip connection
                 # (computed into the padded buffer the activation's backward reads, unless dropout comes first)
                 into = None if drop else ops.target(-j, g, weights[j].shape[-1])  # layer j - 1's backward slot
@@ -416,8 +477,12 @@ class MLP(Model):
             if penalties.l1 > 0:
                 signs = torch._foreach_mul(torch._foreach_sign(weights), penalties.l1)
                 terms = signs if terms is None else torch._foreach_add(terms, signs)
-            w_grads = torch._foreach_add(w_grads, terms)
-        torch._foreach_copy_(targets, [*w_grads, *b_grads, *others])
+            if ops.writes_gradients:  # the same sum, rounded once, in place
+                torch._foreach_add_(w_grads, terms)
+            else:
+                w_grads = torch._foreach_add(w_grads, terms)
+        if not ops.writes_gradients:
+            torch._foreach_copy_(targets, [*w_grads, *b_grads, *others])
         return Traced(loss, out, pre_grads, post if activations else None, None)
 
     def storage_moved(self) -> None:
@@ -458,7 +523,7 @@ class StackedMLP:
 
     def __init__(self, first: MLP, models: list[Model], rows: torch.Tensor | None, grad_rows: torch.Tensor | None):
         self.first = first
-        self.ops = _Stack([m._ops.generator for m in models])
+        self.ops = _Stack([m._ops.generator for m in models], first.phi_into, first.phi_backward_into)
         weights, biases, _, _, depth = first._layers
         if rows is None or grad_rows is None:  # alone: views of its own parameters and gradients
             # views of the detached parameters (the same storage: they follow every update), so
@@ -480,13 +545,15 @@ class StackedMLP:
             self.layers = _Layers(tensors[:n], [b.unsqueeze(1) for b in tensors[n:]], None, None, depth)
             self.targets = flat_views(weights, others, grad_rows)
         # each layer's weights transposed once, for its forward product
-        self.ops.transposed = {id(w): w.transpose(1, 2) for w in self.layers.weights}
+        self.ops.transposed.update({id(w): w.transpose(1, 2) for w in self.layers.weights})
 
     def loss_and_gradients(
         self, x: torch.Tensor, y: torch.Tensor, regression: bool, penalties: Penalties, probes: bool, activations: bool
     ) -> Traced:
         """MLP.loss_and_gradients for the stack: x (K, batch, inputs), y (K, batch[, outputs]);
-        the loss is (K,), every other tensor (K, batch, ...)."""
+        the loss is (K,), every other tensor (K, batch, ...). Alone (K = 1): y is the network's
+        own (batch[, outputs]), and the loss its own, 0-dim. The tensors are the stack's buffers,
+        overwritten by the next step."""
         enabled = torch.is_grad_enabled()
         torch._C._set_grad_enabled(False)  # as torch.no_grad(), without its context manager's cost
         try:

@@ -36,6 +36,32 @@ def test_each_activation_entry_is_complete_and_its_forms_agree(activation):
     assert entry.learned_slope <= entry.dead_applies  # a learned slope is a relu family's
 
 
+@pytest.mark.parametrize("activation", [a for a in Activation if ACTIVATIONS[a].forward_into is not None], ids=str)
+def test_each_activations_out_forms_give_its_functions_numbers_to_the_bit(activation):
+    """A stack computes φ and its backward into kept buffers (engine.models.mlp._Stack): the out=
+    forms must be the very kernels, on the vectorized body and the scalar remainder alike, and on
+    the values where a formula could differ (0, -0, ±inf, NaN, huge)."""
+    entry = ACTIVATIONS[activation]
+    forward, backward = entry.torch_function(), entry.torch_backward()
+    forward_into, backward_into = entry.torch_function_into(), entry.torch_backward_into()
+    assert backward_into is not None
+    generator = torch.Generator().manual_seed(0)
+    special = torch.tensor([0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e30, -1e30, 1e-40, -88.0, 20.0])
+    for dtype in (torch.float32, torch.float64):
+        for n in (1, 7, 64, 100, 256):
+            s = (torch.randn(3, n, generator=generator) * 5).to(dtype)
+            s.view(-1)[: special.numel()] = special[: s.numel()].to(dtype)
+            g = torch.randn(3, n, generator=generator).to(dtype)
+            a = forward(s)
+            out = torch.full_like(s, 7.0)
+            forward_into(s, out)
+            grad = torch.full_like(s, 7.0)
+            backward_into(g, s, a, grad)
+            for mine, ref in ((out, a), (grad, backward(g, s, a))):
+                assert torch.equal(mine.view(torch.int64 if dtype is torch.float64 else torch.int32),
+                                   ref.view(torch.int64 if dtype is torch.float64 else torch.int32)), (dtype, n)
+
+
 @pytest.mark.parametrize("activation", [a for a in Activation if ACTIVATIONS[a].saturation is not None], ids=str)
 def test_saturation_bounds_are_the_output_at_the_threshold(activation):
     entry = ACTIVATIONS[activation]
