@@ -137,8 +137,8 @@ class Run:
         self.batch_size = min(config.batch_size, d.x_train.shape[0])
         self._perm = torch.empty(0, dtype=torch.long)
         self._perm_pos = self.x_train.shape[0]  # forces a shuffle before the first batch
-        # the training set in this epoch's order, so that a batch is a slice (a view) of it
-        self._epoch: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # (perm, x, y)
+        # the training set in this epoch's order, cut into its batches (views), made once an epoch
+        self._epoch: tuple[torch.Tensor, tuple[torch.Tensor, ...], tuple[torch.Tensor, ...]] | None = None  # (perm, xs, ys)
         # the training and validation sets end to end: an evaluation is one forward pass
         self._n_fit = self.x_train.shape[0]
         self._y_eval = torch.cat([self.y_train, self.y_val])
@@ -264,15 +264,18 @@ class Run:
 
     def _next_xy(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The next batch's inputs and targets, the points `_next_batch` would pick, as slices of
-        the training set reordered once per epoch (one copy an epoch instead of one a step)."""
+        the training set reordered once per epoch (one copy an epoch instead of one a step), cut
+        into the epoch's batches at once (one op an epoch instead of two a step)."""
         start = self._advance()
         if start is None:
             return self.x_train, self.y_train
         if self._epoch is None or self._epoch[0] is not self._perm:
             order = self._perm.to(self.device)
-            self._epoch = (self._perm, self.x_train.index_select(0, order), self.y_train.index_select(0, order))
-        _, x, y = self._epoch
-        return x.narrow(0, start, self.batch_size), y.narrow(0, start, self.batch_size)
+            size = self.batch_size
+            self._epoch = (self._perm, self.x_train.index_select(0, order).split(size), self.y_train.index_select(0, order).split(size))
+        _, xs, ys = self._epoch
+        i = start // self.batch_size  # an epoch's batches start at multiples of the size
+        return xs[i], ys[i]
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return data_loss(out, y, self.data.is_regression)
