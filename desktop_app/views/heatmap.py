@@ -12,23 +12,30 @@ from qtpy.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QSiz
 
 from desktop_app.history import RunHistory
 from desktop_app.style import DIVERGED_COLOR, IntegerAxis, axis_end, cache_axes, without_context_menus
-from desktop_app.views.heatmap_words import theory_note, view_words
+from desktop_app.views.heatmap_words import legend, theory_note, view_words, zero_value
 from desktop_app.views.scale import (  # noqa: F401 - format_value and the levels are read from here too
     COLORMAP,
     LEVELS,
     LUT,
+    NOT_FINITE_RGB,
     RELATIVE_LEVELS,
+    ZERO_RGB,
     format_value,
     last_shown_column,
     layer_ticks,
     relative_to_output,
     time_ticks,
     to_indices,
+    zero_runs,
 )
 from engine import predicted_log10_signal_profile
 
 WINDOW_STEPS = 2000  # the heatmap scrolls once a run is longer than this
 _BRUSHES = [pg.mkBrush(*rgb) for rgb in LUT]  # one per colour-table index, for the profile bars
+# the profile's mark for a layer of exactly 0: a square whose left side sits on the scale's bottom
+# edge (the view clips what crosses it), in the heatmap's grey for exactly 0
+_ZERO_MARK = pg.QtGui.QPainterPath()
+_ZERO_MARK.addRect(0.0, -0.5, 1.0, 1.0)
 
 
 class GradientHeatmapView(QWidget):
@@ -127,6 +134,9 @@ class GradientHeatmapView(QWidget):
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.8, width=[])
         self.profile.addItem(self.bars)
         self.profile_line = self.profile.plot([], [], pen=pg.mkPen("#333333", width=1.5), symbol="o", symbolSize=4)
+        # layers whose gradient is exactly 0 have no bar: a grey square at the bottom edge says so
+        self.zero_marks = pg.ScatterPlotItem(symbol=_ZERO_MARK, size=10, pen=pg.mkPen("#333333"), brush=pg.mkBrush(*ZERO_RGB))
+        self.profile.addItem(self.zero_marks)
         # mean-field theory at initialization (signal view): its slope, dashed, drawn through
         # the top hidden layer's current value so that the two slopes can be compared
         self.theory_line = self.profile.plot([], [], pen=pg.mkPen("#2ca02c", width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
@@ -139,6 +149,10 @@ class GradientHeatmapView(QWidget):
         self.profile_note.setStyleSheet(f"color: {DIVERGED_COLOR}")
         self.profile_note.hide()
         self.shown_step: int | None = None  # the step the profile shows (1-based), None when none
+        self.legend = QLabel()  # the colours off the scale, and the profile's rows at exactly 0
+        self.legend.setObjectName("scaleLegend")
+        self.legend.setWordWrap(True)
+        self.zero_rows = ""  # the profile's rows at exactly 0, as zero_runs writes them
         self.theory_note = QLabel()
         self.theory_note.setWordWrap(True)
         self.theory_note.setObjectName("theoryNote")
@@ -150,6 +164,7 @@ class GradientHeatmapView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.toggles)
         layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.legend)
         layout.addWidget(self.profile_note)
         layout.addWidget(self.theory_note)
         self.canvas.scene().sigMouseMoved.connect(self._on_scene_mouseMoved)
@@ -171,6 +186,7 @@ class GradientHeatmapView(QWidget):
         self.plot.setLabel("left", words.rows)
         self.colorbar.setLabel("right" if self.colorbar.horizontal else "left", words.unit)
         self.profile.setLabel("bottom", words.profile_unit)
+        self.legend.setText(legend(ZERO_RGB, NOT_FINITE_RGB, self.zero_rows, self.time_view))
 
     @property
     def levels(self) -> tuple[float, float]:
@@ -223,7 +239,9 @@ class GradientHeatmapView(QWidget):
         self._span = None  # the step axis's range now
         self.image.clear()
         self.bars.setOpts(x0=[], y=[], width=[])
-        self.profile_line.setData([], [])
+        self.profile_line.setData([], [], connect="all")
+        self.zero_marks.setData([], [])
+        self._set_zero_rows(np.empty(0))
         self._painted = (-1, None, None)  # a change of view above may have painted already
         self.refresh()
 
@@ -321,13 +339,29 @@ class GradientHeatmapView(QWidget):
         lo, hi = self.levels
         layers = np.arange(1, len(values) + 1)
         finite = np.isfinite(values)
-        shown = np.where(finite, np.clip(values, lo, hi), np.where(np.isneginf(values), lo, hi))
+        zero = np.isneginf(values)
+        shown = np.where(finite, np.clip(values, lo, hi), np.where(zero, lo, hi))
         brushes = [_BRUSHES[i] for i in to_indices(values, self.levels)]
-        # absolute: bars grow from the bottom of the scale; relative: from 0, the output layer's level
+        # absolute: bars grow from the bottom of the scale; relative: from 0, the output layer's level;
+        # a layer of exactly 0 has no bar, its mark at the bottom edge instead
         base = 0.0 if self.relative else lo
         x0 = np.minimum(shown, base)
-        self.bars.setOpts(x0=x0, y=layers, width=np.abs(shown - base), brushes=brushes)  # height: _set_rows
-        self.profile_line.setData(shown, layers)
+        width = np.where(zero, 0.0, np.abs(shown - base))
+        self.bars.setOpts(x0=x0, y=layers, width=width, brushes=brushes)  # height: _set_rows
+        # the line skips a layer of exactly 0 (its mark stands there), joining only neighbouring layers
+        kept = layers[~zero]
+        joined = np.append(np.diff(kept) == 1, False)  # point i to point i + 1, when that is the next layer
+        self.profile_line.setData(shown[~zero], kept, connect=joined if len(kept) else "all")
+        self.zero_marks.setData(x=np.full(int(zero.sum()), lo), y=layers[zero])
+        self._set_zero_rows(values)
+
+    def _set_zero_rows(self, values: np.ndarray) -> None:
+        """Name the profile's rows at exactly 0 under the heatmap (a text set only when it changes:
+        this runs at the paint rate)."""
+        rows = zero_runs(values)
+        if rows != self.zero_rows:
+            self.zero_rows = rows
+            self.legend.setText(legend(ZERO_RGB, NOT_FINITE_RGB, rows, self.time_view))
 
     def _set_theory_line(self, column: np.ndarray | None) -> None:
         """`column`: the profile shown, in the units shown (absolute or relative)."""
@@ -375,12 +409,13 @@ class GradientHeatmapView(QWidget):
         if value is None:
             self.hover_label.setText(" ")
             return
+        shown = zero_value() if value == 0 else format_value(value)  # exactly 0: no gradient, not 10⁻⁷
         if self.time_view:
-            text = self.tr("t = {0}, step {1}: ∂L/∂h_t = {2}").format(row, step, format_value(value))
+            text = self.tr("t = {0}, step {1}: ∂L/∂h_t = {2}").format(row, step, shown)
         else:
             name = self.tr("signal") if self.signal_mode else "‖∇W‖"
-            text = self.tr("layer {0}, step {1}: {2} = {3}").format(row, step, name, format_value(value))
-        if self.relative:
+            text = self.tr("layer {0}, step {1}: {2} = {3}").format(row, step, name, shown)
+        if self.relative and value != 0:  # a cell of exactly 0 shows that, not a ratio to the output layer
             top = h.value_at(self.signal_mode, h.rows(self.signal_mode).shape[0], step)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = float(np.float64(value) / np.float64(top))

@@ -75,3 +75,24 @@ def theory_note(timed: bool, second: bool, chi_known: bool, time_slope_known: bo
         return _tr("Mean-field theory does not apply here (batch norm, skip connections, zero weights or one hidden layer).")
     return _tr("Dashed green: the mean-field prediction at initialization, each layer multiplying the signal's mean square by "
                "χ = σ_w²·E[φ′(h)²] (Poole et al. 2016; Schoenholz et al. 2017).")
+
+
+def zero_value() -> str:
+    """The hover's value for a cell of exactly 0, in place of '0' or '10⁻⁷'."""
+    return _tr("0 exactly (no gradient)")
+
+
+def legend(zero_rgb: tuple[int, int, int], not_finite_rgb: tuple[int, int, int], zero_rows: str, time_view: bool) -> str:
+    """The line under the heatmap: the two colours off the scale (a swatch of each), and the rows
+    the profile shows at exactly 0 ('1–6', or '' for none)."""
+    zero, not_finite = ("#{:02x}{:02x}{:02x}".format(*rgb) for rgb in (zero_rgb, not_finite_rgb))
+    text = f'<span style="color:{zero}">■</span> {_tr("exactly 0 (no gradient)")}'
+    if zero_rows:  # the profile's grey marks: which rows, in the fewest words (one line at 1280 px)
+        if time_view:
+            note = _tr(": t = {0} now")
+        elif "–" in zero_rows or "," in zero_rows:
+            note = _tr(": layers {0} now")
+        else:
+            note = _tr(": layer {0} now")
+        text += note.format(zero_rows)
+    return text + f' &nbsp;&nbsp; <span style="color:{not_finite}">■</span> {_tr("not finite")}'

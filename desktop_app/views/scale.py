@@ -18,27 +18,51 @@ LEVELS = LOG10_SCALE  # fixed, as in sweep.png
 #: as the output layer, blue where it gets a vanishing share, red where it gets far more
 RELATIVE_LEVELS = (-8.0, 8.0)
 COLORMAP = pg.colormap.get("CET-D1A")  # blue (vanishing) - pale (healthy) - red (exploding)
-LUT = np.vstack([COLORMAP.getLookupTable(nPts=255, alpha=False), [[0, 0, 0]]]).astype(np.uint8)
+#: a gradient of exactly 0 (log10 = -inf: a dead layer, or every weight zero) is no gradient at all,
+#: not a tiny one: a neutral grey, apart from the scale's deep blue, its pale middle and black
+ZERO_RGB = (128, 128, 128)
+NOT_FINITE_RGB = (0, 0, 0)
+SCALE_TOP = 253  # the colour scale's indices are 0..SCALE_TOP
+ZERO_INDEX = 254
+NOT_FINITE_INDEX = 255
+LUT = np.vstack([COLORMAP.getLookupTable(nPts=SCALE_TOP + 1, alpha=False), [ZERO_RGB, NOT_FINITE_RGB]]).astype(np.uint8)
 
 
 def to_indices(log10: np.ndarray, levels: tuple[float, float] = LEVELS) -> np.ndarray:
-    """Colour-table indices: 0..254 for log10 values clipped to `levels` (an exact zero, -inf,
-    takes the lowest colour), 255 for +inf and NaN, which the table shows as 'not finite'."""
+    """Colour-table indices: 0..SCALE_TOP for log10 values clipped to `levels`; ZERO_INDEX for an
+    exact zero (-inf), which the table shows apart from the scale's bottom; NOT_FINITE_INDEX for
+    +inf and NaN, which it shows as 'not finite'."""
     lo, hi = levels
     with np.errstate(invalid="ignore"):
-        idx = np.clip((log10 - lo) * (254.0 / (hi - lo)), 0, 254)
-    idx[np.isnan(log10) | np.isposinf(log10)] = 255
+        idx = np.clip((log10 - lo) * (SCALE_TOP / (hi - lo)), 0, SCALE_TOP)
+    idx[np.isneginf(log10)] = ZERO_INDEX
+    idx[np.isnan(log10) | np.isposinf(log10)] = NOT_FINITE_INDEX
     return idx.astype(np.uint8)
 
 
 def relative_to_output(log10: np.ndarray) -> np.ndarray:
     """log10(g_i / g_top) for each column of a (layers, steps) block: every layer against the
     output layer (the top row) of the same step. NaN where that is undefined (inf − inf, or an
-    output layer with no gradient at all)."""
+    output layer with no gradient at all), except that a layer with no gradient at all stays
+    -inf, an exact zero, whatever the output layer's: it has nothing to compare."""
     with np.errstate(invalid="ignore"):
         rel = log10 - log10[-1:]
     rel[:, ~np.isfinite(log10[-1])] = np.nan
+    rel[np.isneginf(log10)] = -np.inf
     return rel
+
+
+def zero_runs(values: np.ndarray) -> str:
+    """The 1-based rows whose value is an exact zero (-inf), as a person writes them: '1–6',
+    '2, 5–7'; '' when none."""
+    rows = np.flatnonzero(np.isneginf(values)) + 1
+    runs: list[list[int]] = []
+    for row in rows.tolist():
+        if runs and row == runs[-1][-1] + 1:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
 def last_shown_column(block: np.ndarray, end: int) -> int | None:

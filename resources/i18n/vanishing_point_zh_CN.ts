@@ -568,6 +568,30 @@
         <source>; ÷ t = T = {0}</source>
         <translation>；÷ t = T = {0}</translation>
     </message>
+    <message>
+        <source>0 exactly (no gradient)</source>
+        <translation>0（恰好为零：没有梯度）</translation>
+    </message>
+    <message>
+        <source>exactly 0 (no gradient)</source>
+        <translation>恰好为 0（没有梯度）</translation>
+    </message>
+    <message>
+        <source>: t = {0} now</source>
+        <translation>：当前 t = {0}</translation>
+    </message>
+    <message>
+        <source>: layers {0} now</source>
+        <translation>：当前第 {0} 层</translation>
+    </message>
+    <message>
+        <source>: layer {0} now</source>
+        <translation>：当前第 {0} 层</translation>
+    </message>
+    <message>
+        <source>not finite</source>
+        <translation>非有限值</translation>
+    </message>
 </context>
 <context>
     <name>InsightView</name>

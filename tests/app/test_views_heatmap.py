@@ -1,5 +1,6 @@
 """The heatmap view on real runs: the axis follows the steps run, a diverged run keeps its last
-finite profile, the relative-to-output colour mode, and numbers that read naturally."""
+finite profile, the relative-to-output colour mode, a gradient of exactly 0 told from a tiny one,
+and numbers that read naturally."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from qtpy.QtCore import QPointF
 from desktop_app.history import RunHistory
 from desktop_app.views import heatmap as heatmap_module
 from desktop_app.views.heatmap import RELATIVE_LEVELS, GradientHeatmapView, format_value, relative_to_output, to_indices
+from desktop_app.views.scale import LUT, NOT_FINITE_INDEX, SCALE_TOP, ZERO_INDEX, zero_runs
 from engine.config import Config
+from engine.presets import load_preset
 
 from .conftest import SMALL
 
@@ -181,3 +184,60 @@ def test_the_step_axis_moves_a_few_times_a_decade():
     assert ends == {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000}
     assert all(axis_end(n, 1500) <= 1500 and axis_end(n, 1500) >= n for n in range(1, 1501))
     assert axis_end(2500, 2000) == 2500  # past the configured steps (a live run): the steps run
+
+
+def test_an_exact_zero_has_a_colour_of_its_own():
+    """A gradient of exactly 0 (log10 = -inf) is no gradient at all: it must not take the colour
+    of 10⁻⁷, the scale's bottom, nor that of a non-finite cell, on either scale."""
+    idx = to_indices(np.array([-np.inf, -7.0, -30.0, -1.0, 5.0, np.nan, np.inf]))
+    assert idx[0] == ZERO_INDEX
+    assert idx[1] == idx[2] == 0, "10⁻⁷ and anything smaller but not zero: the bottom of the scale"
+    assert list(idx[4:]) == [SCALE_TOP, NOT_FINITE_INDEX, NOT_FINITE_INDEX]
+    zero = LUT[ZERO_INDEX].astype(int)
+    for other in (0, SCALE_TOP // 2, SCALE_TOP, NOT_FINITE_INDEX):  # deep blue, pale, red, black
+        assert np.abs(zero - LUT[other]).sum() > 150, f"exactly 0 looks like index {other}"
+    # relative to the output layer: a layer with no gradient stays exactly 0, even at a step where
+    # the output layer has none either (no ratio to take, but still no gradient)
+    block = np.array([[-np.inf, -np.inf, -3.0], [-2.0, -np.inf, -1.0]])  # (layers, steps); top row = output
+    rel = to_indices(relative_to_output(block), RELATIVE_LEVELS)
+    assert rel[0, 0] == rel[0, 1] == rel[1, 1] == ZERO_INDEX
+    assert rel[0, 2] < ZERO_INDEX and rel[1, 2] < ZERO_INDEX
+    assert zero_runs(np.array([-np.inf, -np.inf, 0.0, -np.inf, np.nan, -np.inf, -np.inf, -np.inf])) == "1–2, 4, 6–8"
+    assert zero_runs(np.array([-3.0, np.nan, np.inf])) == ""
+
+
+def test_a_network_with_no_gradient_shows_exact_zeros(qtbot):
+    """All-zero weights (lesson 4's first start): every weight gradient is exactly 0. The heatmap
+    shows its grey, not deep blue; hovering says exactly 0; the profile, which has no bar to draw,
+    marks each layer at its bottom edge and the line under the heatmap names them."""
+    h = history_of(load_preset("init_zeros").apply().replace(steps=3))
+    rows = h.grad_log10.shape[0]
+    assert np.isneginf(h.grad_log10[:, : h.n]).all(), "lesson 4: every weight gradient is exactly zero"
+    view = shown_view(qtbot, h)
+    assert (view.image.image == ZERO_INDEX).all()
+    assert np.all(np.asarray(view.bars.opts["width"]) == 0)
+    x, y = view.zero_marks.getData()
+    assert list(y) == list(range(1, rows + 1)) and np.allclose(x, heatmap_module.LEVELS[0])
+    line_x, _ = view.profile_line.getData()
+    assert line_x is None or len(line_x) == 0, "no point of the line stands for a layer of exactly 0"
+    assert f"exactly 0 (no gradient): layers 1–{rows} now" in view.legend.text()
+    assert "not finite" in view.legend.text()
+    pos = view.plot.vb.mapViewToScene(QPointF(2, 1))
+    view._on_scene_mouseMoved(pos)
+    assert view.hover_label.text() == "layer 1, step 2: ‖∇W‖ = 0 exactly (no gradient)"
+
+    view.set_relative(True)  # no ratio to the output layer (none of its own), yet still exactly 0
+    assert (view.image.image == ZERO_INDEX).all()
+    view._on_scene_mouseMoved(pos)
+    assert view.hover_label.text() == "layer 1, step 2: ‖∇W‖ = 0 exactly (no gradient)"
+
+    # the back-propagated signal reaches the output layer and no further: one bar, the rest marked
+    view.signal_button.setChecked(True)
+    assert (view.image.image[:-1] == ZERO_INDEX).all() and (view.image.image[-1] < ZERO_INDEX).all()
+    x, y = view.zero_marks.getData()
+    assert list(y) == list(range(1, rows)) and np.allclose(x, RELATIVE_LEVELS[0])
+    assert list(view.profile_line.getData()[1]) == [rows]
+    assert f"layers 1–{rows - 1} now" in view.legend.text()
+    view.set_relative(False)
+    assert (view.image.image[:-1] == ZERO_INDEX).all() and (view.image.image[-1] < ZERO_INDEX).all()
+    assert np.asarray(view.bars.opts["width"])[-1] > 0

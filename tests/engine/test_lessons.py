@@ -546,6 +546,14 @@ def test_lesson_residual(seed):
     assert min(e.train_error for e in stuck.evaluations) > 0.4  # 0.43 to 0.48
     # "about half of all units end up dead": 0.49 to 0.59 at step 400 (0.49 to 0.60 at the end)
     assert 0.4 < hidden_dead(stuck.evaluations[-1]) < 0.7
+    # "at the default seed 0 [a whole layer dies] within the first 20 steps, and from then on every row is grey"
+    # (a gradient of exactly 0); at seeds 1-4 no row is ever exactly 0 in these steps
+    assert config("residual_problem").seed == 0
+    silent = [e.step for e in stuck.evaluations if (e.layers.grad_rms == 0).all()]
+    if seed == 0:
+        assert silent == [e.step for e in stuck.evaluations if e.step >= 20]  # step 12, step by step
+    else:
+        assert silent == [] and all((e.layers.grad_rms > 0).all() for e in stuck.evaluations)
 
     skip = first_step("residual_fix_skip", seed)
     assert skip.loss > 100  # the sum grows block after block: 1170 to 4410
