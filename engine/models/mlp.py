@@ -44,10 +44,10 @@ class _One:
     """The linear algebra of a step of one network that no stack can take (batch norm, PReLU), on
     its (batch, features) tensors: F.linear's and autograd's own products."""
 
-    #: whether weight_grad and bias_grad write into the parameters' gradients (`into`); _One's
-    #: products do not (torch.mm(..., out=) into the flat buffer rounds differently from autograd's
-    #: mm), so the step copies them there
-    writes_gradients = False
+    #: whether weight_grad and bias_grad write into the parameters' gradients (`into`), or hand out
+    #: new tensors that the step then copies there. _One's do not: torch.mm(..., out=) into the
+    #: flat buffer rounds differently from autograd's mm.
+    weights_into = biases_into = False
 
     def __init__(self, generator: torch.Generator):
         self.generator = generator  # the run's dropout generator
@@ -136,11 +136,16 @@ class _Stack(_One):
     not on every step; and the weight and bias gradients are computed straight into the
     parameters' gradients, the flat buffer's rows."""
 
-    writes_gradients = True
+    biases_into = True
 
     def __init__(self, generators: list[torch.Generator], phi_into: Any = None, backward_into: Any = None):
         self.generators = generators  # each network's dropout generator
         self.alone = len(generators) == 1  # a lone network: its loss and targets are its own
+        # A product into a tensor that is not contiguous (a padded buffer's view of K networks, a
+        # stack's rows of the flat buffer) runs through a temporary and costs 3-4x a product into a
+        # contiguous one: a stack computes its products into contiguous tensors and copies them
+        # where they go. Alone, the same views are contiguous (K = 1) and take the products directly.
+        self.weights_into = self.alone
         # the activation and its backward into a given tensor (engine.choices); None: it has no such form
         self.phi_into, self.backward_into = phi_into, backward_into
         # buffers, one per use (a slot: layer i's pre-activation i, the gradient its backward reads
@@ -158,7 +163,7 @@ class _Stack(_One):
 
     def weight_grad(self, g: torch.Tensor, h: torch.Tensor, into: torch.Tensor) -> torch.Tensor:
         gt = self.transposed.get(id(g))
-        return torch.bmm(g.transpose(1, 2) if gt is None else gt, h, out=into)
+        return torch.bmm(g.transpose(1, 2) if gt is None else gt, h, out=into if self.weights_into else None)
 
     @staticmethod
     def bias_grad(g: torch.Tensor, into: torch.Tensor) -> torch.Tensor:
@@ -180,16 +185,21 @@ class _Stack(_One):
         return t[k] if views is None else views[k]
 
     def target(self, slot: Any, like: torch.Tensor, cols: int) -> torch.Tensor:
-        """`slot`'s padded buffer as a (K, rows, cols) view to compute into, rows and K as
-        `like`'s: a tensor computed there is padded without a copy (alone; in a stack the
-        products write through a copy)."""
-        return self._held(slot, (like.shape[0], like.shape[1], cols), like)[1]
+        """A (K, rows, cols) tensor to compute a product into, rows and K as `like`'s, kept from
+        step to step: alone, `slot`'s padded buffer (a tensor computed there is padded without a
+        copy); in a stack a contiguous one, which activation_backward copies into the padded."""
+        shape = (like.shape[0], like.shape[1], cols)
+        return self._held(slot, shape, like)[1] if self.alone else self._held(("c", slot), shape, like, padded=False)[1]
 
     def pre_activation(self, i: int, h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Layer i's s = h W^T + b computed into its padded buffer: (s, the (K, P) buffer, each
         network's values then zeros to P, a multiple of 64 values), reused from step to step."""
         buffer, view, _ = self._held(i, (h.shape[0], h.shape[1], w.shape[1]), h)
-        return self.linear(h, w, b, view), buffer
+        if self.alone:
+            return self.linear(h, w, b, view), buffer
+        s = self.linear(h, w, b, self.target(i, h, w.shape[1]))
+        view.copy_(s)
+        return s, buffer
 
     def activation(self, phi: Any, i: int, z: torch.Tensor, s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Layer i's a = φ(z) on the padded buffer z: (a's (K, rows, cols) values, the padded a)."""
@@ -477,12 +487,14 @@ class MLP(Model):
             if penalties.l1 > 0:
                 signs = torch._foreach_mul(torch._foreach_sign(weights), penalties.l1)
                 terms = signs if terms is None else torch._foreach_add(terms, signs)
-            if ops.writes_gradients:  # the same sum, rounded once, in place
+            if ops.weights_into:  # the same sum, rounded once, in place
                 torch._foreach_add_(w_grads, terms)
             else:
                 w_grads = torch._foreach_add(w_grads, terms)
-        if not ops.writes_gradients:
+        if not ops.biases_into:
             torch._foreach_copy_(targets, [*w_grads, *b_grads, *others])
+        elif not ops.weights_into:
+            torch._foreach_copy_(targets[: depth + 1], w_grads)
         return Traced(loss, out, pre_grads, post if activations else None, None)
 
     def storage_moved(self) -> None:
