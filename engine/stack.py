@@ -149,14 +149,17 @@ class _Group:
         checked: list[Any] = []
         diverged: list[int] = []
         share = self.model.ops.own  # network k's share of a (K, ...) tensor, made once for the stack's buffers
+        plain = Traced(traced.loss, traced.out, [], None, None)  # what a step without statistics reads: nothing of it
         for k, (run, plan) in enumerate(zip(runs, plans)):
-            own = Traced(
-                traced.loss[k],
-                share(traced.out, k),
-                [share(g, k) for g in traced.pre_grads] if plan.trace else [],
-                None if traced.post is None else [share(a, k) for a in traced.post],
-                None,
-            )
+            own = plain
+            if plan.trace or plan.instrument:
+                own = Traced(
+                    traced.loss[k],
+                    share(traced.out, k),
+                    [share(g, k) for g in traced.pre_grads] if plan.trace else [],
+                    None if traced.post is None else [share(a, k) for a in traced.post],
+                    None,
+                )
             result = run._check_gradients(plan, own, (losses[k], norms[k]))
             checked.append((own, result))
             if isinstance(result, StepRecord):  # diverged: no update for it

@@ -258,10 +258,10 @@ class _Stack(_One):
         k, batch, classes = out.shape
         # the log-softmax and both gradients work row by row: batched, they are each network's
         # own; the mean over a network's batch is taken on its own rows, by its own kernel
-        logp = aten._log_softmax(out, 2, False)
-        parts = [aten.nll_loss_forward(lp, t, None, 1, -100) for lp, t in zip(logp, y)]
-        rows = logp.view(k * batch, classes)
-        g = aten.nll_loss_backward(one, rows, y.reshape(-1), None, 1, -100, parts[0][1])  # total weight: the batch
+        rows, logp, _ = self._held("logp", out.shape, out, padded=False)
+        aten._log_softmax.out(out, 2, False, out=logp)
+        parts = [aten.nll_loss_forward(lp, y[i], None, 1, -100) for i, lp in enumerate(self._own[id(logp)])]
+        g = aten.nll_loss_backward(one, rows, y.view(-1), None, 1, -100, parts[0][1])  # total weight: the batch
         aten._log_softmax_backward_data.out(g, rows, 1, out.dtype, out=flat)
         return torch.stack([loss for loss, _ in parts]), into
 
