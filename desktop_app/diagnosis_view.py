@@ -83,7 +83,19 @@ class DiagnosisView(QWidget):
             return self.tr("Exploding gradients: the gradient of layer {0} has reached 10{1}.").format(
                 p["layer"], superscript(p["exponent"])
             )
-        if code == "no_gradient":
+        if code == "no_gradient":  # layers 1..upto get exactly 0; dead_layer: the dead layer that cuts them off
+            upto, dead = p.get("upto", 1), p.get("dead_layer")
+            if dead is not None:
+                return self.tr(
+                    "Layers 1–{0} receive no gradient at all: every unit of layer {1} is dead, so it passes no "
+                    "gradient down and only zeros up."
+                ).format(upto, dead) if upto > 1 else self.tr(
+                    "Layer 1 receives no gradient at all: every unit of layer {0} is dead, so it passes no gradient down."
+                ).format(dead)
+            if upto > 1:
+                return self.tr(
+                    "Layers 1–{0} receive no gradient at all: their units cannot learn (all-zero weights or dead units)."
+                ).format(upto)
             return self.tr(
                 "Layer 1 receives no gradient at all: its units cannot learn (all-zero weights or dead units)."
             )

@@ -132,7 +132,7 @@ def diagnose(
     elif not huge and np.isfinite(g).all() and np.isfinite(profile).all() and (profile[-1] > 0 or g[-1] > 0):
         if profile[0] == 0 or g[0] == 0:
             if not fitted:
-                out.append(_finding("no_gradient", layer=1, last=last))
+                out.append(_finding("no_gradient", layer=1, last=last, upto=_silent_from_input(g), dead_layer=_cut_off(evaluation, cfg)))
         elif profile[-1] > 0:
             ratio = float(profile[0] / profile[-1])
             params = {"ratio": ratio, "exponent": math.floor(math.log10(ratio)), "last": last}
@@ -173,6 +173,23 @@ def diagnose(
         out.append(_finding("fitted", train_error=judged.train_error, val_error=judged.val_error, regression=cfg.is_regression))
     rank = {"error": 0, "warning": 1, "info": 2}
     return sorted(out, key=lambda f: (rank[f.severity], PRIORITY.index(f.code)))
+
+
+def _silent_from_input(g: np.ndarray) -> int:
+    """How many layers from layer 1 up get a weight gradient of exactly 0 (at least 1)."""
+    nonzero = np.flatnonzero(g != 0)
+    return max(1, int(nonzero[0]) if nonzero.size else len(g))
+
+
+def _cut_off(evaluation: Evaluation | None, cfg: Config) -> int | None:
+    """The highest hidden layer whose units are all dead (1-based), where no skip connection
+    carries the gradient past it: no gradient gets below it, and the layer above it gets only
+    zeros as input; None where there is none (or no evaluation to tell)."""
+    if evaluation is None or cfg.residual:
+        return None
+    hidden = evaluation.layers.dead_frac[:-1]
+    whole = np.flatnonzero(np.isfinite(hidden) & (hidden >= 1))
+    return int(whole[-1]) + 1 if whole.size else None
 
 
 def _through_time(time: np.ndarray, fitted: bool, healthy_allowed: bool) -> list[Finding]:

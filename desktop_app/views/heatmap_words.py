@@ -52,7 +52,7 @@ def view_words(timed: bool, second: bool, relative: bool) -> ViewWords:
         button, tooltip, _tr("Relative to output layer"),
         _tr("Each cell divided by the output layer's value at the same step: small everywhere because the loss "
             "is small reads pale; a vanishing share for the input layers reads blue"),
-        _tr("layer (1 = input)"), unit, _tr("÷ out (log10)") if relative else _tr("now (log10)"),
+        _tr("layer (1 = input)"), unit, _tr("now ÷ out") if relative else _tr("now (log10)"),
     )
 
 

@@ -236,6 +236,21 @@
         <translation>第 1 层完全收不到梯度：其单元无法学习（权重全为零，或单元已死亡）。</translation>
     </message>
     <message>
+        <location filename="../../desktop_app/diagnosis_view.py" line="86" />
+        <source>Layers 1–{0} receive no gradient at all: every unit of layer {1} is dead, so it passes no gradient down and only zeros up.</source>
+        <translation>第 1–{0} 层完全收不到梯度：第 {1} 层的单元全部死亡，它向下传不出梯度，向上只输出 0。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/diagnosis_view.py" line="86" />
+        <source>Layer 1 receives no gradient at all: every unit of layer {0} is dead, so it passes no gradient down.</source>
+        <translation>第 1 层完全收不到梯度：第 {0} 层的单元全部死亡，它向下传不出梯度。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/diagnosis_view.py" line="86" />
+        <source>Layers 1–{0} receive no gradient at all: their units cannot learn (all-zero weights or dead units).</source>
+        <translation>第 1–{0} 层完全收不到梯度：这些层的单元无法学习（权重全为零，或单元已死亡）。</translation>
+    </message>
+    <message>
         <location filename="../../desktop_app/diagnosis_view.py" line="63" />
         <source>{0} of hidden units are dead (layer {1}: {2}); they pass no gradient.</source>
         <translation>{0} 的隐藏单元已死亡（第 {1} 层：{2}）；它们不再传递任何梯度。</translation>
@@ -508,8 +523,8 @@
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" />
-        <source>÷ out (log10)</source>
-        <translation>÷ 输出（log10）</translation>
+        <source>now ÷ out</source>
+        <translation>当前 ÷ 输出</translation>
     </message>
     <message>
         <location filename="../../desktop_app/views/heatmap.py" />

@@ -37,6 +37,19 @@ def test_every_ratio_reads_as_english(qtbot, ratio, words):
         assert not re.search(r"\d\.\d+ (of|that)", text), text
 
 
+def test_no_gradient_names_the_silent_layers_and_the_dead_layer_that_cuts_them_off(qtbot):
+    view = DiagnosisView()
+    qtbot.addWidget(view)
+
+    def words(**params):
+        return view.sentence(Finding("no_gradient", "warning", {"layer": 1, "last": 7, **params}))
+
+    assert words(upto=7, dead_layer=6).startswith("Layers 1–7 receive no gradient at all: every unit of layer 6 is dead")
+    assert words(upto=1, dead_layer=3).startswith("Layer 1 receives no gradient at all: every unit of layer 3 is dead")
+    assert words(upto=9, dead_layer=None).startswith("Layers 1–9 receive no gradient at all: their units cannot learn")
+    assert words(upto=1, dead_layer=None).startswith("Layer 1 receives no gradient at all: its units cannot learn")
+
+
 def test_underfitting_names_the_flipped_labels(qtbot):
     view = DiagnosisView()
     qtbot.addWidget(view)

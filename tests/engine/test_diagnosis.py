@@ -311,6 +311,35 @@ def test_all_zero_weight_gradients_are_no_gradient():
     assert found_codes(record, evaluation) == ["no_gradient"]
 
 
+def test_no_gradient_says_how_far_up_and_which_dead_layer_cuts_it_off():
+    # a dead last hidden layer (dying ReLU): every weight gradient is 0, the output layer's too
+    # (its input is all zeros), and the signal still reaches the output layer
+    dead = (0.2, 0.5, 1.0, np.nan)
+    record, evaluation = make(train_error=0.48, val_error=0.5, grads=(0, 0, 0, 0), signal=(0, 0, 0, 0.5), dead=dead)
+    found = diagnose(record, evaluation)
+    assert [f.code for f in found] == ["no_gradient", "dead"]
+    assert found[0].params["upto"] == 4 and found[0].params["dead_layer"] == 3
+    # a skip connection carries the gradient past a dead layer: it is not named as the cause
+    found = diagnose(record, evaluation, config=Config(residual=True))
+    assert found[0].params["dead_layer"] is None
+    # zero weights: layers 1-3 silent, the output layer's gradient not, and no layer dead
+    record, evaluation = make(train_error=0.48, val_error=0.5, grads=(0, 0, 0, 0.2), signal=(0, 0, 0, 0.5))
+    found = diagnose(record, evaluation)
+    assert found[0].params["upto"] == 3 and found[0].params["dead_layer"] is None
+
+
+@pytest.mark.parametrize(("preset", "steps", "upto", "dead_layer"), [("dying_relu_problem", 600, 7, 6), ("residual_problem", 100, 51, 50)])
+def test_the_lessons_dead_layer_is_named_as_what_cuts_the_gradient_off(preset, steps, upto, dead_layer):
+    # lesson 2 at its seed 1: "every unit of layer 6 ... dies", and the heatmap's every row is 0;
+    # lesson 6 at its seed 0: "the diagnosis says instead which dead layer cuts the gradient off"
+    config = load_preset(preset).apply().replace(device="cpu", steps=steps)
+    run = Run(config)
+    *_, last = run
+    found = diagnose(last, run.evaluations[-1], config=config)
+    assert found[0].code == "no_gradient"
+    assert (found[0].params["upto"], found[0].params["dead_layer"]) == (upto, dead_layer)
+
+
 def test_divergence_is_the_only_finding():
     _, evaluation = make(train_error=0.52, val_error=0.49, dead=(0.5, 0.5, 0.5, np.nan), step=1)
     grads = np.array([7e3, np.nan, np.nan, np.nan])
