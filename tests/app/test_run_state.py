@@ -9,9 +9,13 @@ from desktop_app.lessons_view import OVERLAY_LESSONS
 from desktop_app.run_state import LIVE_THROTTLE_MS
 from engine import Config, load_lessons, load_preset
 
+from .conftest import SMALL
+
 
 def test_a_live_drag_is_validated_once_per_tick_and_sent_throttled(make_window, qtbot, monkeypatch):
-    w = make_window()
+    # long enough to be still training when the throttled value arrives: the small net's 400 steps
+    # take a fraction of a second, and an ended run takes no live change
+    w = make_window(SMALL.replace(steps=1_000_000))
     w.play()
     qtbot.waitUntil(lambda: w.history.n >= 5, timeout=20000)
     sent: list[dict] = []

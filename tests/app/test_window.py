@@ -88,7 +88,7 @@ def test_step_trains_exactly_one_step(make_window, qtbot):
 
 
 def test_live_change_applies_without_restart(make_window, qtbot):
-    w = make_window()
+    w = make_window(SMALL.replace(steps=1_000_000))  # still training when the change arrives (400 steps: a blink)
     w.play()
     qtbot.waitUntil(lambda: w.history.n >= 20, timeout=20000)
     restarts = w.restarts
