@@ -54,7 +54,7 @@ class _One:
 
     @staticmethod
     def linear(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
-        return F.linear(h, w, b)
+        return F.linear(h, w, b)  # `out` is always None here: _One's target() gives none
 
     @staticmethod
     def weight_grad(g: torch.Tensor, h: torch.Tensor, into: torch.Tensor) -> torch.Tensor:  # dL/dW = g^T h
@@ -133,8 +133,8 @@ class _Stack(_One):
     product, activation and gradient is computed into a buffer of its own (the out= form of the
     very kernel: the same numbers), whose views a step reads (a network's values without the
     padding, a gradient transposed for its weights' product, each network's share) are made once,
-    not on every step; and the weight and bias gradients are computed straight into the
-    parameters' gradients, the flat buffer's rows."""
+    not on every step; and the gradients are computed straight into the parameters' gradients,
+    the flat buffer's rows (a stack's weight gradients through contiguous tensors: see __init__)."""
 
     biases_into = True
 
@@ -255,7 +255,6 @@ class _Stack(_One):
         if regression:  # MSE's gradient is 2/n·(out - y), n being a network's own count
             losses = [_One.loss(o, t, regression, one, g)[0] for o, t, g in zip(out, y, self._own[id(into)])]
             return torch.stack(losses), into
-        k, batch, classes = out.shape
         # the log-softmax and both gradients work row by row: batched, they are each network's
         # own; the mean over a network's batch is taken on its own rows, by its own kernel
         rows, logp, _ = self._held("logp", out.shape, out, padded=False)
