@@ -32,6 +32,7 @@ import torch
 from engine import Config, Evaluation, Run, RunStack, RunStatus, StepRecord
 from engine.config import ConfigError
 from engine.crossval import Comparison, compare
+from engine.diagnosis import OVERFIT_GAP
 from engine.lessons import LANGUAGES, Lesson, load_lesson, load_lessons
 from engine.presets import load_preset, preset_names
 
@@ -118,6 +119,12 @@ def settled(run: Run, key: str = "val_error") -> float:
 def lowest(run: Run, key: str = "val_error") -> float:
     """The lowest point of a curve: how far the run gets, whatever it does afterwards."""
     return min(getattr(e, key) for e in run.evaluations)
+
+
+def weight_log10(run: Run, evaluation: Evaluation) -> np.ndarray:
+    """log10 of each layer's weight-gradient norm at an evaluation: what the heatmap draws."""
+    sizes = np.array([linear.weight.numel() for linear in run.model.linears])
+    return np.log10(evaluation.layers.grad_rms * np.sqrt(sizes))
 
 
 def lesson(lesson_id: str) -> Lesson:
@@ -507,6 +514,22 @@ def test_lesson_initialization(seed):
     assert lowest(too_large, "train_error") < 0.03
     # ... but its validation error "stays at about 8-20%" (settles at 0.079 to 0.19)
     assert 0.06 < settled(too_large) < 0.25
+    # "The diagnosis calls it overfitting only while validation error is more than 12 points above
+    # training error, so its warning comes and goes" (4 to 7 of 20 evaluations over the line)
+    gaps = [e.val_error - e.train_error for e in too_large.evaluations if e.step >= 500]
+    assert any(gap > OVERFIT_GAP for gap in gaps) and any(gap <= OVERFIT_GAP for gap in gaps)
+    assert 0.05 < too_large.evaluations[-1].val_error - too_large.evaluations[-1].train_error < 0.16  # 0.083 to 0.116
+
+    # He for ReLU: pale at step 1; once it has learned the spiral "every row fades to blue together
+    # in the Absolute colour mode" ("between steps 500 and 1,300 or so": the layers' median norm
+    # first below 10^-2 at steps 500 to 1,300 on this grid) while "the Relative mode stays pale"
+    he = coarse("init_he_relu", seed)
+    medians = [(e.step, float(np.median(weight_log10(he, e)))) for e in he.evaluations]
+    assert medians[0][1] > -1  # -0.07 to 0.69
+    faded = next((step for step, median in medians if median < -2), None)
+    assert faded is not None and 300 <= faded <= 1600
+    relative = min(float(np.min(weight_log10(he, e)[:-1] - weight_log10(he, e)[-1])) for e in he.evaluations)
+    assert relative > -1.5  # -0.61 to -1.05: within about a decade of the output layer, on a scale of ±8
 
 
 def test_lesson_initialization_too_large_generalizes_worse():
@@ -532,6 +555,14 @@ def test_lesson_batch_norm(seed):
     # ... and "over the second half of the run it stays mostly below 10%" (settles at 0.026 to 0.078;
     # its last evaluation alone is 0.006 to 0.131)
     assert settled(normalized) < 0.1
+    # "no row falls below a thousandth of the output layer's gradient" (every 10 steps: 10^-1.8 to
+    # 10^-2.4 at worst), "most often in row 12" (the lowest row at most evaluations)
+    relative = np.array(
+        [weight_log10(normalized, e)[:-1] - weight_log10(normalized, e)[-1] for e in normalized.evaluations]
+    )
+    assert relative.min() > -3
+    lowest_rows = np.bincount(relative.argmin(axis=1), minlength=relative.shape[1])
+    assert lowest_rows.argmax() == relative.shape[1] - 1
     assert final(stuck)[1] > 0.45  # 0.488 to 0.516
 
 
