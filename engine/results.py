@@ -44,6 +44,10 @@ STAT_NAMES = ("grad_rms", "signal_rms", "act_mean_abs", "dead_frac", "saturated_
 #: log10 range of every gradient colour scale (the app's heatmap, sweep.png): pale at 10^-1
 #: (healthy), blue toward 10^-7 (vanishing), red toward 10^5 (exploding)
 LOG10_SCALE = (-7.0, 5.0)
+#: apart from the scale: a gradient of exactly 0 (log10 = -inf: a dead layer, or every weight zero)
+#: is no gradient at all, not a tiny one, and takes a neutral grey; +inf and NaN are black
+ZERO_RGB = (128, 128, 128)
+NOT_FINITE_RGB = (0, 0, 0)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ import numpy as np
 from engine import __version__
 from engine.config import Config, ConfigError, positive_int
 from engine.record import csv_cell, json_safe, prepare_out_dir, stderr_printer, write_json
-from engine.results import LOG10_SCALE
+from engine.results import LOG10_SCALE, NOT_FINITE_RGB, ZERO_RGB
 
 GRAD_COLUMNS = ("grad_first_step1", "grad_last_step1")
 
@@ -444,23 +444,24 @@ STOPS = np.array(
      [238, 227, 232], [252, 188, 175], [251, 139, 117], [232, 90, 69], [204, 38, 30], [157, 1, 10], [102, 7, 2]],
     dtype=np.float64,
 )
-NOT_FINITE = (0, 0, 0)
-BACKGROUND = (160, 160, 160)  # also a cell that did not run
+BACKGROUND = (190, 190, 190)  # also a cell that did not run: lighter than an exact zero's grey
 CELL, GAP, MARGIN, DECADE = 24, 8, 6, 16  # pixels
 
 
 def colors(log10: np.ndarray) -> np.ndarray:
-    """(..., 3) uint8 colours for log10 values: clipped to LEVELS (an exact zero takes the lowest
-    colour), black for NaN and +inf."""
+    """(..., 3) uint8 colours for log10 values: clipped to LEVELS; an exact zero (-inf) grey, and
+    NaN and +inf black, both apart from the scale (as in the app's heatmap)."""
     lo, hi = LEVELS
     with np.errstate(invalid="ignore"):
         pos = np.clip((np.asarray(log10, dtype=np.float64) - lo) / (hi - lo), 0, 1) * (len(STOPS) - 1)
     bad = np.isnan(log10) | np.isposinf(log10)
+    zero = np.isneginf(log10)
     pos = np.where(bad, 0, pos)
     i = np.minimum(pos.astype(int), len(STOPS) - 2)
     t = (pos - i)[..., None]
     rgb = np.rint(STOPS[i] * (1 - t) + STOPS[i + 1] * t).astype(np.uint8)
-    rgb[bad] = NOT_FINITE
+    rgb[bad] = NOT_FINITE_RGB
+    rgb[zero] = ZERO_RGB
     return rgb
 
 
@@ -468,13 +469,14 @@ def heatmap(grid: Grid, values: dict[int, float]) -> np.ndarray:
     """(height, width, 3) image of log10(value) per cell: rows are the first key's values (top:
     the first), columns the second key's; a further key makes one such panel per combination of
     its values, left to right in the table's order. Below, the colour scale from 10^-7 to 10^5
-    with a tick per decade (longer at 10^-1), and the not-finite colour at its right."""
+    with a tick per decade (longer at 10^-1), and at its right the not-finite colour, then an exact
+    zero's."""
     n_rows = len(grid.values[0])
     n_cols = len(grid.values[1]) if len(grid.keys) > 1 else 1
     n_panels = math.prod(len(v) for v in grid.values[2:])
     panel_w = n_cols * CELL
     bar_w = DECADE * (len(STOPS) - 1) + 1
-    width = 2 * MARGIN + max(n_panels * panel_w + (n_panels - 1) * GAP, bar_w + GAP + CELL // 2)
+    width = 2 * MARGIN + max(n_panels * panel_w + (n_panels - 1) * GAP, bar_w + 2 * (GAP + CELL // 2))
     bar_top = MARGIN + n_rows * CELL + GAP
     height = bar_top + CELL // 2 + 8 + MARGIN
     img = np.empty((height, width, 3), dtype=np.uint8)
@@ -495,7 +497,9 @@ def heatmap(grid: Grid, values: dict[int, float]) -> np.ndarray:
         tick = 7 if d == -1 - int(LEVELS[0]) else 3
         img[bar_top + CELL // 2 : bar_top + CELL // 2 + tick, x] = (0, 0, 0)
     x = MARGIN + bar_w + GAP
-    img[bar_top : bar_top + CELL // 2, x : x + CELL // 2] = NOT_FINITE
+    img[bar_top : bar_top + CELL // 2, x : x + CELL // 2] = NOT_FINITE_RGB
+    x += CELL // 2 + GAP
+    img[bar_top : bar_top + CELL // 2, x : x + CELL // 2] = ZERO_RGB
     return img
 
 
@@ -523,7 +527,7 @@ def write_picture(path: Path, grid: Grid, values: dict[int, float], seeds: int |
     )
     description = (
         f"log10 of {what}; rows, columns, then panels: " + axes
-        + "; colour scale 10^-7 (blue) to 10^-1 (pale) to 10^5 (red), black = not finite"
+        + "; colour scale 10^-7 (blue) to 10^-1 (pale) to 10^5 (red), black = not finite, grey = exactly 0"
     )
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(png_bytes(img, {"Title": "Vanishing Point sweep", "Description": description}))

@@ -11,17 +11,13 @@ import numpy as np
 import pyqtgraph as pg
 
 from desktop_app.style import superscript
-from engine import LOG10_SCALE
+from engine import LOG10_SCALE, NOT_FINITE_RGB, ZERO_RGB
 
 LEVELS = LOG10_SCALE  # fixed, as in sweep.png
 #: the relative view's scale, in decades of layer ÷ output layer: pale where a layer gets as much
 #: as the output layer, blue where it gets a vanishing share, red where it gets far more
 RELATIVE_LEVELS = (-8.0, 8.0)
 COLORMAP = pg.colormap.get("CET-D1A")  # blue (vanishing) - pale (healthy) - red (exploding)
-#: a gradient of exactly 0 (log10 = -inf: a dead layer, or every weight zero) is no gradient at all,
-#: not a tiny one: a neutral grey, apart from the scale's deep blue, its pale middle and black
-ZERO_RGB = (128, 128, 128)
-NOT_FINITE_RGB = (0, 0, 0)
 SCALE_TOP = 253  # the colour scale's indices are 0..SCALE_TOP
 ZERO_INDEX = 254
 NOT_FINITE_INDEX = 255

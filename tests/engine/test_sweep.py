@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.results import ZERO_RGB
 from engine.sweep import (
+    BACKGROUND,
     GRAD_COLUMNS,
     Grid,
     colors,
@@ -123,12 +125,20 @@ def test_heatmap_colours_follow_the_apps_scale():
     pale, blue, red = colors(np.array([-1.0, -7.0, 5.0]))
     assert tuple(pale) == (238, 227, 232) and tuple(blue) == (23, 41, 114) and tuple(red) == (102, 7, 2)
     assert tuple(colors(np.array(np.nan))) == (0, 0, 0) and tuple(colors(np.array(np.inf))) == (0, 0, 0)
-    assert tuple(colors(np.array(-np.inf))) == (23, 41, 114)  # an exact zero: the lowest colour
+    # an exact zero is no gradient, not a tiny one: the app's grey, apart from the scale's deep blue
+    assert tuple(colors(np.array(-np.inf))) == ZERO_RGB == (128, 128, 128)
     grid = Grid(("depth", "activation", "init"), ((2, 8), ("tanh", "relu", "sigmoid"), ("normal", "zeros")))
     img = heatmap(grid, {i: 10.0 ** -(i % 7) for i in range(1, 13)})
     assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3
     one_key = heatmap(Grid(("depth",), ((2, 8, 16),)), {1: 0.1, 2: float("nan")})  # cell 3 did not run
     assert tuple(one_key[6, 6]) == (238, 227, 232) and tuple(one_key[30, 6]) == (0, 0, 0)
+    assert tuple(one_key[54, 6]) == BACKGROUND != ZERO_RGB
+    zero = heatmap(Grid(("depth",), ((2, 8),)), {1: 0.0, 2: 1e-30})
+    assert tuple(zero[6, 6]) == ZERO_RGB and tuple(zero[30, 6]) == (23, 41, 114)  # 0 grey, 1e-30 the deepest blue
+    # the scale's two swatches at its right: not finite (black), then an exact zero (grey)
+    bar_top = 6 + 2 * 24 + 8
+    swatches = [tuple(x) for x in zero[bar_top + 2, 6 + 16 * 12 + 1 :] if tuple(x) != BACKGROUND]
+    assert swatches[0] == (0, 0, 0) and swatches[-1] == ZERO_RGB
 
 
 @pytest.mark.parametrize(
