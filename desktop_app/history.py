@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from engine import LIVE_KEYS, METRIC_NAMES, count_clipped
+from engine import HEALTH_NAMES, LIVE_KEYS, METRIC_NAMES, count_clipped
 
 RECENT_STEPS = 5_000  # steps always kept at full resolution (the heatmap shows the last 2,000)
 COLUMNS = 2 * RECENT_STEPS  # per-step columns held; compaction makes room when they fill
@@ -104,8 +104,10 @@ class RunHistory:
         # a seed band's (engine.band): its seeds, and per evaluation the lowest and highest of
         # each figure over them (the records are their medians); () and NaN for one run
         self.seeds: tuple[int, ...] = tuple(getattr(info, "seeds", ()))
-        self.band_lo = {name: np.full(n_evals, np.nan) for name in METRIC_NAMES}
-        self.band_hi = {name: np.full(n_evals, np.nan) for name in METRIC_NAMES}
+        self.band_lo = {name: np.full(n_evals, np.nan) for name in (*METRIC_NAMES, *HEALTH_NAMES)}
+        self.band_hi = {name: np.full(n_evals, np.nan) for name in (*METRIC_NAMES, *HEALTH_NAMES)}
+        # and the median over the seeds of each seed's own unit health (engine.results.Band)
+        self.band_mid = {name: np.full(n_evals, np.nan) for name in HEALTH_NAMES}
         # per evaluation and layer: (evals, layers) statistics, (evals, layers, 5) distributions
         self.layer_series = {name: np.full((n_evals, n), np.nan) for name in LAYER_SERIES}
         self.act_quantiles = np.full((n_evals, n, 5), np.nan)
@@ -165,6 +167,8 @@ class RunHistory:
                 if ev.band is not None:
                     for name, lo, hi in zip(METRIC_NAMES, ev.band.lo, ev.band.hi):
                         self.band_lo[name][j], self.band_hi[name][j] = lo, hi
+                    for name, lo, mid, hi in zip(HEALTH_NAMES, ev.band.health_lo, ev.band.health_mid, ev.band.health_hi):
+                        self.band_lo[name][j], self.band_mid[name][j], self.band_hi[name][j] = lo, mid, hi
                 for name in LAYER_SERIES:
                     self.layer_series[name][j] = getattr(ev.layers, name)
                 if ev.layers.act_quantiles is not None:
@@ -214,7 +218,10 @@ class RunHistory:
         rows = len(self.evals["step"])
         stop = self.n_evals - min(RECENT_EVALS, rows // 2)
         fields = [self.evals[name] for name in EVAL_FIELDS if name != "step"]
-        arrays = [*fields, *self.layer_series.values(), self.act_quantiles, self.signal_quantiles, *self.band_lo.values(), *self.band_hi.values()]
+        arrays = [
+            *fields, *self.layer_series.values(), self.act_quantiles, self.signal_quantiles,
+            *self.band_lo.values(), *self.band_hi.values(), *self.band_mid.values(),
+        ]
         if stop - 1 <= DECIMATION:  # too few rows to decimate: drop the oldest (step 0 stays)
             k = max(1, (self.n_evals - 1) // 4)
             _drop([*arrays, self.evals["step"]], 1, k, self.n_evals)
@@ -270,9 +277,14 @@ class RunHistory:
         return self.evals[name][: self.n_evals]
 
     def band_series(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """A seed band's lowest and highest `name` (one of engine.METRIC_NAMES) over its seeds,
-        per evaluation (NaN where there is none: one run, or step 0)."""
+        """A seed band's lowest and highest `name` (one of engine.METRIC_NAMES or HEALTH_NAMES)
+        over its seeds, per evaluation (NaN where there is none: one run, or step 0)."""
         return self.band_lo[name][: self.n_evals], self.band_hi[name][: self.n_evals]
+
+    def band_median(self, name: str) -> np.ndarray:
+        """A seed band's median over its seeds of each seed's `name` (one of HEALTH_NAMES), per
+        evaluation; NaN where there is none (one run, step 0, a band saved without it)."""
+        return self.band_mid[name][: self.n_evals]
 
     def column_of(self, step: int) -> int | None:
         """The column of 1-based `step` where it is held at full resolution, else None."""

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from engine.results import (
         BAND_SEEDS,
         FINISHED,
+        HEALTH_NAMES,
         LOG10_SCALE,
         METRIC_NAMES,
         NOT_FINITE_RGB,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
         RunStatus,
         StepRecord,
         count_clipped,
+        hidden_share,
     )
     from engine.service import Batch, JobProcess, RunInfo, TrainingProcess
     from engine.session import Session, SessionError, load_session, save_session
@@ -82,6 +84,8 @@ _LAZY = {
     "FINISHED": "engine.results",
     "count_clipped": "engine.results",
     "METRIC_NAMES": "engine.results",
+    "HEALTH_NAMES": "engine.results",
+    "hidden_share": "engine.results",
     "BAND_SEEDS": "engine.results",
     "Batch": "engine.service",
     "RunInfo": "engine.service",
@@ -123,6 +127,8 @@ def __getattr__(name: str):
 __all__ = [
     "BAND_SEEDS",
     "METRIC_NAMES",
+    "HEALTH_NAMES",
+    "hidden_share",
     "CVResult",
     "JobProcess",
     "LOG10_SCALE",

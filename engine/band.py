@@ -25,6 +25,7 @@ import numpy as np
 from engine.config import Config
 from engine.results import (
     BAND_SEEDS,
+    HEALTH_FIELDS,
     MAX_BAND_SEEDS,
     METRIC_NAMES,
     STAT_NAMES,
@@ -35,6 +36,7 @@ from engine.results import (
     RunStatus,
     StepRecord,
     band_seeds,
+    hidden_share,
 )
 from engine.stack import RunStack
 from engine.trainer import Run
@@ -77,11 +79,16 @@ def _evaluation_median(step: int, evaluations: list[Evaluation], seeds: int) -> 
     `seeds`: the band's size (counted or not)."""
     figures = np.array([[getattr(e, name) for name in METRIC_NAMES] for e in evaluations], dtype=float)
     median = _median(list(figures))
+    # each seed's unit health: the mean over its own hidden layers (NaN where it does not apply)
+    health = np.array([[hidden_share(getattr(e.layers, name)) for name in HEALTH_FIELDS] for e in evaluations])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         lo, hi = np.nanmin(figures, axis=0), np.nanmax(figures, axis=0)
+        health_lo, health_hi = np.nanmin(health, axis=0), np.nanmax(health, axis=0)
+    health_mid = _median(list(health))
     return Evaluation(step, *map(float, median), _layer_median(step, evaluations),
-                      band=Band(tuple(map(float, lo)), tuple(map(float, hi)), seeds))
+                      band=Band(tuple(map(float, lo)), tuple(map(float, hi)), seeds,
+                                *(tuple(map(float, v)) for v in (health_lo, health_mid, health_hi))))
 
 
 class SeedBand:

@@ -99,17 +99,46 @@ class Metrics:
         return cls(0, *(float(v) if isinstance(v, int | float) else math.nan for v in values))
 
 
+#: the unit-health figures of a network (the Unit health view's curves over time): the mean over
+#: its hidden layers of dead_frac and of saturated_frac (hidden_share)
+HEALTH_NAMES = ("dead_share", "saturated_share")
+HEALTH_FIELDS = ("dead_frac", "saturated_frac")  # the LayerStats field each is the mean of
+
+
+def hidden_share(shares: np.ndarray) -> np.ndarray:
+    """The mean over the hidden layers (every layer but the last, the output layer) of a per-layer
+    share, dead_frac or saturated_frac: (..., layers) -> (...). NaN where it applies to no hidden
+    layer (dead units of a tanh net, saturation of a ReLU net, an LSTM's layers)."""
+    hidden = np.asarray(shares, dtype=float)[..., :-1]
+    applies = np.isfinite(hidden)
+    count = applies.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, np.where(applies, hidden, 0.0).sum(axis=-1) / count, np.nan)
+
+
 @dataclass(frozen=True)
 class Band:
     """The lowest and highest of an evaluation's figures over the seeds of a seed band
-    (engine.band), in METRIC_NAMES order, and how many seeds they are over."""
+    (engine.band), in METRIC_NAMES order, and how many seeds they are over; and for the
+    HEALTH_NAMES, each seed's own figure's lowest, median and highest (the evaluation's layer
+    statistics are per-layer medians, whose mean over the layers is not a seed's). A band saved
+    before the health figures were kept has none: ()."""
 
     lo: tuple[float, ...]
     hi: tuple[float, ...]
     seeds: int
+    health_lo: tuple[float, ...] = ()
+    health_mid: tuple[float, ...] = ()
+    health_hi: tuple[float, ...] = ()
 
     def of(self, name: str) -> tuple[float, float]:
-        """(lowest, highest) of one of METRIC_NAMES."""
+        """(lowest, highest) of one of METRIC_NAMES or HEALTH_NAMES (NaN, NaN for a health figure
+        the band does not have)."""
+        if name in HEALTH_NAMES:
+            if not self.health_lo:
+                return math.nan, math.nan
+            i = HEALTH_NAMES.index(name)
+            return self.health_lo[i], self.health_hi[i]
         i = METRIC_NAMES.index(name)
         return self.lo[i], self.hi[i]
 

@@ -2,14 +2,15 @@
 
 A session file (`.vpsession` by convention) is a zip archive:
 
-- `header.json`, first: {"format": "vanishing-point-session", "version": 2, "engine_version",
+- `header.json`, first: {"format": "vanishing-point-session", "version": 3, "engine_version",
   "created" (UTC, ISO 8601), "config" (the TOML text of the configuration the run started with),
   "layers" (names), "layer_sizes" ([fan_in, fan_out] per layer), "time_labels" (a recurrent
   run's time steps "t_1".."t_T", T = seq_len; [] for an mlp), "summary" (Run.summary()),
   "steps", "evaluations", "signal_steps" (row counts), "statuses" and "messages" (the tables the
   code arrays index), "changes" ([[row, {key: value}], ...] live settings applied at a step),
   "stat_fields" (the LayerStats fields stored), "metric_names", "band_seeds" (a seed band's
-  seed count, engine.band; absent or 0: one run)}
+  seed count, engine.band; absent or 0: one run), "band_health" (whether the band_health member
+  is there; absent: false)}
 - one `.npy` member per array below (numpy's own format, read with allow_pickle=False), N steps,
   L layers, E evaluations, S steps that traced the back-propagated signal, T time steps:
 
@@ -29,12 +30,15 @@ A session file (`.vpsession` by convention) is a zip archive:
   | stats.NAME | (P, L, ...) as computed | evaluation.layers.NAME, for every LayerStats field |
   | stats.NAME.present | (E,) bool | whether that field is set (P of them); absent: never set |
   | band_lo, band_hi | (E, 4) float64, seed bands only | evaluation.band.lo, .hi (the seeds' lowest and highest metrics) |
+  | band_health | (E, 3, 2) float64, where band_health | evaluation.band.health_lo, _mid, _hi (HEALTH_NAMES) |
 
 A seed band's session holds its median records (engine.band) and, per evaluation, the seeds'
 range; its seeds are the configuration's seed and the next band_seeds - 1 (Session.seeds).
 
 Versions: 1 (before the recurrent models) has no "time_labels" and no time_rms member, and opens
 as the mlp session it is; an mlp session of version 2 has the same members as one of version 1.
+2 has no "band_health": a seed band of version 2 opens without its seeds' unit health; a session of
+version 3 has the members of version 2, and band_health where its band measured it.
 
 Non-finite numbers (a diverged step) are stored as they are. A LayerStats field that a later
 version adds and a file lacks opens as its default (None); a field the file has and this version
@@ -62,10 +66,19 @@ import numpy as np
 from engine import __version__
 from engine.config import Config
 from engine.record import json_safe
-from engine.results import MAX_BAND_SEEDS, METRIC_NAMES, Evaluation, LayerStats, RunStatus, StepRecord, band_seeds
+from engine.results import (
+    HEALTH_NAMES,
+    MAX_BAND_SEEDS,
+    METRIC_NAMES,
+    Evaluation,
+    LayerStats,
+    RunStatus,
+    StepRecord,
+    band_seeds,
+)
 
 FORMAT = "vanishing-point-session"
-VERSION = 2  # 2: recurrent runs (time_labels, time_rms); 1 still opens
+VERSION = 3  # 3: a seed band's unit health (band_health); 2: recurrent runs (time_labels, time_rms); 1 and 2 still open
 SUFFIX = ".vpsession"
 HEADER = "header.json"
 _STATUSES = [s.value for s in RunStatus]
@@ -225,6 +238,9 @@ def _encode(records: list[StepRecord], n_layers: int, n_times: int) -> tuple[dic
         band_count = bands[0].seeds
         arrays["band_lo"] = np.array([b.lo for b in bands], dtype=np.float64).reshape(-1, 4)
         arrays["band_hi"] = np.array([b.hi for b in bands], dtype=np.float64).reshape(-1, 4)
+        if all(b.health_lo for b in bands):  # each seed's unit health (a band saved by an older version has none)
+            health = [(b.health_lo, b.health_mid, b.health_hi) for b in bands]
+            arrays["band_health"] = np.array(health, dtype=np.float64).reshape(-1, 3, len(HEALTH_NAMES))
     times = [r.time_rms for r in records]
     if n_times:
         arrays["time_rms"] = _stack(times, (n_times,), "time_rms")
@@ -253,6 +269,7 @@ def _encode(records: list[StepRecord], n_layers: int, n_times: int) -> tuple[dic
         "stat_fields": stat_fields,
         "metric_names": list(METRIC_NAMES),
         "band_seeds": band_count,
+        "band_health": "band_health" in arrays,
     }
     return header, arrays
 

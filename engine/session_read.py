@@ -19,6 +19,7 @@ import numpy as np
 from engine import __version__
 from engine.config import LIVE_KEYS, Config, ConfigError
 from engine.results import (
+    HEALTH_NAMES,
     MAX_BAND_SEEDS,
     METRIC_NAMES,
     QUANTILES,
@@ -249,6 +250,11 @@ class _Layout:
         dims["B"] = band
         if band:
             members["band_lo"] = members["band_hi"] = ("f", (dims["E"], len(METRIC_NAMES)))
+        health = h.get("band_health", False)
+        if health not in (True, False) or (health and not band):
+            raise bad("band_health must be true or false, and true only for a seed band")
+        if health:
+            members["band_health"] = ("f", (dims["E"], 3, len(HEALTH_NAMES)))
         for name in stat_fields:
             members[f"stats.{name}"] = ("f", (-1, dims["L"]))  # (rows set by the mask, layers, ...)
             members[f"stats.{name}.present"] = ("b", (dims["E"],))
@@ -388,6 +394,7 @@ def _records(a: dict[str, np.ndarray], stats: list[LayerStats], statuses, messag
     metrics, eval_step = a["metrics"].tolist(), a["eval_step"].tolist()
     times = a.get("time_rms")  # (N, T) of a recurrent run; None: an mlp's records have none
     lows, highs = (a["band_lo"].tolist(), a["band_hi"].tolist()) if band else (None, None)  # a seed band's ranges
+    health = a["band_health"].tolist() if "band_health" in a else None  # and each seed's unit health
     records = []
     s = e = 0
     for i in range(n):
@@ -397,7 +404,8 @@ def _records(a: dict[str, np.ndarray], stats: list[LayerStats], statuses, messag
             s += 1
         evaluation = None
         if has_eval[i]:
-            evaluation = Evaluation(eval_step[e], *metrics[e], stats[e], Band(tuple(lows[e]), tuple(highs[e]), band) if band else None)
+            shares = () if health is None else tuple(map(tuple, health[e]))
+            evaluation = Evaluation(eval_step[e], *metrics[e], stats[e], Band(tuple(lows[e]), tuple(highs[e]), band, *shares) if band else None)
             e += 1
         records.append(
             StepRecord(

@@ -23,7 +23,7 @@ from desktop_app.style import (
 )
 from desktop_app.views.sequences import SequenceAnswersView
 from desktop_app.views.thinning import decades, draw, per_column
-from engine import QUANTILE_EVERY
+from engine import QUANTILE_EVERY, hidden_share
 
 CLASS_COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44)]
 MIN_DECADES = 4  # the least span of the log-scale ∂L/∂s plot
@@ -132,6 +132,14 @@ class InsightView(QObject):
         self.health_time_widget, self.health_time = _plot(self.tr("share"), self.tr("training step"))
         self.health_time.setYRange(0, 1, padding=0.02)
         # the mean over the hidden layers (solid) and the worst layer (dashed, labelled)
+        # a seed band's range over its seeds of each seed's own mean (engine.results.Band), shaded
+        self.health_bands = {}
+        for name, color in (("dead_share", "#d62728"), ("saturated_share", "#ff7f0e")):
+            c = pg.mkColor(color)
+            edges = [self.health_time.plot([], [], pen=pg.mkPen(None)) for _ in range(2)]
+            fill = pg.FillBetweenItem(*edges, brush=(c.red(), c.green(), c.blue(), 50))
+            self.health_time.addItem(fill)
+            self.health_bands[name] = edges
         self.dead_curve = self.health_time.plot([], [], pen=pg.mkPen("#d62728", width=2))
         self.sat_curve = self.health_time.plot([], [], pen=pg.mkPen("#ff7f0e", width=2))
         dash = Qt.PenStyle.DashLine
@@ -387,14 +395,28 @@ class InsightView(QObject):
         steps = h.eval_series("step")
         self._fit_steps(self.health_time, h)
         parts = (
-            ("dead_frac", self.dead_curve, self.worst_dead_curve, self.worst_dead_label),
-            ("saturated_frac", self.sat_curve, self.worst_sat_curve, self.worst_sat_label),
+            ("dead_frac", "dead_share", self.dead_curve, self.worst_dead_curve, self.worst_dead_label),
+            ("saturated_frac", "saturated_share", self.sat_curve, self.worst_sat_curve, self.worst_sat_label),
         )
-        for name, mean_curve, worst_curve, label in parts:
+        banded = False
+        for name, share, mean_curve, worst_curve, label in parts:
             shares = h.layer_series[name][:j, :-1]  # (evaluations, hidden layers); NaN where it does not apply
-            applies = np.isfinite(shares).any(axis=1)
-            mean = np.full(j, np.nan)
-            mean[applies] = np.nanmean(shares[applies], axis=1)
+            # the mean over the hidden layers; a seed band's: the median of its seeds' own means,
+            # shaded from the lowest seed's to the highest's (a band saved without them: its
+            # per-layer medians' mean, unshaded)
+            mean = hidden_share(h.layer_series[name][:j])
+            low, high = self.health_bands[share]
+            median = h.band_median(share) if h.seeds else None
+            if median is not None and np.isfinite(median).any():
+                banded = True
+                mean = median
+                lo, hi = h.band_series(share)
+                ok = np.isfinite(lo) & np.isfinite(hi)
+                low.setData(*self._thin(self.health_time, steps[ok], lo[ok], "min"))
+                high.setData(*self._thin(self.health_time, steps[ok], hi[ok], "max"))
+            elif len(low.xData if low.xData is not None else ()):
+                low.setData([], [])
+                high.setData([], [])
             draw(mean_curve, *self._thin(self.health_time, steps, mean), connect="finite")
             latest = shares[-1]
             worst = int(np.nanargmax(latest)) if np.isfinite(latest).any() else None
@@ -408,6 +430,9 @@ class InsightView(QObject):
             label.setText(self.tr("layer {0}").format(worst + 1))
             label.setPos(steps[-1], latest[worst])
         text = self.tr("Over time: the mean over the hidden layers (solid)")
+        if banded:
+            text = self.tr("Over time: the mean over the hidden layers, median of seeds {0}–{1} (solid; shaded: lowest to "
+                           "highest seed)").format(h.seeds[0], h.seeds[-1])
         worst = {k: v for k, v in self.worst_layers.items() if v is not None}
         if len(set(worst.values())) == 1:
             text += self.tr(" and the worst layer now, layer {0} (dashed)").format(*set(worst.values()))

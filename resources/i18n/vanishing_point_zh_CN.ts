@@ -756,6 +756,11 @@
     </message>
     <message>
         <location filename="../../desktop_app/views/insight.py" />
+        <source>Over time: the mean over the hidden layers, median of seeds {0}–{1} (solid; shaded: lowest to highest seed)</source>
+        <translation>随时间变化：各隐藏层的平均值，取种子 {0}–{1} 的中位数（实线；阴影：从最低到最高的种子）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" />
         <source> and the worst layer now, layer {0} (dashed)</source>
         <translation>，以及当前最差的层，第 {0} 层（虚线）</translation>
     </message>

@@ -55,6 +55,62 @@ def test_unit_health_plots_the_mean_and_the_worst_layer(qtbot):
     assert view.sat_curve.getData()[0] is None or not np.isfinite(view.sat_curve.getData()[1]).any()  # no saturation for ReLU
 
 
+def empty(item) -> bool:
+    x = item.getData()[0]
+    return x is None or len(x) == 0
+
+
+def test_a_seed_bands_unit_health_is_its_seeds_median_shaded_by_their_range(qtbot):
+    """With the band on, the solid curve is the median over the seeds of each seed's own mean over
+    its hidden layers, shaded from the lowest seed's to the highest's; a band saved before these
+    were kept draws its per-layer medians' mean, unshaded."""
+    from engine import hidden_share
+    from engine.band import SeedBand
+    from engine.service import RunInfo
+    from engine.trainer import Run
+
+    config = DYING.replace(steps=100)
+    band = SeedBand(config)
+    info = RunInfo(0, config, band.layer_names, band.layer_sizes, "cpu", band.data, seeds=band.seeds)
+    records = [band.step() for _ in range(config.steps)]
+    history = RunHistory(info)
+    history.append(records)
+    view = InsightView()
+    for _, page in view.pages.values():
+        qtbot.addWidget(page)
+    view.set_history(history)
+    view.set_layer(1)
+    view._health(history)
+    # each seed's own dead share, alone
+    alone = [[e for e in Run(config.replace(seed=s)) if e.evaluation is not None] for s in band.seeds]
+    shares = np.array([[hidden_share(r.evaluation.layers.dead_frac) for r in runs] for runs in alone])  # (seeds, evals)
+    x, y = view.dead_curve.getData()
+    np.testing.assert_array_equal(x, [r.step for r in alone[0]])
+    np.testing.assert_allclose(y, np.median(shares, axis=0))
+    low, high = view.health_bands["dead_share"]
+    np.testing.assert_allclose(low.getData()[1], shares.min(axis=0))
+    np.testing.assert_allclose(high.getData()[1], shares.max(axis=0))
+    assert (shares.max(axis=0) > shares.min(axis=0)).any(), "the seeds differ: the shading has a width"
+    assert "median of seeds 0–4" in view.health_time_label.text() and "shaded" in view.health_time_label.text()
+    # tanh-free ReLU net: nothing saturates, nothing is shaded for it
+    assert all(empty(edge) for edge in view.health_bands["saturated_share"])
+
+    # a band of version 2 (no unit health kept): the per-layer medians' mean, unshaded
+    old = [
+        dataclasses.replace(r, evaluation=dataclasses.replace(r.evaluation, band=dataclasses.replace(
+            r.evaluation.band, health_lo=(), health_mid=(), health_hi=())))
+        if r.evaluation is not None else r
+        for r in records
+    ]
+    older = RunHistory(info)
+    older.append(old)
+    view.set_history(older)
+    view._health(older)
+    x, y = view.dead_curve.getData()
+    np.testing.assert_allclose(y, hidden_share(older.layer_series["dead_frac"][: older.n_evals]))
+    assert empty(low) and empty(high) and "shaded" not in view.health_time_label.text()
+
+
 def test_signal_distribution_on_a_log_scale_and_decade_labels(qtbot):
     view, h = filled(qtbot, FADING, layer=1)
     view.refresh(force=True)

@@ -4,7 +4,9 @@ evaluations carry the seeds' range; saved and opened with it."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 
 from engine import Run
 from engine.band import SeedBand
-from engine.results import METRIC_NAMES, Evaluation, RunStatus, StepRecord, band_seeds
+from engine.results import HEALTH_NAMES, METRIC_NAMES, Band, Evaluation, RunStatus, StepRecord, band_seeds, hidden_share
 from engine.session import SessionError, load_session, save_session
 
 from .helpers import tiny
@@ -39,6 +41,15 @@ def test_a_band_is_the_median_of_its_seeds_lone_runs_and_their_range():
                 assert getattr(record.evaluation, name) == float(np.median(values))
                 assert record.evaluation.band.lo[i] == min(values) and record.evaluation.band.hi[i] == max(values)
             assert record.evaluation.band.seeds == 5
+            # unit health: each seed's own mean over its hidden layers, lowest, median and highest
+            band_ = record.evaluation.band
+            for i, field in enumerate(("dead_frac", "saturated_frac")):
+                shares = [float(hidden_share(getattr(r.evaluation.layers, field))) for r in each]
+                if np.isnan(shares).all():
+                    assert np.isnan([band_.health_lo[i], band_.health_mid[i], band_.health_hi[i]]).all()
+                    continue
+                assert (band_.health_lo[i], band_.health_hi[i]) == (min(shares), max(shares)) == band_.of(HEALTH_NAMES[i])
+                assert band_.health_mid[i] == float(np.median(shares))
             np.testing.assert_array_equal(
                 record.evaluation.layers.dead_frac, np.median([r.evaluation.layers.dead_frac for r in each], axis=0)
             )
@@ -107,6 +118,13 @@ def test_a_diverged_seed_leaves_the_median_and_the_band_and_an_early_stopped_one
     assert band.summary()["diverged_at"] == 2
 
 
+def assert_same_band(a: Band, b: Band) -> None:
+    """Equal, NaN (a figure that applies to no seed: dead units of a tanh net) equal to NaN."""
+    assert a.seeds == b.seeds
+    for name in ("lo", "hi", "health_lo", "health_mid", "health_hi"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
 def test_a_bands_session_keeps_its_range_and_its_seeds(tmp_path):
     config = tiny(steps=12, eval_every=4, seed=7)
     band = SeedBand(config, seeds=3)
@@ -116,7 +134,25 @@ def test_a_bands_session_keeps_its_range_and_its_seeds(tmp_path):
     assert session.seeds == band_seeds(7, 3) == (7, 8, 9)
     for saved, opened in zip(records, session.records):
         if saved.evaluation is not None:
-            assert opened.evaluation.band == saved.evaluation.band
+            assert_same_band(opened.evaluation.band, saved.evaluation.band)
+            assert len(saved.evaluation.band.health_lo) == 2  # each seed's unit health, kept
+    # a band saved by version 2 has no unit health: it opens without it
+    old = tmp_path / "v2.vpsession"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(old, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "header.json":
+                header = json.loads(data)
+                assert header["band_health"] is True
+                del header["band_health"]
+                data = json.dumps({**header, "version": 2}).encode()
+            if name != "band_health.npy":
+                dst.writestr(name, data)
+    older = load_session(old)
+    for saved, opened in zip(records, older.records):
+        if saved.evaluation is not None:
+            band_ = opened.evaluation.band
+            assert band_.lo == saved.evaluation.band.lo and band_.health_lo == () and np.isnan(band_.of("dead_share")).all()
     one = [r for r in Run(config)]
     plain = load_session(save_session(tmp_path / "one.vpsession", one, config))
     assert plain.seeds == () and all(e.band is None for e in plain.evaluations)
@@ -131,6 +167,29 @@ def test_a_band_with_a_mixed_or_bad_range_is_refused(tmp_path):
         save_session(tmp_path / "mixed.vpsession", mixed, config)
     with pytest.raises(ValueError, match="2 to 64 seeds"):
         SeedBand(config, seeds=1)
+    # a header whose band_health is not a plain true/false, or is true where there is no band or
+    # no band_health member: refused in one line, naming it
+    good = save_session(tmp_path / "good.vpsession", records, config)
+    one = save_session(tmp_path / "one.vpsession", [r for r in Run(config)], config)
+    for source, change, expected in (
+        (good, {"band_health": "yes"}, "band_health must be true or false"),
+        (one, {"band_health": True}, "true only for a seed band"),
+    ):
+        bad = tmp_path / "bad.vpsession"
+        with zipfile.ZipFile(source) as src, zipfile.ZipFile(bad, "w") as dst:
+            for name in src.namelist():
+                data = src.read(name)
+                dst.writestr(name, json.dumps({**json.loads(data), **change}).encode() if name == "header.json" else data)
+        with pytest.raises(SessionError, match=expected) as caught:
+            load_session(bad)
+        assert "\n" not in str(caught.value)
+    missing = tmp_path / "missing.vpsession"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(missing, "w") as dst:
+        for name in src.namelist():
+            if name != "band_health.npy":
+                dst.writestr(name, src.read(name))
+    with pytest.raises(SessionError, match="band_health.npy"):
+        load_session(missing)
 
 
 @given(st.integers(1, 8), st.integers(1, 6), st.floats(0, 0.5), st.integers(0, 2**31))

@@ -97,7 +97,7 @@ def test_the_file_is_a_documented_zip(saved):
         assert zf.namelist()[0] == HEADER
         assert "time_rms.npy" not in zf.namelist()  # an mlp's members are those of version 1
         header = json.loads(zf.read(HEADER))
-    assert header["format"] == FORMAT == "vanishing-point-session" and header["version"] == VERSION == 2
+    assert header["format"] == FORMAT == "vanishing-point-session" and header["version"] == VERSION == 3
     assert Config.from_toml(header["config"]) == tiny(steps=40, eval_every=7, activation="leaky_relu")
     assert header["steps"] == 40 and header["evaluations"] == 7
     assert header["time_labels"] == []
