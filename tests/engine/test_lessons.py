@@ -446,8 +446,10 @@ def test_lesson_exploding(seed):
     assert all(math.isfinite(v) for v in losses)
     # "thirtyfold or more": from 155-2190 at step 1 to where it settles, 1.5-8.5 (x53 to x600)
     assert settled(clipped, "train_loss") < losses[0] / 30
-    # ... "still above 1" and the error "near 40%" (settles at 0.31 to 0.48): far from trained
+    # ... "still above 1", "the training error near 40%" (settles at 0.31 to 0.48) "and the validation
+    # error at chance, about 50%" (settles at 0.47 to 0.52): far from trained
     assert settled(clipped, "train_loss") > 1 and settled(clipped, "train_error") > 0.25
+    assert settled(clipped) > 0.4
 
     he = first_step("exploding_fix_he", seed)
     assert abs(he.loss - math.log(2)) < 0.3  # 0.69 to 0.91
@@ -706,26 +708,33 @@ def test_lesson_model_selection(seed):
     # 0.08 to 0.17; "11-18%" in the text)
     assert settled(small) < settled(large) - 0.05
     # 5-fold cross-validation on the 100 training points agrees, noisily: mean difference (small -
-    # large) -0.05 to -0.17; per fold from -0.35 to +0.15
+    # large) -0.13, -0.17, -0.18, -0.01 and -0.14 at seeds 0-4; per fold from -0.40 to +0.05
     folds = cross_validated(seed)
     assert folds.paired
-    assert folds.mean_difference < -0.02
-    assert max(folds.differences) - min(folds.differences) > 0.07  # the spread: 0.10 to 0.40
+    assert folds.mean_difference < 0.02  # the small one never loses on average
+    assert max(folds.differences) - min(folds.differences) > 0.07  # the spread: 0.10 to 0.35
 
 
 @functools.cache
 def cross_validated(seed: int) -> Comparison:
-    """5-fold cross-validation of the large network against the small one (folds of 20 points)."""
+    """5-fold cross-validation of the large network against the small one (folds of 20 points), as
+    the lesson's command and the window run it: the presets' own n_val, because n_val changes which
+    training labels the label noise flips (a smaller validation set gives other data)."""
     return compare(
-        config("overfitting_problem", seed, n_val=100, eval_every=1500),
-        config("selection_small", seed, n_val=100, eval_every=1500),
+        config("overfitting_problem", seed, eval_every=1500),
+        config("selection_small", seed, eval_every=1500),
         5,
     )
 
 
 def test_lesson_model_selection_cross_validation_over_seeds():
     comparisons = [cross_validated(seed) for seed in SEEDS]
-    # "by 5 to 17 points on average at seeds 0 to 4": the mean over the seeds -0.088 to -0.12
-    assert np.mean([c.mean_difference for c in comparisons]) < -0.05
-    # "at some seeds the large network even wins a fold" (seed 2 under every rounding measured)
-    assert any(max(c.differences) > 0 for c in comparisons)
+    # "by 13 to 18 points on average at seeds 0, 1, 2 and 4, but by a single point at seed 3"
+    differences = [c.mean_difference for c in comparisons]
+    assert np.mean(differences) < -0.08  # -0.126
+    assert sorted(differences)[-1] > -0.05 > sorted(differences)[-2]  # one seed (3) near a tie, the others clear
+    # "the margin swings from fold to fold, from 40 points to none": the largest -0.40, the smallest 0
+    folds = np.concatenate([c.differences for c in comparisons])
+    assert folds.min() < -0.3 and (folds >= 0).any()
+    # "at seed 3 the large network even wins a fold"
+    assert max(comparisons[3].differences) > 0

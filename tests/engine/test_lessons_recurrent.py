@@ -73,11 +73,15 @@ def test_lesson_vanishing_time(seed):
     assert spectral_radius(adam) > 1.2 and adam.initial_spectral_radius[0] < 0.8
 
 
-def test_lesson_vanishing_time_orthogonal_learns_at_most_seeds():
-    """'at most seeds the error is 0% within a few dozen steps': 4 of 5 here (seed 0 drifts off)."""
-    runs = [trained("vanishing_time_fix_orthogonal", seed, steps=600, eval_every=25) for seed in SEEDS]
-    quick = [r for r in runs if (learned_at(r) or math.inf) <= 100 and final(r)[1] < LEARNED]
-    assert len(quick) >= 3
+def test_lesson_vanishing_time_orthogonal_learns_at_every_seed():
+    """'at every seed 0 to 4 the error is 0% within a few dozen steps and stays there ... at the
+    lesson's seed 1 it starts at 100%': learned at step 1 to 25, 0.000 to 0.001 from then on."""
+    runs = [trained("vanishing_time_fix_orthogonal", seed, eval_every=25) for seed in SEEDS]
+    for run in runs:
+        learned = learned_at(run)
+        assert learned is not None and learned <= 100
+        assert all(e.val_error < LEARNED for e in run.evaluations if e.step >= learned)
+    assert runs[1].evaluations[0].val_error > 0.95  # step 1 at seed 1: 1.000
 
 
 def test_lesson_vanishing_time_lstm_with_sgd_does_not_learn_either():
@@ -105,7 +109,10 @@ def test_lesson_exploding_time():
         assert 1e2 < time_ratio("exploding_time_problem", seed) < 1e5
         problem, peak, _ = exploding_time_runs("exploding_time_problem", seed)
         assert peak > 1e3  # "into the thousands and beyond": 2.4e3 to 1.3e9
-        at_chance += final(problem)[1] > 0.35  # 0.48 to 0.52 at seeds 1-4; 0.00 at seed 0
+        # "never learns the task: its error jumps about between some 20% and 50% and ends between 35%
+        # and 50%" at seeds 1-4 (ends 0.36 to 0.49; lowest after step 100 0.21 to 0.44); seed 0 learns
+        later = [e.val_error for e in problem.evaluations if e.step > 100]
+        at_chance += final(problem)[1] > 0.3 and min(later) > 0.15
         clipped, _, n_clipped = exploding_time_runs("exploding_time_fix_clip", seed)
         assert time_ratio("exploding_time_fix_clip", seed) == time_ratio("exploding_time_problem", seed)  # as red
         assert clipped.status is RunStatus.COMPLETED and n_clipped > 0  # 16 to 84 steps clipped
@@ -114,6 +121,13 @@ def test_lesson_exploding_time():
         gain = trained("exploding_time_fix_gain", seed, eval_every=25)
         assert (learned_at(gain) or math.inf) <= 100 and final(gain)[1] < LEARNED  # learned at step 1 to 25
     assert at_chance >= 3  # "at 4 of the 5 seeds"
+    # "at the lesson's seed 1, from step 2 on the rows from t = 1 to about t = 30 are grey": step 1 has
+    # no exact zero; steps 2 to 4 have 28 to 31 leading ones
+    first = Run(config("exploding_time_problem", 1, steps=4, n_val=100))
+    records = list(first)
+    assert (records[0].time_rms > 0).all()
+    for record in records[1:]:
+        assert 20 <= int(np.argmax(record.time_rms != 0)) <= 40 and not record.time_rms[:20].any()
     # at the lesson's seed, after the jump nearly every unit is saturated and nothing reaches back
     problem, _, _ = exploding_time_runs("exploding_time_problem", 1)
     assert problem.evaluations[-1].layers.saturated_frac[0] > 0.9  # 0.997
@@ -131,6 +145,10 @@ def test_lesson_lstm_forget(seed):
     assert (learned_at(fixed) or math.inf) <= 100  # 25 to 75
     three = trained("lstm_forget_fix_three", seed, steps=100, eval_every=25)
     assert (learned_at(three) or math.inf) <= 50  # 1 to 25
+    # "Once it has learned, the rows toward t = 1 fade: by step 50 the gradient at t = 1 is a hundredth
+    # of t = 50's or less": 10^-1.9 to 10^-2.6 (10^-0.0 to 10^0.3 at step 1)
+    faded = list(Run(config("lstm_forget_fix_three", seed, steps=50, n_val=100, eval_every=50)))[-1].time_rms
+    assert -3 <= shown(faded[0] / faded[-1]) <= -2
 
 
 def test_lesson_lstm_forget_is_slow_or_stuck_with_bias_zero():
