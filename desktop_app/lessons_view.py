@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import html
 
-from qtpy.QtCore import Signal
+from qtpy.QtCore import Qt, Signal
 from qtpy.QtWidgets import (
     QComboBox,
     QLabel,
     QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -24,6 +27,22 @@ from engine import ConfigError, Lesson, load_lessons
 #: trains the problem and every fix to the end and pins each (a `compare` key in the lesson files
 #: would say this where the lesson is written)
 OVERLAY_LESSONS = frozenset({"optimizers"})
+
+
+class _ElidedComboBox(QComboBox):
+    """A combo box whose current text ends in "…" where the box is narrower than it (a plain one
+    cuts it off mid-letter); its tooltip holds it whole."""
+
+    def paintEvent(self, event) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        option.currentText = self.fontMetrics().elidedText(option.currentText, Qt.TextElideMode.ElideRight, field.width())
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 class LessonsPanel(QWidget):
@@ -39,7 +58,7 @@ class LessonsPanel(QWidget):
             error = None
         except ConfigError as exc:  # a damaged lesson file: say which, keep the app
             self.lessons, error = [], str(exc)
-        self.picker = QComboBox()
+        self.picker = _ElidedComboBox()
         self.picker.setObjectName("lessonPicker")
         self.picker.setPlaceholderText(self.tr("Choose a lesson…"))
         # the picker may be narrower than its longest title: the open list shows them whole
@@ -54,6 +73,7 @@ class LessonsPanel(QWidget):
         self.picker.setCurrentIndex(-1)
         self.picker.view().setMinimumWidth(self.picker.view().sizeHintForColumn(0) + 24)
         self.picker.currentIndexChanged.connect(self._on_picker_currentIndexChanged)
+        self.picker.currentTextChanged.connect(self.picker.setToolTip)
 
         self.look = QLabel()
         self.look.setObjectName("lessonLook")

@@ -27,8 +27,9 @@ from desktop_app.views.heatmap import format_value
 from desktop_app.views.thinning import draw, per_column
 from engine import FINISHED
 
-# pinned runs, in the order they were pinned: none is the current run's blue or orange
-PINNED_COLORS = ("#9467bd", "#2ca02c", "#d62728", "#8c564b", "#e377c2", "#17becf")
+# pinned runs, in the order they were pinned: none is the current run's blue or orange, nor the
+# divergence line's red, and no two neighbours look alike (lesson 9 pins four)
+PINNED_COLORS = ("#9467bd", "#2ca02c", "#e377c2", "#8c564b", "#17becf", "#bcbd22")
 
 ERROR_FLOOR = 0.05  # the error axis's least top on a linear scale
 BAND_ALPHA = 60  # a seed band's shading: its curve's colour, this opaque (of 255)

@@ -41,3 +41,37 @@ def test_after_a_fix_the_watch_box_says_what_the_fix_shows(make_window):
     w.lessons.problem_button.click()
     assert w.lessons.look.text() == lesson.t("look")
     w.pause()
+
+
+
+
+def test_a_title_wider_than_the_picker_ends_in_an_ellipsis_and_is_whole_in_its_tooltip(qtbot):
+    """A plain combo box cut "12. Exploding through time, and clipping" off mid-letter at 1280 px:
+    the picker draws what a plain box draws of the title elided to its text field."""
+    from qtpy.QtCore import Qt
+    from qtpy.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox
+
+    from desktop_app.lessons_view import LessonsPanel
+
+    panel = LessonsPanel()
+    qtbot.addWidget(panel)
+    index = next(i for i, lesson in enumerate(panel.lessons) if lesson.id == "exploding_time")
+    panel.picker.setCurrentIndex(index)
+    title = panel.picker.currentText()
+    assert title.startswith("12. Exploding through time") and panel.picker.toolTip() == title
+    option = QStyleOptionComboBox()
+    panel.picker.setFixedSize(150, 26)
+    panel.picker.initStyleOption(option)
+    field = panel.picker.style().subControlRect(
+        QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, panel.picker
+    )
+    elided = panel.picker.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, field.width())
+    assert elided.endswith("…") and len(elided) < len(title)
+    boxes = {}
+    for name, text in (("elided", elided), ("cut", title)):
+        plain = QComboBox(panel)  # the panel's font and style
+        plain.addItem(text)
+        plain.setFixedSize(150, 26)
+        boxes[name] = plain.grab().toImage()
+    shown = panel.picker.grab().toImage()
+    assert shown == boxes["elided"] and shown != boxes["cut"]
