@@ -1,4 +1,4 @@
-"""Session files of recurrent runs (format version 2): every step's ∂L/∂h_t comes back as it was
+"""Session files of recurrent runs (format version 2 and later): every step's ∂L/∂h_t comes back as it was
 saved, the time labels with it; version 1 files (before the recurrent models) still open; a file
 whose time arrays do not fit its configuration is refused with one SessionError."""
 
@@ -51,7 +51,7 @@ def test_a_recurrent_run_round_trips(config, tmp_path):
     run, records = train(config, live_at=3)
     assert all(r.time_rms is not None and r.time_rms.shape == (config.seq_len,) for r in records)
     session = load_session(save_run(tmp_path / "r.vpsession", run, records))
-    assert session.version == VERSION == 2
+    assert session.version == VERSION == 3
     assert session.config == run.initial_config and session.config.model is config.model
     assert session.time_names == run.time_names == [f"t_{t}" for t in range(1, config.seq_len + 1)]
     assert session.layer_names == run.layer_names and session.layer_sizes == run.layer_sizes
@@ -76,7 +76,7 @@ def test_a_diverged_recurrent_run_keeps_its_non_finite_step(tmp_path):
 
 
 def test_an_mlp_session_is_what_version_1_wrote(tmp_path):
-    """An mlp's file of version 2 has version 1's members, and version 1's header less
+    """An mlp's file of version 2 or 3 has version 1's members, and version 1's header less
     time_labels: relabelled as version 1 (as the sessions saved before the recurrent models
     are), it opens as the same session, with no time names and no time_rms."""
     run, records = train(tiny(steps=10, eval_every=4))
