@@ -440,7 +440,7 @@ class InsightView(QObject):
             text += self.tr(" and the worst layers now, dead: layer {0}, saturated: layer {1} (dashed)").format(
                 worst["dead_frac"], worst["saturated_frac"]
             )
-        self._set_text(self.health_time_label, text + ".")
+        self._set_text(self.health_time_label, self.tr("{0}.", "a sentence's full stop").format(text))
         self._set_text(self.health_note, self.tr("Bars: each hidden layer at step {0}. Measured on the training batch every {1} steps.").format(int(h.eval_series("step")[-1]), h.info.config.eval_every))
 
     @staticmethod

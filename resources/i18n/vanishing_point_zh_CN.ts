@@ -756,6 +756,12 @@
     </message>
     <message>
         <location filename="../../desktop_app/views/insight.py" />
+        <source>{0}.</source>
+        <comment>a sentence's full stop</comment>
+        <translation>{0}。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop_app/views/insight.py" />
         <source>Over time: the mean over the hidden layers, median of seeds {0}–{1} (solid; shaded: lowest to highest seed)</source>
         <translation>随时间变化：各隐藏层的平均值，取种子 {0}–{1} 的中位数（实线；阴影：从最低到最高的种子）</translation>
     </message>
