@@ -80,7 +80,7 @@ def _evaluation_median(step: int, evaluations: list[Evaluation], seeds: int) -> 
     figures = np.array([[getattr(e, name) for name in METRIC_NAMES] for e in evaluations], dtype=float)
     median = _median(list(figures))
     # each seed's unit health: the mean over its own hidden layers (NaN where it does not apply)
-    health = np.array([[hidden_share(getattr(e.layers, name)) for name in HEALTH_FIELDS] for e in evaluations])
+    health = np.stack([hidden_share([getattr(e.layers, name) for e in evaluations]) for name in HEALTH_FIELDS], axis=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         lo, hi = np.nanmin(figures, axis=0), np.nanmax(figures, axis=0)
