@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engine.lessons import load_lessons
 from engine.presets import load_preset
 
@@ -75,3 +77,26 @@ def test_a_title_wider_than_the_picker_ends_in_an_ellipsis_and_is_whole_in_its_t
         boxes[name] = plain.grab().toImage()
     shown = panel.picker.grab().toImage()
     assert shown == boxes["elided"] and shown != boxes["cut"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_every_fix_label_fits_its_button_at_1280_by_720(make_window, qtbot, language):
+    """A push button does not wrap or elide: "Apply: orthogonal recurrent weights" lost its last
+    letter at 1280 px. Every lesson's fix labels fit, in both languages."""
+    from qtpy.QtWidgets import QStyle, QStyleOptionButton
+
+    w = make_window(language=language)
+    w.resize(1280, 720)
+    w.lessons_dock.raise_()
+    qtbot.wait(50)
+    too_wide = []
+    for lesson in w.lessons.lessons:
+        w.lessons.select(lesson.id, load=False)
+        qtbot.wait(20)  # the new buttons laid out
+        for button in w.lessons.fix_buttons:
+            option = QStyleOptionButton()
+            button.initStyleOption(option)
+            room = button.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, button).width()
+            if button.fontMetrics().horizontalAdvance(button.text()) > room:
+                too_wide.append((lesson.id, button.text()))
+    assert not too_wide
