@@ -27,6 +27,7 @@ from engine import QUANTILE_EVERY, hidden_share
 
 CLASS_COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44)]
 MIN_DECADES = 4  # the least span of the log-scale ∂L/∂s plot
+DEAD_COLOR, SATURATED_COLOR = "#d62728", "#ff7f0e"  # Unit health's two figures, in every part of it
 RATIO_DECADES = 2  # the least span of the update-ratio plot
 RATIO_SHADES = 12  # the update-ratio plot's shades: a deeper net's neighbouring layers share one, drawn as one item
 GUIDE = (1e-4, 1e-2)  # the update-to-weight ratio band around 1e-3 (Karpathy's rule of thumb)
@@ -125,35 +126,34 @@ class InsightView(QObject):
         health = QWidget()
         self.health_widget, self.health_plot = _plot(self.tr("layer"), self.tr("share of units"), steps=False)
         self.health_plot.setXRange(0, 1, padding=0.02)
-        self.dead_bars = pg.BarGraphItem(x0=[], y=[], height=0.4, width=[], brush="#d62728")
-        self.sat_bars = pg.BarGraphItem(x0=[], y=[], height=0.4, width=[], brush="#ff7f0e")
+        self.dead_bars = pg.BarGraphItem(x0=[], y=[], height=0.4, width=[], brush=DEAD_COLOR)
+        self.sat_bars = pg.BarGraphItem(x0=[], y=[], height=0.4, width=[], brush=SATURATED_COLOR)
         self.health_plot.addItem(self.dead_bars)
         self.health_plot.addItem(self.sat_bars)
         self.health_time_widget, self.health_time = _plot(self.tr("share"), self.tr("training step"))
         self.health_time.setYRange(0, 1, padding=0.02)
-        # the mean over the hidden layers (solid) and the worst layer (dashed, labelled)
         # a seed band's range over its seeds of each seed's own mean (engine.results.Band), shaded
         self.health_bands = {}
-        for name, color in (("dead_share", "#d62728"), ("saturated_share", "#ff7f0e")):
+        for name, color in (("dead_share", DEAD_COLOR), ("saturated_share", SATURATED_COLOR)):
             c = pg.mkColor(color)
             edges = [self.health_time.plot([], [], pen=pg.mkPen(None)) for _ in range(2)]
-            fill = pg.FillBetweenItem(*edges, brush=(c.red(), c.green(), c.blue(), 50))
-            self.health_time.addItem(fill)
+            self.health_time.addItem(pg.FillBetweenItem(*edges, brush=(c.red(), c.green(), c.blue(), 50)))
             self.health_bands[name] = edges
-        self.dead_curve = self.health_time.plot([], [], pen=pg.mkPen("#d62728", width=2))
-        self.sat_curve = self.health_time.plot([], [], pen=pg.mkPen("#ff7f0e", width=2))
+        # the mean over the hidden layers (solid) and the worst layer (dashed, labelled)
+        self.dead_curve = self.health_time.plot([], [], pen=pg.mkPen(DEAD_COLOR, width=2))
+        self.sat_curve = self.health_time.plot([], [], pen=pg.mkPen(SATURATED_COLOR, width=2))
         dash = Qt.PenStyle.DashLine
         # one pixel wide: Qt drew a dashed 1.5-pixel pen over a few hundred points in ~300 ms
-        self.worst_dead_curve = self.health_time.plot([], [], pen=pg.mkPen("#d62728", width=1, style=dash))
-        self.worst_sat_curve = self.health_time.plot([], [], pen=pg.mkPen("#ff7f0e", width=1, style=dash))
-        self.worst_dead_label = pg.TextItem(color="#d62728", anchor=(1, 1))
-        self.worst_sat_label = pg.TextItem(color="#ff7f0e", anchor=(1, 1))
+        self.worst_dead_curve = self.health_time.plot([], [], pen=pg.mkPen(DEAD_COLOR, width=1, style=dash))
+        self.worst_sat_curve = self.health_time.plot([], [], pen=pg.mkPen(SATURATED_COLOR, width=1, style=dash))
+        self.worst_dead_label = pg.TextItem(color=DEAD_COLOR, anchor=(1, 1))
+        self.worst_sat_label = pg.TextItem(color=SATURATED_COLOR, anchor=(1, 1))
         for label in (self.worst_dead_label, self.worst_sat_label):
             self.health_time.addItem(label, ignoreBounds=True)
         self.worst_layers: dict[str, int | None] = {"dead_frac": None, "saturated_frac": None}
         dead = self.tr("dead (ReLU family: zero slope on every sample)")
         saturated = self.tr("saturated (sigmoid/tanh: in the flat part)")
-        legend = QLabel(f"<span style='color:#d62728'>■ {dead}</span>&nbsp; <span style='color:#ff7f0e'>■ {saturated}</span>")
+        legend = QLabel(f"<span style='color:{DEAD_COLOR}'>■ {dead}</span>&nbsp; <span style='color:{SATURATED_COLOR}'>■ {saturated}</span>")
         legend.setWordWrap(True)
         self.health_note = QLabel()
         self.health_note.setWordWrap(True)
@@ -404,19 +404,19 @@ class InsightView(QObject):
             # the mean over the hidden layers; a seed band's: the median of its seeds' own means,
             # shaded from the lowest seed's to the highest's (a band saved without them: its
             # per-layer medians' mean, unshaded)
-            mean = hidden_share(h.layer_series[name][:j])
             low, high = self.health_bands[share]
-            median = h.band_median(share) if h.seeds else None
-            if median is not None and np.isfinite(median).any():
+            mean = h.band_median(share) if h.seeds else None
+            if mean is not None and np.isfinite(mean).any():
                 banded = True
-                mean = median
                 lo, hi = h.band_series(share)
                 ok = np.isfinite(lo) & np.isfinite(hi)
                 low.setData(*self._thin(self.health_time, steps[ok], lo[ok], "min"))
                 high.setData(*self._thin(self.health_time, steps[ok], hi[ok], "max"))
-            elif len(low.xData if low.xData is not None else ()):
-                low.setData([], [])
-                high.setData([], [])
+            else:
+                mean = hidden_share(h.layer_series[name][:j])
+                if low.xData is not None and len(low.xData):  # a band's shading left from before
+                    low.setData([], [])
+                    high.setData([], [])
             draw(mean_curve, *self._thin(self.health_time, steps, mean), connect="finite")
             latest = shares[-1]
             worst = int(np.nanargmax(latest)) if np.isfinite(latest).any() else None
