@@ -79,7 +79,10 @@ def both_steps(a: Run, b: Run, steps: int = 3) -> None:
         ours = a.model.loss_and_gradients(x, y, a.data.is_regression, penalties, True, True)
         theirs = Model.loss_and_gradients(b.model, x, y, b.data.is_regression, penalties, True, True)
         near(ours.loss, theirs.loss.detach())
-        near(ours.out, theirs.out)
+        # an output is a sum of terms rounded at their own size: one near 0 (a residual net's
+        # regression output, seen: 7e-5 off by 2e-7 where the largest sample's is about 1) is
+        # held to 1% of the largest sample's
+        near(ours.out, theirs.out, floor=1e-2)
         near(a._grad_rows, b._grad_rows)  # every parameter's gradient
         assert len(ours.pre_grads) == len(theirs.pre_grads) == a.n_layers
         for mine, ref in zip(ours.pre_grads, theirs.pre_grads):
@@ -114,6 +117,11 @@ def test_the_mlp_step_gives_autograds_numbers(settings_):
 @example(  # a sample whose output nearly equals its target (see both_steps)
     dict(depth=2, width=4, activation=Activation.SELU, init=Init.XAVIER_NORMAL, init_gain=2.0, bias_init=0.1, batch_norm=False,
          residual=False, dropout=0.0, l1=0.0, l2=0.0, dataset=Dataset.SPIRAL, batch_size=5, seed=59184),
+    Dataset.SINE,
+)
+@example(  # an output near 0 (see both_steps)
+    dict(depth=2, width=5, activation=Activation.TANH, init=Init.UNIFORM, init_gain=2.0, bias_init=0.1, batch_norm=False,
+         residual=True, dropout=0.0, l1=0.0, l2=0.0, dataset=Dataset.SPIRAL, batch_size=8, seed=42),
     Dataset.SINE,
 )
 def test_the_mlp_step_gives_autograds_numbers_for_regression(settings_, dataset):
