@@ -13,7 +13,8 @@ for step and to the bit, what it gives trained alone (tests/engine/test_stack.py
 A network that ends (diverged, early-stopped, completed) leaves its group with its weights and
 optimizer state, as the run it is; the others carry on. Runs that cannot be stacked (a recurrent
 net, batch norm, PReLU, a run already under way or with a live change waiting, a GPU run, any run
-where stacking would not be exact: stacking_is_exact) step on their own inside the RunStack.
+where stacking would not be exact: stacking_is_exact, products_stack_exactly) step on their own
+inside the RunStack.
 """
 
 from __future__ import annotations
@@ -62,6 +63,41 @@ def batched_products_agree() -> bool:
             if not torch.equal(together[k], torch.bmm(a[k].clone().unsqueeze(0), b[k].clone().unsqueeze(0))[0]):
                 return False
     return True
+
+
+#: a batched product of rows x inner by inner x cols whose rows x inner x cols is below this runs
+#: aten's own loop, each network's product by itself whatever K; from it up, a BLAS's
+SMALL_PRODUCT = 400
+
+
+@functools.cache
+def column_products_agree() -> bool:
+    """Whether batched products with one column (a matrix times a vector) give each network what
+    its own product gives, to the bit. MKL's do not even when strict (seen: 37 x 11 by 11 x 1),
+    while its products with more columns, or one row, do (batched_products_agree)."""
+    generator = torch.Generator().manual_seed(0)
+    for rows, inner in ((37, 11), (10, 40), (64, 8)):
+        a = torch.randn(3, rows, inner, generator=generator)
+        b = torch.randn(3, inner, 1, generator=generator)
+        together = torch.bmm(a, b)
+        for k in range(3):
+            if not torch.equal(together[k], torch.bmm(a[k].clone().unsqueeze(0), b[k].clone().unsqueeze(0))[0]):
+                return False
+    return True
+
+
+def products_stack_exactly(run: Run) -> bool:
+    """Whether every product of `run`'s step is one that a stack computes exactly: a layer with one
+    output (a regression net's last) or one input (its first) makes products with one column, of
+    its batch by its other side (forward, and the gradient of its weights or of its input); those
+    must be small enough for aten's own loop, or column products must agree here."""
+    if column_products_agree():
+        return True
+    batch = run.batch_size
+    return all(
+        not (fan_out == 1 and batch * fan_in >= SMALL_PRODUCT) and not (fan_in == 1 and batch * fan_out >= SMALL_PRODUCT)
+        for fan_in, fan_out in run.layer_sizes
+    )
 
 
 def stack_key(run: Run) -> tuple[Any, ...]:
@@ -213,7 +249,8 @@ class RunStack:
                 self._units.append(run)
         stackable = stacking_is_exact()
         for members in by_key.values():
-            group = _Group.build(members) if len(members) > 1 and stackable else None
+            exact = stackable and products_stack_exactly(members[0])  # one key: one shape and batch
+            group = _Group.build(members) if len(members) > 1 and exact else None
             self._units.extend([group] if group is not None else members)
 
     @classmethod
