@@ -42,6 +42,12 @@ class FlatOptimizer:
     buffer of a list gets exactly the ops a lone one gets, so a network's trajectory does not
     depend on the company it trains in.
 
+    `stacked`: `params` and `grads` are each one (K, ...) tensor of K networks' buffers, updated
+    as one tensor (one kernel call for all K instead of one each). Every rule is elementwise: a
+    network's values get the ops they get alone as long as each falls in the kernels' vectorized
+    body alone as in the stack, which holds where a network's buffer is a whole number of 64-value
+    blocks (engine.stack decides: STACKED_UPDATE_BLOCK).
+
     `lr` may change between steps (the live learning rate)."""
 
     #: the options each rule implements, at these values; any other value is refused at build
@@ -53,7 +59,12 @@ class FlatOptimizer:
     }
 
     def __init__(
-        self, entry: OptimizerEntry, params: torch.Tensor | list[torch.Tensor], grads: torch.Tensor | list[torch.Tensor], lr: float
+        self,
+        entry: OptimizerEntry,
+        params: torch.Tensor | list[torch.Tensor],
+        grads: torch.Tensor | list[torch.Tensor],
+        lr: float,
+        stacked: bool = False,
     ):
         if entry.name not in self._FIXED:
             raise ValueError(f"no flat rule for torch.optim.{entry.name}")
@@ -66,6 +77,7 @@ class FlatOptimizer:
         self.hyper = hyper
         self.params = [params] if isinstance(params, torch.Tensor) else list(params)
         self.grads = [grads] if isinstance(grads, torch.Tensor) else list(grads)
+        self.stacked = stacked
         self.lr = lr
         self.steps = 0
         self._buf: list[torch.Tensor] | None = None  # momentum buffers, or Adam's first moments
@@ -74,15 +86,31 @@ class FlatOptimizer:
         self._step_t: list[torch.Tensor] | None = None  # the fused kernel's step counts, tensors
         self._rule = getattr(self, "_" + entry.name.lower())
 
-    def take(self, networks: list[int], params: list[torch.Tensor], grads: list[torch.Tensor]) -> FlatOptimizer:
-        """The optimizer of these networks of a list (by index), now on the buffers `params`
-        (with gradients `grads`), carrying on with their state: what a stack hands a network that
-        leaves it, and keeps for the ones that stay."""
-        kept = FlatOptimizer(self.entry, params, grads, self.lr)
+    def take(
+        self,
+        networks: list[int],
+        params: torch.Tensor | list[torch.Tensor],
+        grads: torch.Tensor | list[torch.Tensor],
+        stacked: bool = False,
+    ) -> FlatOptimizer:
+        """The optimizer of these networks of a list or a stacked tensor (by index), now on the
+        buffers `params` (with gradients `grads`; `stacked` as for a new one), carrying on with
+        their state: what a stack hands a network that leaves it, and keeps for the ones that stay."""
+        kept = FlatOptimizer(self.entry, params, grads, self.lr, stacked)
         kept.steps = self.steps
         for name in ("_buf", "_sq", "_step_t"):
             state = getattr(self, name)
-            setattr(kept, name, None if state is None else [state[k] for k in networks])
+            if state is None:
+                continue
+            if not self.stacked:
+                mine = [state[k] for k in networks]
+            elif name == "_step_t":  # one count for the whole stack: every network's own copy
+                mine = [state[0].clone() for _ in networks]
+            else:
+                mine = [state[0][k] for k in networks]
+            if stacked:
+                mine = [mine[0].clone()] if name == "_step_t" else [torch.stack(mine)]
+            setattr(kept, name, mine)
         return kept
 
     def step(self) -> None:

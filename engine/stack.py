@@ -100,6 +100,12 @@ def products_stack_exactly(run: Run) -> bool:
     )
 
 
+#: a group's update runs as one kernel call over all its networks' buffers where each network's
+#: buffer is a whole number of these blocks (FlatOptimizer's `stacked`; the activation's padding
+#: in engine.models.mlp rests on the same: no value in the elementwise kernels' scalar remainder)
+STACKED_UPDATE_BLOCK = 64
+
+
 def stack_key(run: Run) -> tuple[Any, ...]:
     """Runs with equal keys can share a group."""
     shared = {k: v for k, v in run.config.to_dict().items() if k not in OWN_KEYS}
@@ -128,12 +134,13 @@ class _Group:
         model = runs[0].model.stacked([r.model for r in runs], rows, grad_rows)
         if model is None:
             return None
-        params, grads = list(rows.unbind(0)), list(grad_rows.unbind(0))
+        stacked = rows[0].numel() % STACKED_UPDATE_BLOCK == 0
+        params, grads = (rows, grad_rows) if stacked else (list(rows.unbind(0)), list(grad_rows.unbind(0)))
         if optimizer is None:
             first = runs[0]
-            optimizer = FlatOptimizer(first.optimizer.entry, params, grads, first.config.lr)
+            optimizer = FlatOptimizer(first.optimizer.entry, params, grads, first.config.lr, stacked)
         else:
-            optimizer = optimizer.take(list(range(len(runs))), params, grads)
+            optimizer = optimizer.take(list(range(len(runs))), params, grads, stacked)
         group = cls(runs, model, rows, grad_rows, optimizer)
         for k, run in enumerate(runs):
             # while grouped a run's optimizer is the group's: only the group steps it, and the
@@ -177,10 +184,11 @@ class _Group:
         traced = self.model.loss_and_gradients(
             torch.stack(xs), torch.stack(ys), first.data.is_regression, plans[0].penalties, trace, activations
         )
-        # every network's loss and gradient norms read at once; each network's norms by its own
-        # op (one reduction over all K networks' rows sums some rows in another order)
+        # every network's loss and gradient norms read at once: the norm of each row of the
+        # (K, layers + 1, width) buffer, which the norm kernel takes row by row along its
+        # contiguous last dimension, as Run._check_gradients takes a lone network's rows
         losses = traced.loss.tolist()
-        norms = torch.stack([torch.linalg.vector_norm(rows, dim=1) for rows in self.grad_rows.unbind(0)]).tolist()
+        norms = torch.linalg.vector_norm(self.grad_rows, dim=2).tolist()
         records: list[tuple[Run, StepRecord]] = []
         checked: list[Any] = []
         diverged: list[int] = []

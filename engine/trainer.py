@@ -61,6 +61,8 @@ def _rescue_tiny(norms: list[float], tensors: torch.Tensor | list[torch.Tensor])
     """`norms` of `tensors` (the rows of one tensor, or a list), with each one under TINY_NORM
     measured again from its tensor divided by its largest |element|, so that a vanishing gradient
     reads as its size rather than as too little or 0."""
+    if not norms or min(norms) >= TINY_NORM:  # the common case, at a glance (a NaN is never tiny)
+        return norms
     tiny = [i for i, v in enumerate(norms) if v < TINY_NORM]
     if not tiny:
         return norms
@@ -181,6 +183,7 @@ class Run:
         self.best: Evaluation | None = None  # the evaluation with the lowest validation loss
         self._evals_since_best = 0
         self._pending: dict[str, Any] = {}
+        self._penalties = Penalties(config.l1, config.l2)  # follows the live l1 and l2
         self._lock = threading.Lock()
         # an Elman network's recurrent spectral radius per layer before training (None otherwise)
         self.initial_spectral_radius = self.model.spectral_radius()
@@ -233,6 +236,7 @@ class Run:
         applied = {k: v for k, v in pending.items() if getattr(self.config, k) != v}
         if applied:
             self.config = self.config.replace(**applied)
+            self._penalties = Penalties(self.config.l1, self.config.l2)
             self.optimizer.lr = self.config.lr
             self.model.dropout = self.config.dropout
         return applied
@@ -310,7 +314,7 @@ class Run:
         if not self.model.training:  # train() walks every module: not on every step
             self.model.train()
         trace = instrument or self.signal_every_step
-        return _Plan(t, changes, instrument, quantiles, trace, Penalties(cfg.l1, cfg.l2))
+        return _Plan(t, changes, instrument, quantiles, trace, self._penalties)
 
     def _check_gradients(
         self, plan: _Plan, traced: Traced, measured: tuple[float, list[float]] | None = None
@@ -333,7 +337,7 @@ class Run:
         time_norms = None
         if time_rows is not None:
             time_norms = torch.linalg.vector_norm(time_rows, dim=1, dtype=self._time_norm_dtype).to(self._grad_rows.dtype)
-        tail = [t for t in (signal, time_norms) if t is not None]
+        tail = [t for t in (signal, time_norms) if t is not None] if trace or time_norms is not None else ()
         if measured is not None:
             values = [measured[0], *measured[1], *(v for t in tail for v in t.tolist())]
         elif self._on_cpu:  # reading a CPU tensor costs nothing: save the ops that gather them

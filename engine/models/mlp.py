@@ -123,35 +123,37 @@ class _Stack(_One):
       transcendental function (tanh, exp, erf) differently, and some kernels take yet another
       path on a tensor that is not contiguous: over one (K, ...) tensor a network's last values
       would fall in the body or the remainder depending on K. The activation and its backward
-      run on each network's values padded with zeros to whole 64-value blocks (`pre_activation`,
-      `activation_backward`), one contiguous tensor without remainder, alone as in a stack.
+      run on one contiguous buffer holding all K networks' values, then zeros to a whole number
+      of 64-value blocks (`pre_activation`, `activation_backward`): every value is in the
+      vectorized body, whose lanes compute each value by itself wherever it lies, alone as in a
+      stack.
 
-    The loss (a mean summed by its kernel) and the dropout masks (each network's own generator)
-    are taken network by network.
+    The dropout masks (each network's own generator) are drawn network by network.
 
     On a small net a step's cost is per op, so a stack keeps its tensors from step to step: each
     product, activation and gradient is computed into a buffer of its own (the out= form of the
-    very kernel: the same numbers), whose views a step reads (a network's values without the
-    padding, a gradient transposed for its weights' product, each network's share) are made once,
-    not on every step; and the gradients are computed straight into the parameters' gradients,
-    the flat buffer's rows (a stack's weight gradients through contiguous tensors: see __init__)."""
+    very kernel: the same numbers), whose views a step reads (the K networks' values without the
+    padding, a contiguous (K, rows, cols) view that a product writes into directly, a gradient
+    transposed for its weights' product, each network's share) are made once, not on every
+    step; and the gradients are computed straight into the parameters' gradients, the flat
+    buffer's rows (a stack's weight gradients through contiguous tensors: see __init__)."""
 
     biases_into = True
 
     def __init__(self, generators: list[torch.Generator], phi_into: Any = None, backward_into: Any = None):
         self.generators = generators  # each network's dropout generator
         self.alone = len(generators) == 1  # a lone network: its loss and targets are its own
-        # A product into a tensor that is not contiguous (a padded buffer's view of K networks, a
-        # stack's rows of the flat buffer) runs through a temporary and costs 3-4x a product into a
-        # contiguous one: a stack computes its products into contiguous tensors and copies them
-        # where they go. Alone, the same views are contiguous (K = 1) and take the products directly.
+        # A product into a tensor that is not contiguous (a stack's (K, fan_out, fan_in) weights
+        # in the rows of its flat buffer) runs through a temporary and costs 3-4x a product into a
+        # contiguous one: a stack computes its weight gradients into contiguous tensors and copies
+        # them there. Alone, the same views are contiguous (K = 1) and take the products directly.
         self.weights_into = self.alone
         # the activation and its backward into a given tensor (engine.choices); None: it has no such form
         self.phi_into, self.backward_into = phi_into, backward_into
         # buffers, one per use (a slot: layer i's pre-activation i, the gradient its backward reads
         # -1 - i, its activation ("a", i), its dL/ds ("d", -1 - i), the output's gradient "top"),
         # reused from step to step: (the buffer, its (K, rows, cols) view to compute or copy into,
-        # rows); a padded buffer is (K, P), zeros past each network's values
+        # rows); a padded buffer is flat, the K networks' values then zeros to a multiple of 64
         self._buffers: dict[Any, tuple[torch.Tensor, torch.Tensor, int]] = {}
         self.transposed: dict[int, torch.Tensor] = {}  # id(t) -> t's (K, cols, rows) view: the weights, the buffers' views
         self._own: dict[int, tuple[torch.Tensor, ...]] = {}  # id(a buffer's view) -> each network's (rows, cols) view
@@ -185,27 +187,21 @@ class _Stack(_One):
         return t[k] if views is None else views[k]
 
     def target(self, slot: Any, like: torch.Tensor, cols: int) -> torch.Tensor:
-        """A (K, rows, cols) tensor to compute a product into, rows and K as `like`'s, kept from
-        step to step: alone, `slot`'s padded buffer (a tensor computed there is padded without a
-        copy); in a stack a contiguous one, which activation_backward copies into the padded."""
-        shape = (like.shape[0], like.shape[1], cols)
-        return self._held(slot, shape, like)[1] if self.alone else self._held(("c", slot), shape, like, padded=False)[1]
+        """`slot`'s padded buffer's contiguous (K, rows, cols) view, rows and K as `like`'s, to
+        compute a product into (a tensor computed there is padded without a copy)."""
+        return self._held(slot, (like.shape[0], like.shape[1], cols), like)[1]
 
     def pre_activation(self, i: int, h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Layer i's s = h W^T + b computed into its padded buffer: (s, the (K, P) buffer, each
-        network's values then zeros to P, a multiple of 64 values), reused from step to step."""
+        """Layer i's s = h W^T + b computed into its padded buffer: (s, the flat buffer, the K
+        networks' values then zeros to a multiple of 64 values), reused from step to step."""
         buffer, view, _ = self._held(i, (h.shape[0], h.shape[1], w.shape[1]), h)
-        if self.alone:
-            return self.linear(h, w, b, view), buffer
-        s = self.linear(h, w, b, self.target(i, h, w.shape[1]))
-        view.copy_(s)
-        return s, buffer
+        return self.linear(h, w, b, view), buffer
 
     def activation(self, phi: Any, i: int, z: torch.Tensor, s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Layer i's a = φ(z) on the padded buffer z: (a's (K, rows, cols) values, the padded a)."""
         if self.phi_into is None:
             padded = phi(z)
-            return padded.as_strided(s.shape, (padded.shape[1], s.shape[2], 1)), padded
+            return padded[: s.numel()].view(s.shape), padded
         buffer, view, _ = self._held(("a", i), s.shape, s)
         self.phi_into(z, buffer)
         return view, buffer
@@ -219,14 +215,14 @@ class _Stack(_One):
             held[1].copy_(g)
         if self.backward_into is None:
             result = backward(held[0], z, a)
-            return result.as_strided(g.shape, (result.shape[1], g.shape[2], 1))
+            return result[: g.numel()].view(g.shape)
         buffer, view, _ = self._held(("d", slot), g.shape, g)
         self.backward_into(held[0], z, a, buffer)
         return view
 
     def _held(self, slot: Any, shape: tuple[int, ...], like: torch.Tensor, padded: bool = True) -> tuple[torch.Tensor, torch.Tensor, int]:
         """`slot`'s buffer for a (K, rows, cols) tensor, made (or remade, for a new shape) with
-        zeros: padded, or a plain (K·rows, cols) one."""
+        zeros: padded (flat), or a plain (K·rows, cols) one."""
         held = self._buffers.get(slot)
         if held is not None and held[1].shape == shape:
             return held
@@ -235,8 +231,9 @@ class _Stack(_One):
             self._own.pop(id(held[1]), None)
         k, rows, cols = shape
         if padded:
-            buffer = like.new_zeros(k, -(-rows * cols // 64) * 64)
-            view = buffer.as_strided(shape, (buffer.shape[1], cols, 1))
+            n = k * rows * cols
+            buffer = like.new_zeros(-(-n // 64) * 64)
+            view = buffer[:n].view(shape)
         else:
             buffer = like.new_zeros(k * rows, cols)
             view = buffer.view(shape)
@@ -246,23 +243,39 @@ class _Stack(_One):
         return held
 
     def loss(self, out: torch.Tensor, y: torch.Tensor, regression: bool, one: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(the loss, (K,); alone: the network's own, y being its own targets), and dL/d(out)."""
-        if self.alone:  # a lone network: the same kernels on its (batch, classes) rows, fewer ops
-            into = self._held("top", out.shape, out)[1]
-            loss, _ = _One.loss(self.own(out), y, regression, one, self.own(into))
-            return loss, into
-        flat, into, _ = self._held("top", out.shape, out, padded=False)
+        """(the loss, (K,); alone: the network's own, 0-dim, y being its own targets), and dL/d(out).
+
+        The cross-entropy is taken for all K networks at once, alone as in a stack: the
+        log-softmax, each point's loss and both gradients work row by row, and each network's mean
+        is a reduction along its own contiguous row of point losses, which the sum kernel takes
+        row by row (the same numbers whatever K; tests/engine/test_stack.py). Its mean is summed
+        in another order than F.cross_entropy's (to within float rounding: test_mlp_step.py)."""
+        k, batch = out.shape[0], out.shape[1]
         if regression:  # MSE's gradient is 2/n·(out - y), n being a network's own count
+            if self.alone:  # its own kernels on its (batch, 1) rows
+                into = self._held("top", out.shape, out)[1]
+                loss, _ = _One.loss(self.own(out), y, regression, one, self.own(into))
+                return loss, into
+            _, into, _ = self._held("top", out.shape, out, padded=False)
             losses = [_One.loss(o, t, regression, one, g)[0] for o, t, g in zip(out, y, self._own[id(into)])]
             return torch.stack(losses), into
-        # the log-softmax and both gradients work row by row: batched, they are each network's
-        # own; the mean over a network's batch is taken on its own rows, by its own kernel
+        flat, into, _ = self._held("top", out.shape, out, padded=False)
         rows, logp, _ = self._held("logp", out.shape, out, padded=False)
         aten._log_softmax.out(out, 2, False, out=logp)
-        parts = [aten.nll_loss_forward(lp, y[i], None, 1, -100) for i, lp in enumerate(self._own[id(logp)])]
-        g = aten.nll_loss_backward(one, rows, y.view(-1), None, 1, -100, parts[0][1])  # total weight: the batch
+        targets = y.view(-1)
+        point, _ = aten.nll_loss_forward(rows, targets, None, 0, -100)  # 0: each point's own loss, (K·batch,)
+        loss = torch.mean(point.view(k, batch), 1)
+        g = aten.nll_loss_backward(one, rows, targets, None, 1, -100, self._count(batch, out))  # 1: the mean
         aten._log_softmax_backward_data.out(g, rows, 1, out.dtype, out=flat)
-        return torch.stack([loss for loss, _ in parts]), into
+        return (loss[0] if self.alone else loss), into
+
+    def _count(self, batch: int, like: torch.Tensor) -> torch.Tensor:
+        """A network's batch size as a 0-dim tensor, the mean's total weight, made once."""
+        held = self._buffers.get("count")
+        if held is None or held[2] != batch or held[0].dtype != like.dtype or held[0].device != like.device:
+            count = like.new_full((), float(batch))
+            held = self._buffers["count"] = (count, count, batch)
+        return held[0]
 
 
 class MLP(Model):
@@ -447,7 +460,9 @@ class MLP(Model):
         w_grads = [ops.weight_grad(g, inputs[-1], targets[depth])]  # as autograd's linear
         b_grads = [ops.bias_grad(g, targets[2 * depth + 1])]
         others = []  # gradients of the other parameters (batch norm's, PReLU's slopes), in order
-        g_h = ops.input_grad(g, weights[-1])  # dL/dh of the last hidden layer's output
+        # dL/dh of the last hidden layer's output, into the padded buffer its activation's
+        # backward reads (as below)
+        g_h = ops.input_grad(g, weights[-1], None if drop else ops.target(-depth, g, weights[-1].shape[-1]))
         for j in range(depth - 1, -1, -1):
             g = (g_h / keep) * masks[j] if drop else g_h
             if slopes is not None:

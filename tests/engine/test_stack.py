@@ -77,14 +77,22 @@ def test_each_network_of_a_stack_is_the_run_it_would_be_alone(changes):
     assert_as_alone(stack, out, configs)
 
 
-def test_the_networks_may_differ_in_what_each_draws_or_decides_alone():
+# width 8: each network's buffer is whole 64-value blocks and the group's update one call over
+# them all (engine.stack.STACKED_UPDATE_BLOCK); width 5 (5 rows of 25): one call over a list of
+# buffers. A network leaving hands its state from either to its own.
+@pytest.mark.parametrize("width,optimizer", [(8, "adam"), (5, "adam"), (8, "momentum"), (5, "rmsprop")])
+def test_the_networks_may_differ_in_what_each_draws_or_decides_alone(width, optimizer):
     configs = [
         tiny(seed=0, init="he_normal", steps=12),
         tiny(seed=1, init_gain=2.0, bias_init=0.1, patience=1, eval_every=2),
         tiny(seed=2, n_train=48, noise=0.3, clip_norm=0.1, steps=25),
+        tiny(seed=3, steps=12),
     ]
+    configs = [c.replace(width=width, optimizer=optimizer) for c in configs]
     stack = RunStack.of(configs)
-    assert len(stack.groups) == 1 and len(stack.groups[0]) == 3
+    assert len(stack.groups) == 1 and len(stack.groups[0]) == 4
+    stacked = stack._units[0].optimizer.stacked
+    assert stacked == (stack.runs[0]._param_rows.numel() % engine.stack.STACKED_UPDATE_BLOCK == 0) == (width == 8)
     stack, out = stacked_records(configs)
     assert_as_alone(stack, out, configs)
     assert [len(o) for o in out][0] == 12 and len(out[2]) == 25
