@@ -46,7 +46,7 @@ class FlatOptimizer:
     as one tensor (one kernel call for all K instead of one each). Every rule is elementwise: a
     network's values get the ops they get alone as long as each falls in the kernels' vectorized
     body alone as in the stack, which holds where a network's buffer is a whole number of 64-value
-    blocks (engine.stack decides: STACKED_UPDATE_BLOCK).
+    blocks (engine.stack decides: engine.models.mlp.VECTOR_BLOCK).
 
     `lr` may change between steps (the live learning rate)."""
 

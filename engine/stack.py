@@ -28,6 +28,7 @@ import torch
 
 from engine.config import Config
 from engine.models import Traced
+from engine.models.mlp import VECTOR_BLOCK
 from engine.optim import FlatOptimizer
 from engine.results import StepRecord
 from engine.trainer import Run
@@ -54,8 +55,14 @@ def batched_products_agree() -> bool:
     """Whether this machine's batched matrix products give each network what its own product
     gives, to the bit: MKL does only with strict reproducibility (engine/__init__.py sets it, but
     a process that used MKL before importing the engine, or another BLAS, may not)."""
+    return _products_agree(((5, 9, 9), (7, 13, 11), (3, 2, 4)))  # MKL's sizes and aten's own loop's
+
+
+def _products_agree(shapes: tuple[tuple[int, int, int], ...]) -> bool:
+    """Whether a batched product of three random rows x inner by inner x cols pairs, for each
+    shape, gives each pair what the pair's own product gives, to the bit."""
     generator = torch.Generator().manual_seed(0)
-    for rows, inner, cols in ((5, 9, 9), (7, 13, 11), (3, 2, 4)):  # MKL's sizes and aten's own loop's
+    for rows, inner, cols in shapes:
         a = torch.randn(3, rows, inner, generator=generator)
         b = torch.randn(3, inner, cols, generator=generator)
         together = torch.bmm(a, b)
@@ -75,15 +82,7 @@ def column_products_agree() -> bool:
     """Whether batched products with one column (a matrix times a vector) give each network what
     its own product gives, to the bit. MKL's do not even when strict (seen: 37 x 11 by 11 x 1),
     while its products with more columns, or one row, do (batched_products_agree)."""
-    generator = torch.Generator().manual_seed(0)
-    for rows, inner in ((37, 11), (10, 40), (64, 8)):
-        a = torch.randn(3, rows, inner, generator=generator)
-        b = torch.randn(3, inner, 1, generator=generator)
-        together = torch.bmm(a, b)
-        for k in range(3):
-            if not torch.equal(together[k], torch.bmm(a[k].clone().unsqueeze(0), b[k].clone().unsqueeze(0))[0]):
-                return False
-    return True
+    return _products_agree(((37, 11, 1), (10, 40, 1), (64, 8, 1)))
 
 
 def products_stack_exactly(run: Run) -> bool:
@@ -98,12 +97,6 @@ def products_stack_exactly(run: Run) -> bool:
         not (fan_out == 1 and batch * fan_in >= SMALL_PRODUCT) and not (fan_in == 1 and batch * fan_out >= SMALL_PRODUCT)
         for fan_in, fan_out in run.layer_sizes
     )
-
-
-#: a group's update runs as one kernel call over all its networks' buffers where each network's
-#: buffer is a whole number of these blocks (FlatOptimizer's `stacked`; the activation's padding
-#: in engine.models.mlp rests on the same: no value in the elementwise kernels' scalar remainder)
-STACKED_UPDATE_BLOCK = 64
 
 
 def stack_key(run: Run) -> tuple[Any, ...]:
@@ -134,7 +127,8 @@ class _Group:
         model = runs[0].model.stacked([r.model for r in runs], rows, grad_rows)
         if model is None:
             return None
-        stacked = rows[0].numel() % STACKED_UPDATE_BLOCK == 0
+        # one update call over all K buffers where each network's is whole blocks (FlatOptimizer's `stacked`)
+        stacked = rows[0].numel() % VECTOR_BLOCK == 0
         params, grads = (rows, grad_rows) if stacked else (list(rows.unbind(0)), list(grad_rows.unbind(0)))
         if optimizer is None:
             first = runs[0]

@@ -26,6 +26,11 @@ from engine.models.base import Model, Penalties, Traced, flat_views
 
 aten = torch.ops.aten
 
+#: a stack's elementwise work (the activation, its backward, the update: engine.stack) runs on
+#: buffers of whole blocks of this many values, so that no value falls in a kernel's scalar
+#: remainder: more than any CPU's vectorized loop takes at once (2 x 16 floats for AVX-512)
+VECTOR_BLOCK = 64
+
 
 class _Layers(NamedTuple):
     """The network's tensors as plain lists, for the hot path: indexing an nn.ModuleList and
@@ -232,7 +237,7 @@ class _Stack(_One):
         k, rows, cols = shape
         if padded:
             n = k * rows * cols
-            buffer = like.new_zeros(-(-n // 64) * 64)
+            buffer = like.new_zeros(-(-n // VECTOR_BLOCK) * VECTOR_BLOCK)
             view = buffer[:n].view(shape)
         else:
             buffer = like.new_zeros(k * rows, cols)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import engine.stack
 from engine import Config, Run
 from engine.config import ConfigError
+from engine.models.mlp import VECTOR_BLOCK
 from engine.presets import load_preset
 from engine.stack import RunStack
 
@@ -78,7 +79,7 @@ def test_each_network_of_a_stack_is_the_run_it_would_be_alone(changes):
 
 
 # width 8: each network's buffer is whole 64-value blocks and the group's update one call over
-# them all (engine.stack.STACKED_UPDATE_BLOCK); width 5 (5 rows of 25): one call over a list of
+# them all (engine.models.mlp.VECTOR_BLOCK); width 5 (5 rows of 25): one call over a list of
 # buffers. A network leaving hands its state from either to its own.
 @pytest.mark.parametrize("width,optimizer", [(8, "adam"), (5, "adam"), (8, "momentum"), (5, "rmsprop")])
 def test_the_networks_may_differ_in_what_each_draws_or_decides_alone(width, optimizer):
@@ -92,7 +93,7 @@ def test_the_networks_may_differ_in_what_each_draws_or_decides_alone(width, opti
     stack = RunStack.of(configs)
     assert len(stack.groups) == 1 and len(stack.groups[0]) == 4
     stacked = stack._units[0].optimizer.stacked
-    assert stacked == (stack.runs[0]._param_rows.numel() % engine.stack.STACKED_UPDATE_BLOCK == 0) == (width == 8)
+    assert stacked == (stack.runs[0]._param_rows.numel() % VECTOR_BLOCK == 0) == (width == 8)
     stack, out = stacked_records(configs)
     assert_as_alone(stack, out, configs)
     assert [len(o) for o in out][0] == 12 and len(out[2]) == 25
